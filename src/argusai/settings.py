@@ -1,0 +1,203 @@
+"""One typed Settings object, read from ``ARGUS_*`` variables and ``.env``, built once."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from argusai.errors import ConfigError
+
+DEFAULT_EVENTS = (
+    "pull_request.opened",
+    "pull_request.reopened",
+    "pull_request.ready_for_review",
+    "pull_request.synchronize",
+)
+
+
+class LLMProvider(StrEnum):
+    GITHUB_MODELS = "github-models"
+    OPENAI = "openai"
+    ANTHROPIC = "anthropic"
+    OPENAI_COMPATIBLE = "openai-compatible"
+
+
+class LogFormat(StrEnum):
+    AUTO = "auto"
+    JSON = "json"
+    CONSOLE = "console"
+
+
+GITHUB_MODELS_URL = "https://models.github.ai/inference"
+
+
+class Settings(BaseSettings):
+    """Everything ArgusAI can be told; the names are the ``ARGUS_`` variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ARGUS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # GitHub App
+    github_app_id: int | None = None
+    github_private_key: SecretStr | None = None
+    github_private_key_path: Path | None = None
+    github_webhook_secret: SecretStr | None = None
+    github_api_url: str = "https://api.github.com"
+    github_api_version: str = "2022-11-28"
+
+    # Storage and queue
+    data_dir: Path = Path("./argus-data")
+    database_url: str | None = None
+    queue_url: str | None = None
+
+    # LLM
+    llm_provider: LLMProvider = LLMProvider.GITHUB_MODELS
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_fallback_model: str | None = None
+    llm_timeout_seconds: float = 120.0
+    llm_max_retries: int = 3
+    llm_context_tokens: int = 12_000
+
+    # Review
+    review_enabled_events: Annotated[tuple[str, ...], NoDecode] = DEFAULT_EVENTS
+    review_drafts: bool = False
+    max_files_per_review: int = Field(default=20, ge=1, le=3000)
+    max_comments_per_review: int = Field(default=10, ge=0, le=100)
+
+    # Jobs
+    job_max_retries: int = Field(default=5, ge=0)
+    job_retry_delay_seconds: float = Field(default=10.0, ge=0)
+    job_lease_seconds: int = Field(default=600, ge=5)
+    sweeper_interval_seconds: int = Field(default=60, ge=1)
+    worker_threads: int = Field(default=2, ge=1)
+
+    # Web
+    max_webhook_bytes: int = 25 * 1024 * 1024
+
+    # Logs
+    log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.AUTO
+
+    @field_validator("review_enabled_events", mode="before")
+    @classmethod
+    def _split_events(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(e.strip() for e in value.split(",") if e.strip())
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("github_private_key")
+    @classmethod
+    def _check_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip():
+            _load_private_key(value.get_secret_value().replace("\\n", "\n"))
+        return value
+
+    @model_validator(mode="after")
+    def _check_key_path(self) -> Settings:
+        if self.github_private_key_path is not None and self.github_private_key is None:
+            path = self.github_private_key_path
+            if not path.is_file():
+                raise ValueError(f"ARGUS_GITHUB_PRIVATE_KEY_PATH: no file at {path}")
+            _load_private_key(path.read_text(encoding="utf-8"))
+        return self
+
+    # ---- derived values -------------------------------------------------
+
+    def private_key_pem(self) -> str | None:
+        """The App's private key as PEM text, from the variable or the file."""
+        if self.github_private_key is not None and self.github_private_key.get_secret_value():
+            return self.github_private_key.get_secret_value().replace("\\n", "\n")
+        if self.github_private_key_path is not None:
+            return self.github_private_key_path.read_text(encoding="utf-8")
+        return None
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'argus.db').resolve()}"
+
+    def resolved_queue_url(self) -> str:
+        """The queue URL, defaulting to its own SQLite file in the data dir."""
+        if self.queue_url:
+            return self.queue_url
+        return f"sqlite:///{(self.data_dir / 'queue.db').resolve()}"
+
+    def llm_api_key_value(self) -> str | None:
+        """The LLM key; GitHub Models falls back to ``GITHUB_TOKEN``."""
+        if self.llm_api_key is not None and self.llm_api_key.get_secret_value():
+            return self.llm_api_key.get_secret_value()
+        if self.llm_provider is LLMProvider.GITHUB_MODELS:
+            return os.environ.get("GITHUB_TOKEN") or None
+        return None
+
+    def llm_resolved_base_url(self) -> str | None:
+        """The LLM endpoint; GitHub Models has a default, others use the SDK default."""
+        if self.llm_base_url:
+            return self.llm_base_url
+        if self.llm_provider is LLMProvider.GITHUB_MODELS:
+            return GITHUB_MODELS_URL
+        return None
+
+    def missing_for_webhooks(self) -> list[str]:
+        """Settings that must be set before webhooks are accepted."""
+        missing = []
+        if self.github_webhook_secret is None or not self.github_webhook_secret.get_secret_value():
+            missing.append("ARGUS_GITHUB_WEBHOOK_SECRET")
+        if self.github_app_id is None:
+            missing.append("ARGUS_GITHUB_APP_ID")
+        if self.private_key_pem() is None:
+            missing.append("ARGUS_GITHUB_PRIVATE_KEY (or ARGUS_GITHUB_PRIVATE_KEY_PATH)")
+        return missing
+
+    def missing_for_llm(self) -> list[str]:
+        """Settings the LLM provider needs that are not set."""
+        if self.llm_api_key_value() is None and self.llm_provider is not LLMProvider.OPENAI_COMPATIBLE:
+            if self.llm_provider is LLMProvider.GITHUB_MODELS:
+                return ["ARGUS_LLM_API_KEY (or GITHUB_TOKEN)"]
+            return ["ARGUS_LLM_API_KEY"]
+        if self.llm_provider is LLMProvider.OPENAI_COMPATIBLE and not self.llm_base_url:
+            return ["ARGUS_LLM_BASE_URL"]
+        return []
+
+
+def _load_private_key(pem: str) -> None:
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("not a readable PEM private key") from exc
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the Settings once; a bad value raises ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = err.get("loc") or ()
+            name = "ARGUS_" + str(loc[0]).upper() if loc else "settings"
+            msg = err.get("msg", "invalid")
+            if "ARGUS_" in msg:
+                problems.append(msg.removeprefix("Value error, "))
+            else:
+                problems.append(f"{name}: {msg.removeprefix('Value error, ')}")
+        raise ConfigError("invalid settings: " + "; ".join(problems)) from None
