@@ -1,0 +1,3 @@
+from argusai.cli import main
+
+main()

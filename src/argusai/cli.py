@@ -1,0 +1,132 @@
+"""The ``argus`` command: serve, worker, review, db, jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from argusai.errors import ArgusError, ConfigError
+from argusai.settings import Settings, load_settings
+
+app = typer.Typer(help="ArgusAI: LLM reviews for GitHub pull requests.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Work items and dead letters.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(jobs_app, name="jobs")
+
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    from argusai.logs import configure_logging
+
+    configure_logging(settings)
+    return settings
+
+
+def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
+    from argusai.jobs.runtime import build_runtime
+
+    try:
+        return build_runtime(settings)
+    except ConfigError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker",
+                                         help="Also run the worker as a child process.")] = True,
+) -> None:
+    """Serve the webhook endpoint and API (and, by default, run the worker)."""
+    from argusai.serve import announce_missing, prepare, run_server
+
+    settings = _settings()
+    runtime = _runtime(settings)
+    prepare(runtime)
+    announce_missing(settings)
+    run_server(runtime, host=host, port=port, with_worker=worker)
+
+
+@app.command()
+def worker() -> None:
+    """Run the job worker (Huey consumer) in the foreground."""
+    from argusai.serve import prepare, run_worker
+
+    settings = _settings()
+    runtime = _runtime(settings)
+    prepare(runtime)
+    run_worker(runtime)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations."""
+    from argusai.store.db import Database
+    from argusai.store.migrate import upgrade
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.resolved_database_url())
+    upgrade(database.engine)
+    typer.echo("database is up to date")
+
+
+@jobs_app.command("dead")
+def jobs_dead() -> None:
+    """List dead letters (work items whose retries ran out)."""
+    from argusai.jobs import workitems
+    from argusai.store.db import Database
+
+    settings = _settings()
+    letters = workitems.list_dead(Database(settings.resolved_database_url()))
+    table = Table("id", "repo", "pr", "sha", "attempts", "reason", "failed at")
+    for letter, review in letters:
+        table.add_row(
+            str(letter.item_id),
+            review.repo_name if review else "?",
+            str(review.pr_number) if review else "?",
+            review.sha[:10] if review else "?",
+            str(letter.attempts),
+            letter.reason[:80],
+            letter.created_at.isoformat(timespec="seconds"),
+        )
+    Console().print(table if letters else "no dead letters")
+
+
+@jobs_app.command("retry")
+def jobs_retry(review_id: Annotated[int, typer.Argument(help="Id from 'argus jobs dead'.")]) -> None:
+    """Re-queue a dead or failed review with a fresh retry budget."""
+    from argusai.jobs import workitems
+    from argusai.jobs.tasks import register_tasks
+
+    settings = _settings()
+    runtime = _runtime(settings)
+    if not workitems.retry_dead(runtime.db, review_id):
+        err.print(f"[red]error:[/red] review {review_id} is not failed (nothing to retry)")
+        raise typer.Exit(1)
+    tasks = register_tasks(runtime.huey, lambda: runtime)
+    sent = tasks.dispatch_review(runtime.db, review_id)
+    typer.echo(f"review {review_id} re-queued" + ("" if sent else " (the sweeper will dispatch it)"))
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except ArgusError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise SystemExit(2) from None

@@ -1,0 +1,37 @@
+"""The Huey instance, built from ``ARGUS_QUEUE_URL``: SQLite file, Redis or PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey
+from sqlalchemy.engine import make_url
+
+from argusai.errors import ConfigError
+
+QUEUE_NAME = "argus"
+
+
+def create_huey(queue_url: str, *, immediate: bool = False) -> Huey:
+    """A Huey for ``queue_url`` (``sqlite:///…``, ``redis://…``, ``postgresql://…``)."""
+    scheme = queue_url.split(":", 1)[0].lower()
+    if scheme == "sqlite":
+        path = make_url(queue_url).database
+        if not path:
+            raise ConfigError("ARGUS_QUEUE_URL: a sqlite URL needs a file path")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(QUEUE_NAME, filename=path, results=False, immediate=immediate,
+                          timeout=30)
+    if scheme in {"redis", "rediss"}:
+        return RedisHuey(QUEUE_NAME, url=queue_url, results=False, immediate=immediate)
+    if scheme.startswith("postgres"):
+        dsn = queue_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        return PostgresHuey(QUEUE_NAME, dsn=dsn, results=False, immediate=immediate)
+    raise ConfigError(
+        f"ARGUS_QUEUE_URL: unsupported scheme {scheme!r} (use sqlite:///, redis:// or postgresql://)"
+    )
+
+
+def queue_ping(huey: Huey) -> int:
+    """Queue length; raises when the storage cannot be reached (readiness check)."""
+    return int(huey.pending_count())

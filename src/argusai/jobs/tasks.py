@@ -1,0 +1,118 @@
+"""Huey tasks with stable names, registered on a Huey built at start-up (not at import)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from huey import Huey, crontab
+
+from argusai.errors import PermanentError, Superseded, TransientError
+from argusai.jobs import workitems
+from argusai.jobs.runtime import Runtime
+from argusai.store.models import ReviewStatus
+
+log = structlog.get_logger(__name__)
+
+REVIEW_TASK = "argus.review"
+SWEEP_TASK = "argus.sweep"
+#: a dispatched item that has not started after this long is dispatched again
+REDISPATCH_AFTER = timedelta(minutes=5)
+
+
+@dataclass
+class Tasks:
+    """Handles to enqueue work; the same names in the web and the worker process."""
+
+    huey: Huey
+    review: Any
+    sweep: Any
+
+    def dispatch_review(self, db: workitems.Database, review_id: int, delay: float = 0) -> bool:
+        """Send a review to the queue; False (item stays queued for the sweeper) on failure."""
+        try:
+            if delay > 0:
+                self.review.schedule(args=(review_id,), delay=delay)
+            else:
+                self.review(review_id)
+        except Exception as exc:  # noqa: BLE001 - any queue failure leaves the item to the sweeper
+            log.warning("enqueue failed; the sweeper will dispatch it", review_id=review_id,
+                        error=type(exc).__name__)
+            return False
+        workitems.mark_dispatched(db, review_id)
+        return True
+
+
+def register_tasks(huey: Huey, get_runtime: Callable[[], Runtime]) -> Tasks:
+    """Declare ArgusAI's tasks on ``huey``."""
+    holder: dict[str, Tasks] = {}
+
+    @huey.task(name=REVIEW_TASK)  # type: ignore[untyped-decorator]
+    def review_task(review_id: int) -> None:
+        run_review_item(get_runtime(), holder["tasks"], review_id)
+
+    @huey.periodic_task(crontab(minute="*"), name=SWEEP_TASK)  # type: ignore[untyped-decorator]
+    def sweep_task() -> None:
+        sweep(get_runtime(), holder["tasks"])
+
+    tasks = Tasks(huey=huey, review=review_task, sweep=sweep_task)
+    holder["tasks"] = tasks
+    return tasks
+
+
+def run_review_item(rt: Runtime, tasks: Tasks, review_id: int) -> None:
+    """Run one review work item and map its outcome to the state machine."""
+    from argusai.jobs.review_job import process_review
+
+    settings = rt.settings
+    item = workitems.claim(rt.db, review_id, settings.job_lease_seconds)
+    if item is None:
+        log.info("review not claimable (done, superseded or running elsewhere)", job_id=review_id)
+        return
+    bound = log.bind(job_id=review_id, repo=item.repo_name, pr=item.pr_number,
+                     installation_id=item.installation_id, delivery_id=item.delivery_id)
+    structlog.contextvars.bind_contextvars(job_id=review_id, repo=item.repo_name,
+                                           pr=item.pr_number)
+    try:
+        process_review(rt, item)
+    except Superseded as exc:
+        bound.info("review superseded", reason=str(exc))
+        workitems.finish(rt.db, review_id, ReviewStatus.SUPERSEDED, str(exc))
+    except TransientError as exc:
+        delay = exc.retry_after or workitems.backoff_seconds(
+            item.attempts, settings.job_retry_delay_seconds)
+        again = workitems.retry_later(rt.db, review_id, error=_describe(exc),
+                                      max_retries=settings.job_max_retries, delay=delay)
+        bound.warning("transient failure", error=_describe(exc), retry=again,
+                      delay=round(delay, 1), attempt=item.attempts)
+        if again:
+            tasks.dispatch_review(rt.db, review_id, delay=delay)
+    except PermanentError as exc:
+        bound.error("review failed", error=_describe(exc))
+        workitems.finish(rt.db, review_id, ReviewStatus.FAILED, _describe(exc))
+    except Exception as exc:
+        # a bug, not a transient fault: park it as a dead letter so an operator can retry
+        bound.exception("review crashed")
+        workitems.retry_later(rt.db, review_id, error=f"internal error: {_describe(exc)}",
+                              max_retries=-1, delay=0)
+    finally:
+        structlog.contextvars.unbind_contextvars("job_id", "repo", "pr")
+
+
+def sweep(rt: Runtime, tasks: Tasks) -> int:
+    """Re-dispatch lost, delayed and abandoned items; returns how many were sent."""
+    sent = 0
+    for review_id in workitems.due_for_dispatch(rt.db, stale_after=REDISPATCH_AFTER):
+        if tasks.dispatch_review(rt.db, review_id):
+            sent += 1
+    if sent:
+        log.info("sweeper dispatched work", count=sent)
+    return sent
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text[:500]

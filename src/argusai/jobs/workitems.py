@@ -1,0 +1,289 @@
+"""The review work item's state machine in the database.
+
+queued → running → done | failed | superseded. A claim is one atomic UPDATE, so a
+message delivered twice (sweeper re-dispatch, redelivery) runs the review once.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from argusai.store.db import Database
+from argusai.store.models import (
+    ACTIVE_STATUSES,
+    DeadLetter,
+    DeliveryStatus,
+    Review,
+    ReviewStatus,
+    WebhookDelivery,
+    utcnow,
+)
+
+REVIEW_KIND = "review"
+
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    """What a webhook asks for: review this PR at this head."""
+
+    installation_id: int
+    repo_name: str
+    pr_number: int
+    sha: str
+    trigger: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """Outcome of recording a delivery."""
+
+    duplicate: bool
+    review_id: int | None
+
+
+def record_delivery(
+    db: Database,
+    *,
+    delivery_id: str,
+    event: str,
+    action: str | None,
+    installation_id: int | None,
+    repo_name: str | None,
+    request: ReviewRequest | None,
+) -> Accepted:
+    """Record a delivery once and create its work item; a redelivery creates nothing."""
+    try:
+        with db.session() as s:
+            s.add(
+                WebhookDelivery(
+                    delivery_id=delivery_id,
+                    event=event,
+                    action=action,
+                    installation_id=installation_id,
+                    repo_name=repo_name,
+                    status=(DeliveryStatus.ACCEPTED if request else DeliveryStatus.IGNORED).value,
+                )
+            )
+            s.flush()
+            review_id = _create_review(s, request, delivery_id) if request else None
+    except IntegrityError:
+        return Accepted(duplicate=True, review_id=None)
+    return Accepted(duplicate=False, review_id=review_id)
+
+
+def _create_review(s: Session, req: ReviewRequest, delivery_id: str | None) -> int | None:
+    """Queue a review of ``req``; supersede older active ones of the same PR."""
+    same_pr = and_(Review.repo_name == req.repo_name, Review.pr_number == req.pr_number)
+    existing = s.scalar(
+        select(Review.id).where(
+            same_pr,
+            Review.sha == req.sha,
+            Review.status.in_([*ACTIVE_STATUSES, ReviewStatus.DONE.value]),
+        )
+    )
+    if existing is not None:
+        return None  # this head is already queued, running or reviewed
+    s.execute(
+        update(Review)
+        .where(same_pr, Review.status.in_(ACTIVE_STATUSES), Review.sha != req.sha)
+        .values(status=ReviewStatus.SUPERSEDED.value, completed_at=utcnow(),
+                error_message="superseded by a newer push")
+    )
+    review = Review(
+        delivery_id=delivery_id,
+        installation_id=req.installation_id,
+        repo_name=req.repo_name,
+        pr_number=req.pr_number,
+        sha=req.sha,
+        trigger=req.trigger,
+        status=ReviewStatus.QUEUED.value,
+    )
+    s.add(review)
+    s.flush()
+    return review.id
+
+
+def enqueue_review(db: Database, req: ReviewRequest) -> int | None:
+    """Queue a review outside a webhook (CLI, tests); None when already queued/done."""
+    with db.session() as s:
+        return _create_review(s, req, None)
+
+
+def mark_dispatched(db: Database, review_id: int) -> None:
+    """Note that a queue message was sent for this item."""
+    with db.session() as s:
+        s.execute(update(Review).where(Review.id == review_id).values(dispatched_at=utcnow()))
+
+
+def claim(db: Database, review_id: int, lease_seconds: int) -> Review | None:
+    """Atomically take a queued (or lease-expired running) item; None if not ours to run."""
+    now = utcnow()
+    early = now + timedelta(seconds=2)  # queue clocks may fire a scheduled retry a bit early
+    with db.session() as s:
+        result = s.execute(
+            update(Review)
+            .where(
+                Review.id == review_id,
+                or_(
+                    and_(Review.status == ReviewStatus.QUEUED.value, Review.next_attempt_at <= early),
+                    and_(Review.status == ReviewStatus.RUNNING.value, Review.lease_expires_at < now),
+                ),
+            )
+            .values(
+                status=ReviewStatus.RUNNING.value,
+                started_at=now,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                attempts=Review.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return s.get(Review, review_id)
+
+
+def still_current(db: Database, review_id: int) -> bool:
+    """False once a newer push superseded this item (checked before posting)."""
+    with db.session() as s:
+        status = s.scalar(select(Review.status).where(Review.id == review_id))
+    return status == ReviewStatus.RUNNING.value
+
+
+def extend_lease(db: Database, review_id: int, lease_seconds: int) -> None:
+    """Heartbeat: keep a long review from being taken as abandoned."""
+    with db.session() as s:
+        s.execute(
+            update(Review)
+            .where(Review.id == review_id, Review.status == ReviewStatus.RUNNING.value)
+            .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
+        )
+
+
+def finish(db: Database, review_id: int, status: ReviewStatus, error: str | None = None) -> None:
+    """Close a running item as done, failed or superseded."""
+    with db.session() as s:
+        s.execute(
+            update(Review)
+            .where(Review.id == review_id)
+            .values(status=status.value, completed_at=utcnow(), error_message=error,
+                    lease_expires_at=None)
+        )
+
+
+def backoff_seconds(attempt: int, base: float, cap: float = 900.0) -> float:
+    """Exponential backoff with jitter for the ``attempt``-th retry."""
+    delay: float = min(cap, base * (2 ** max(0, attempt - 1)))
+    return delay * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not crypto
+
+
+def retry_later(
+    db: Database, review_id: int, *, error: str, max_retries: int, delay: float
+) -> bool:
+    """Put a failed attempt back in the queue; past the budget it becomes a dead letter.
+
+    Returns True when it will be retried.
+    """
+    with db.session() as s:
+        review = s.get(Review, review_id)
+        if review is None:
+            return False
+        if review.attempts > max_retries:
+            review.status = ReviewStatus.FAILED.value
+            review.completed_at = utcnow()
+            review.error_message = f"gave up after {review.attempts} attempts: {error}"
+            review.lease_expires_at = None
+            s.add(DeadLetter(kind=REVIEW_KIND, item_id=review_id, reason=error,
+                             attempts=review.attempts))
+            return False
+        review.status = ReviewStatus.QUEUED.value
+        review.error_message = error
+        review.lease_expires_at = None
+        review.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        return True
+
+
+def due_for_dispatch(db: Database, *, stale_after: timedelta, limit: int = 100) -> list[int]:
+    """Items the sweeper must (re-)dispatch: lost messages and abandoned leases."""
+    now = utcnow()
+    with db.session() as s:
+        rows = s.scalars(
+            select(Review.id)
+            .where(
+                or_(
+                    and_(
+                        Review.status == ReviewStatus.QUEUED.value,
+                        Review.next_attempt_at <= now,
+                        or_(Review.dispatched_at.is_(None), Review.dispatched_at < now - stale_after),
+                    ),
+                    and_(Review.status == ReviewStatus.RUNNING.value, Review.lease_expires_at < now),
+                )
+            )
+            .order_by(Review.id)
+            .limit(limit)
+        ).all()
+    return list(rows)
+
+
+def list_dead(db: Database) -> list[tuple[DeadLetter, Review | None]]:
+    """Dead letters not yet retried, with their items."""
+    with db.session() as s:
+        letters = s.scalars(
+            select(DeadLetter).where(DeadLetter.retried_at.is_(None)).order_by(DeadLetter.id)
+        ).all()
+        return [(d, s.get(Review, d.item_id)) for d in letters]
+
+
+def retry_dead(db: Database, review_id: int) -> bool:
+    """Re-queue a failed item with a fresh retry budget; False when there is nothing to retry."""
+    with db.session() as s:
+        review = s.get(Review, review_id)
+        if review is None or review.status != ReviewStatus.FAILED.value:
+            return False
+        review.status = ReviewStatus.QUEUED.value
+        review.attempts = 0
+        review.next_attempt_at = utcnow()
+        review.dispatched_at = None
+        review.completed_at = None
+        for letter in s.scalars(
+            select(DeadLetter).where(DeadLetter.item_id == review_id, DeadLetter.kind == REVIEW_KIND,
+                                     DeadLetter.retried_at.is_(None))
+        ):
+            letter.retried_at = utcnow()
+        return True
+
+
+def get_review(db: Database, review_id: int) -> Review | None:
+    """Load one review row."""
+    with db.session() as s:
+        return s.get(Review, review_id)
+
+
+def last_reviewed_sha(db: Database, repo_name: str, pr_number: int, exclude_id: int) -> str | None:
+    """Head SHA of the newest finished review of this PR (for incremental review)."""
+    with db.session() as s:
+        return s.scalar(
+            select(Review.sha)
+            .where(Review.repo_name == repo_name, Review.pr_number == pr_number,
+                   Review.status == ReviewStatus.DONE.value, Review.id != exclude_id)
+            .order_by(Review.completed_at.desc(), Review.id.desc())
+            .limit(1)
+        )
+
+
+def cached_result(db: Database, cache_key: str) -> dict[str, object] | None:
+    """A finished review's stored result with the same cache key, if any."""
+    with db.session() as s:
+        return s.scalar(
+            select(Review.result)
+            .where(Review.cache_key == cache_key, Review.status == ReviewStatus.DONE.value,
+                   Review.result.is_not(None))
+            .order_by(Review.id.desc())
+            .limit(1)
+        )
+

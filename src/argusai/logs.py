@@ -1,0 +1,99 @@
+"""Structured logging (structlog): JSON when not on a TTY, secrets scrubbed from every event."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+import structlog
+from structlog.typing import EventDict, WrappedLogger
+
+from argusai.settings import LogFormat, Settings
+
+REDACTED = "[REDACTED]"
+
+
+class SecretScrubber:
+    """A processor that replaces any known secret value in an event with ``[REDACTED]``."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+
+    def scrub(self, value: Any) -> Any:
+        """Scrub strings, recursing into containers."""
+        if isinstance(value, str):
+            for secret in self.secrets:
+                if secret in value:
+                    value = value.replace(secret, REDACTED)
+            return value
+        if isinstance(value, dict):
+            return {k: self.scrub(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self.scrub(v) for v in value)
+        return value
+
+    def __call__(self, _logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
+        if not self.secrets:
+            return event
+        return {k: self.scrub(v) for k, v in event.items()}
+
+
+def settings_secrets(settings: Settings) -> list[str]:
+    """Every secret value the settings hold (and each line of the private key)."""
+    found: list[str] = []
+    for secret in (settings.github_webhook_secret, settings.llm_api_key):
+        if secret is not None:
+            found.append(secret.get_secret_value())
+    llm_key = settings.llm_api_key_value()
+    if llm_key:
+        found.append(llm_key)
+    try:
+        pem = settings.private_key_pem()
+    except OSError:
+        pem = None
+    if pem:
+        found.append(pem)
+        found.extend(line for line in pem.splitlines() if len(line) > 20 and "-----" not in line)
+    return found
+
+
+def configure_logging(settings: Settings, *, extra_secrets: Iterable[str] = ()) -> None:
+    """Set up structlog and stdlib logging once per process."""
+    level = getattr(logging, settings.log_level)
+    fmt = settings.log_format
+    if fmt is LogFormat.AUTO:
+        fmt = LogFormat.CONSOLE if sys.stderr.isatty() else LogFormat.JSON
+    scrubber = SecretScrubber([*settings_secrets(settings), *extra_secrets])
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        scrubber,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if fmt is LogFormat.JSON
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    structlog.configure(
+        processors=[*shared, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    # stdlib loggers (uvicorn, huey, alembic) go through the same scrubbing renderer
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared[1:], processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer]
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("httpx", "httpcore", "httpx2", "httpcore2"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

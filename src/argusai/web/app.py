@@ -1,0 +1,23 @@
+"""The FastAPI app factory: collaborators come in as arguments, nothing is built at import."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from argusai import __version__
+from argusai.jobs.runtime import Runtime
+from argusai.jobs.tasks import register_tasks
+from argusai.web import health, webhooks
+from argusai.web.state import AppState, Metrics
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    """Build the web app around an already-wired runtime."""
+    app = FastAPI(title="ArgusAI", version=__version__,
+                  description="LLM reviews for GitHub pull requests, CI failure analysis.")
+    tasks = register_tasks(runtime.huey, lambda: runtime)
+    app.state.argus = AppState(settings=runtime.settings, runtime=runtime, tasks=tasks,
+                               metrics=Metrics())
+    app.include_router(webhooks.router)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,95 @@
+"""Turn a parsed webhook payload into work, with small lenient models (no GitHub call)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from argusai.jobs.workitems import ReviewRequest
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class _Installation(_Lenient):
+    id: int
+
+
+class _Repo(_Lenient):
+    full_name: str
+
+
+class _Head(_Lenient):
+    sha: str
+
+
+class _PR(_Lenient):
+    number: int
+    head: _Head
+    draft: bool = False
+    state: str = "open"
+
+
+class PullRequestEvent(_Lenient):
+    action: str
+    pull_request: _PR
+    repository: _Repo
+    installation: _Installation | None = None
+
+
+class InstallationEvent(_Lenient):
+    action: str
+    installation: _Installation
+
+
+@dataclass(frozen=True)
+class Routed:
+    """What a delivery means: a review to queue, or why it is ignored."""
+
+    action: str | None
+    installation_id: int | None
+    repo_name: str | None
+    review: ReviewRequest | None
+    ignored_reason: str | None = None
+
+
+def route(event: str, payload: dict[str, object], *, enabled: tuple[str, ...],
+          review_drafts: bool) -> Routed:
+    """Decide what a delivery asks for; unknown or disabled events are ignored, not errors."""
+    action = payload.get("action")
+    action = action if isinstance(action, str) else None
+    inst = payload.get("installation")
+    installation_id = inst.get("id") if isinstance(inst, dict) else None
+    installation_id = installation_id if isinstance(installation_id, int) else None
+    repo = payload.get("repository")
+    repo_name = repo.get("full_name") if isinstance(repo, dict) else None
+    repo_name = repo_name if isinstance(repo_name, str) else None
+    base = {"action": action, "installation_id": installation_id, "repo_name": repo_name}
+
+    key = f"{event}.{action}" if action else event
+    if key not in enabled and event not in enabled:
+        return Routed(**base, review=None, ignored_reason=f"event {key} is not enabled")
+    if event != "pull_request":
+        return Routed(**base, review=None, ignored_reason=f"no handler for {key}")
+    try:
+        pr_event = PullRequestEvent.model_validate(payload)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
+        return Routed(**base, review=None, ignored_reason=f"payload lacks {fields}")
+    pr = pr_event.pull_request
+    if pr_event.installation is None:
+        return Routed(**base, review=None, ignored_reason="no installation in payload")
+    if pr.state != "open":
+        return Routed(**base, review=None, ignored_reason="pull request is not open")
+    if pr.draft and not review_drafts:
+        return Routed(**base, review=None, ignored_reason="draft pull request")
+    request = ReviewRequest(
+        installation_id=pr_event.installation.id,
+        repo_name=pr_event.repository.full_name,
+        pr_number=pr.number,
+        sha=pr.head.sha,
+        trigger=key,
+    )
+    return Routed(**base, review=request)

@@ -1,0 +1,107 @@
+"""``POST /webhooks/github``: verify, record once, enqueue, answer 202 — no GitHub or LLM call."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
+from argusai.jobs import workitems
+from argusai.web import signature
+from argusai.web.events import Routed, route
+from argusai.web.state import AppState
+
+log = structlog.get_logger(__name__)
+router = APIRouter()
+
+
+def _answer(status: int, outcome: str, state: AppState, started: float, **extra: Any) -> JSONResponse:
+    state.metrics.observe_delivery(outcome, time.perf_counter() - started)
+    return JSONResponse({"status": outcome, **extra}, status_code=status)
+
+
+@router.post("/webhooks/github", include_in_schema=True, summary="GitHub webhook receiver")
+async def github_webhook(request: Request) -> JSONResponse:
+    """Receive one GitHub delivery."""
+    state: AppState = request.app.state.argus
+    started = time.perf_counter()
+    settings = state.settings
+    missing = settings.missing_for_webhooks()
+    if missing:
+        return _answer(503, "not_configured", state, started,
+                       detail="ArgusAI is not configured to accept webhooks yet", missing=missing)
+
+    limit = settings.max_webhook_bytes
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        return _answer(413, "too_large", state, started, detail=f"body over {limit} bytes")
+    body = bytearray()
+    async for part in request.stream():
+        body.extend(part)
+        if len(body) > limit:
+            return _answer(413, "too_large", state, started, detail=f"body over {limit} bytes")
+
+    secret = settings.github_webhook_secret
+    assert secret is not None  # checked by missing_for_webhooks
+    if not signature.verify(secret.get_secret_value(), bytes(body),
+                            request.headers.get("x-hub-signature-256")):
+        return _answer(401, "bad_signature", state, started,
+                       detail="missing or invalid X-Hub-Signature-256")
+
+    event = request.headers.get("x-github-event", "")
+    delivery_id = request.headers.get("x-github-delivery", "")
+    if not event or not delivery_id or len(delivery_id) > 64:
+        return _answer(400, "bad_headers", state, started,
+                       detail="X-GitHub-Event and X-GitHub-Delivery (≤ 64 chars) are required")
+    try:
+        payload = json.loads(bytes(body))
+    except (ValueError, UnicodeDecodeError):
+        return _answer(400, "bad_json", state, started, detail="body is not valid JSON")
+    if not isinstance(payload, dict):
+        return _answer(400, "bad_json", state, started, detail="body must be a JSON object")
+
+    bound = log.bind(delivery_id=delivery_id, event=event, action=payload.get("action"))
+    if event == "ping":
+        bound.info("ping received")
+        return _answer(200, "pong", state, started)
+
+    routed = route(event, payload, enabled=settings.review_enabled_events,
+                   review_drafts=settings.review_drafts)
+    try:
+        accepted = await run_in_threadpool(_record, state, delivery_id, event, routed)
+    except SQLAlchemyError as exc:
+        bound.error("database unavailable; delivery refused", error=type(exc).__name__)
+        return _answer(503, "unavailable", state, started, detail="database unavailable")
+    bound = bound.bind(installation_id=routed.installation_id, repo=routed.repo_name)
+    if accepted.duplicate:
+        bound.info("duplicate delivery ignored")
+        return _answer(200, "duplicate", state, started)
+    if routed.review is None:
+        bound.info("delivery ignored", reason=routed.ignored_reason)
+        return _answer(202, "ignored", state, started, reason=routed.ignored_reason)
+    if accepted.review_id is None:
+        bound.info("head already queued or reviewed", pr=routed.review.pr_number)
+        return _answer(202, "ignored", state, started, reason="this head is already reviewed")
+    bound.info("review queued", pr=routed.review.pr_number, job_id=accepted.review_id)
+    return _answer(202, "queued", state, started, review_id=accepted.review_id)
+
+
+def _record(state: AppState, delivery_id: str, event: str, routed: Routed) -> workitems.Accepted:
+    accepted = workitems.record_delivery(
+        state.runtime.db,
+        delivery_id=delivery_id,
+        event=event,
+        action=routed.action,
+        installation_id=routed.installation_id,
+        repo_name=routed.repo_name,
+        request=routed.review,
+    )
+    if accepted.review_id is not None:
+        state.tasks.dispatch_review(state.runtime.db, accepted.review_id)
+    return accepted
