@@ -1,0 +1,167 @@
+"""``GitHubApp``: the GitHubAppClient port — App JWT, installation tokens, clients."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from githubkit import AppAuthStrategy, BaseAuthStrategy, GitHub
+from githubkit.cache import MemCacheStrategy
+
+from argusai.errors import ConfigError, GitHubError
+from argusai.github.client import InstallationClient
+from argusai.github.rest import EVENT_HOOKS, GitHubRest, segment
+from argusai.github.retry import InlineRetry
+from argusai.github.tokens import InstallationAuthStrategy, InstallationTokens
+
+if TYPE_CHECKING:
+    from argusai.settings import Settings
+
+USER_AGENT = "ArgusAI (githubkit)"
+TOKEN_REFRESH_MARGIN = 300.0  # seconds before expiry a cached token is replaced
+
+
+class _SharedTransport(httpx.BaseTransport):
+    """One connection pool for all githubkit clients; their ``close()`` leaves it open.
+
+    githubkit builds an httpx client per request and closes it afterwards, which
+    would otherwise close the pool under the feet of other threads.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send through the shared pool."""
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        """Do nothing: the owning GitHubApp closes the pool."""
+
+    def close_pool(self) -> None:
+        """Really close the pool."""
+        self._inner.close()
+
+
+class GitHubApp:
+    """A GitHub App: mints and caches installation tokens, hands out installation clients."""
+
+    def __init__(
+        self,
+        app_id: int,
+        private_key_pem: str,
+        *,
+        base_url: str,
+        api_version: str = "2022-11-28",
+        max_inline_wait: float = 5.0,
+        timeout: float = 30.0,
+        server_retries: int = 2,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if app_id <= 0:
+            raise ConfigError("GitHub App id must be a positive integer")
+        if "PRIVATE KEY" not in private_key_pem:
+            raise ConfigError("GitHub App private key is not a PEM private key")
+        self.app_id = app_id
+        self.base_url = base_url
+        self.api_version = api_version
+        self._transport = _SharedTransport(transport or httpx.HTTPTransport(retries=1))
+        self._options: dict[str, Any] = {
+            "base_url": base_url,
+            "user_agent": USER_AGENT,
+            "timeout": timeout,
+            "transport": self._transport,
+            "event_hooks": EVENT_HOOKS,
+            "http_cache": False,
+            "auto_retry": InlineRetry(
+                max_inline_wait=max_inline_wait, server_retries=server_retries
+            ),
+        }
+        # Own JWT cache: githubkit's default one is process-wide and keyed by app id only.
+        self._app_rest = self._rest(
+            AppAuthStrategy(app_id, private_key_pem), cache_strategy=MemCacheStrategy()
+        )
+        self._tokens = InstallationTokens(self._mint, refresh_margin=TOKEN_REFRESH_MARGIN)
+        self._clients: dict[int, InstallationClient] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"GitHubApp(app_id={self.app_id}, base_url={self.base_url!r})"
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> GitHubApp:
+        """Build the App client from ``ARGUS_GITHUB_*`` settings."""
+        pem = settings.private_key_pem()
+        if settings.github_app_id is None or not pem:
+            raise ConfigError(
+                "ARGUS_GITHUB_APP_ID and ARGUS_GITHUB_PRIVATE_KEY "
+                "(or ARGUS_GITHUB_PRIVATE_KEY_PATH) are required to talk to GitHub"
+            )
+        return cls(
+            settings.github_app_id,
+            pem,
+            base_url=settings.github_api_url,
+            api_version=settings.github_api_version,
+            **options,
+        )
+
+    def _rest(self, auth: BaseAuthStrategy, **extra: Any) -> GitHubRest:
+        github: GitHub[Any] = GitHub(auth, **self._options, **extra)
+        return GitHubRest(github, api_version=self.api_version)
+
+    def _mint(self, installation_id: int) -> tuple[str, float]:
+        """Exchange the App JWT for an installation token: (token, expires_at epoch)."""
+        data = self._app_rest.json(
+            "POST", f"/app/installations/{int(installation_id)}/access_tokens"
+        )
+        try:
+            token = str(data["token"])
+            expires_at = datetime.fromisoformat(str(data["expires_at"])).timestamp()
+        except (KeyError, TypeError, ValueError):
+            raise GitHubError(
+                f"unexpected access token response for installation {installation_id}"
+            ) from None
+        return token, expires_at
+
+    def for_installation(self, installation_id: int) -> InstallationClient:
+        """The client acting as ``installation_id`` (cached; safe to share across threads)."""
+        with self._lock:
+            client = self._clients.get(installation_id)
+            if client is None:
+                rest = self._rest(InstallationAuthStrategy(self._tokens, installation_id))
+                client = InstallationClient(rest, installation_id)
+                self._clients[installation_id] = client
+            return client
+
+    def installation_for_repo(self, owner: str, repo: str) -> int:
+        """The id of the App's installation on ``owner/repo`` (404 → GitHubError)."""
+        data = self._app_rest.json(
+            "GET", f"/repos/{segment(owner)}/{segment(repo)}/installation"
+        )
+        try:
+            return int(data["id"])
+        except (KeyError, TypeError, ValueError):
+            raise GitHubError(f"unexpected installation response for {owner}/{repo}") from None
+
+    def installation_token(self, installation_id: int) -> str:
+        """A valid installation token (for git over HTTPS or a subprocess)."""
+        return self._tokens.get(installation_id)
+
+    def close(self) -> None:
+        """Close the shared connection pool."""
+        self._transport.close_pool()
+
+    def __enter__(self) -> GitHubApp:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+

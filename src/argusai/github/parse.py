@@ -1,0 +1,74 @@
+"""GitHub's JSON → the port's plain dataclasses, leniently (missing fields get defaults)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argusai.errors import GitHubError
+from argusai.github.port import Comparison, IssueComment, PullRequest
+from argusai.review.models import ChangedFile
+
+
+def _obj(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise GitHubError(f"unexpected GitHub response for {what}: not an object")
+    return value
+
+
+def _login(user: Any) -> str:
+    # A deleted account shows as null; GitHub's own UI calls it "ghost".
+    if isinstance(user, dict) and isinstance(user.get("login"), str):
+        return str(user["login"])
+    return "ghost"
+
+
+def pull_request(data: Any) -> PullRequest:
+    """A pull request from ``GET /repos/{o}/{r}/pulls/{n}``."""
+    pr = _obj(data, "pull request")
+    head = _obj(pr.get("head"), "pull request head")
+    base = _obj(pr.get("base"), "pull request base")
+    return PullRequest(
+        number=int(pr["number"]),
+        title=str(pr.get("title") or ""),
+        body=str(pr.get("body") or ""),
+        state=str(pr.get("state") or "open"),
+        draft=bool(pr.get("draft") or False),
+        head_sha=str(head["sha"]),
+        base_sha=str(base["sha"]),
+        base_ref=str(base.get("ref") or ""),
+        author=_login(pr.get("user")),
+    )
+
+
+def changed_file(data: Any) -> ChangedFile:
+    """One entry of a PR's or a comparison's ``files``; no patch = binary or too large."""
+    f = _obj(data, "changed file")
+    patch = f.get("patch")
+    previous = f.get("previous_filename")
+    return ChangedFile(
+        path=str(f["filename"]),
+        status=str(f.get("status") or "modified"),
+        additions=int(f.get("additions") or 0),
+        deletions=int(f.get("deletions") or 0),
+        patch=patch if isinstance(patch, str) else None,
+        previous_path=previous if isinstance(previous, str) else None,
+    )
+
+
+def comparison(data: Any) -> Comparison:
+    """The result of ``GET /repos/{o}/{r}/compare/{base}...{head}``."""
+    c = _obj(data, "comparison")
+    return Comparison(
+        status=str(c.get("status") or ""),
+        ahead_by=int(c.get("ahead_by") or 0),
+        behind_by=int(c.get("behind_by") or 0),
+        files=[changed_file(f) for f in c.get("files") or []],
+    )
+
+
+def issue_comment(data: Any) -> IssueComment:
+    """One issue (conversation) comment."""
+    c = _obj(data, "issue comment")
+    return IssueComment(
+        id=int(c["id"]), body=str(c.get("body") or ""), author=_login(c.get("user"))
+    )
