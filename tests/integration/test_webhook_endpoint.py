@@ -80,7 +80,7 @@ def test_new_push_supersedes_the_queued_review(rt: Runtime) -> None:
     payload["action"] = "synchronize"
     assert deliver(client, "pull_request", payload).json()["status"] == "queued"
     with rt.db.session() as s:
-        statuses = dict(s.execute(select(Review.sha, Review.status)).tuples().all())
+        statuses = dict(s.execute(select(Review.sha, Review.status)).all())
     assert statuses == {"ec26c3e57ca3a959ca5aad62de7213c562f8c821": "superseded", "b" * 40: "queued"}
 
 

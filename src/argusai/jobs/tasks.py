@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -46,8 +47,13 @@ class Tasks:
         return True
 
 
+_registered: weakref.WeakKeyDictionary[Huey, Tasks] = weakref.WeakKeyDictionary()
+
+
 def register_tasks(huey: Huey, get_runtime: Callable[[], Runtime]) -> Tasks:
-    """Declare ArgusAI's tasks on ``huey``."""
+    """Declare ArgusAI's tasks on ``huey`` (once per Huey; later calls get the same handles)."""
+    if huey in _registered:
+        return _registered[huey]
     holder: dict[str, Tasks] = {}
 
     @huey.task(name=REVIEW_TASK)  # type: ignore[untyped-decorator]
@@ -60,6 +66,7 @@ def register_tasks(huey: Huey, get_runtime: Callable[[], Runtime]) -> Tasks:
 
     tasks = Tasks(huey=huey, review=review_task, sweep=sweep_task)
     holder["tasks"] = tasks
+    _registered[huey] = tasks
     return tasks
 
 

@@ -98,3 +98,20 @@ class Usage:
         for m in other.models:
             if m not in self.models:
                 self.models.append(m)
+
+
+@dataclass(frozen=True)
+class ChunkFailure:
+    """A chunk the LLM could not review (its files appear in the summary)."""
+
+    index: int
+    files: list[str]
+    reason: str
+
+
+@dataclass(frozen=True)
+class NotPosted:
+    """A finding kept out of the inline comments, with the reason (shown in the summary)."""
+
+    finding: Finding
+    reason: str
