@@ -1,0 +1,265 @@
+"""The review engine: plan → LLM calls per chunk → finalize. No I/O besides the LLM port.
+
+``plan_review`` selects files and cuts token-budgeted chunks, ``run_review`` asks the
+LLM about each chunk (one repair retry for an unusable answer), ``finalize`` filters,
+deduplicates, anchors and ranks the findings and renders what will be posted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from argusai.errors import LLMError
+from argusai.llm.port import Completion, LLMClient
+from argusai.review.anchor import anchor_findings
+from argusai.review.chunk import Chunk, build_chunks
+from argusai.review.diff import FileDiff, parse_patch
+from argusai.review.fingerprint import fingerprint
+from argusai.review.format import SummaryData, format_comment, format_review_body, format_summary
+from argusai.review.models import (
+    ChangedFile,
+    ChunkFailure,
+    Finding,
+    InlineComment,
+    NotPosted,
+    Severity,
+    SkippedFile,
+    Usage,
+)
+from argusai.review.parse import ParsedReview, ReviewOutputError, parse_review_output
+from argusai.review.prompt import PROMPT_VERSION, render_system, render_user
+from argusai.review.repo_config import RepoConfig
+from argusai.review.schema import SCHEMA_NAME, review_json_schema
+from argusai.review.select import select_files
+
+DEFAULT_TOKEN_BUDGET = 12_000
+DEFAULT_MAX_FILES = 100
+DEFAULT_MAX_COMMENTS = 20
+_REPAIR = (
+    "\n\nYour previous answer could not be used: {error}. Answer again with exactly one "
+    "JSON object matching the schema, nothing else. Previous answer (start):\n{previous}"
+)
+
+
+@dataclass(frozen=True)
+class PRContext:
+    """What the prompts and the summary need to know about the pull request."""
+
+    repo: str
+    number: int
+    title: str = ""
+    body: str = ""
+    head_sha: str = ""
+    base_sha: str = ""
+    incremental_base: str | None = None  # reviewed head of an earlier run: only new commits
+
+    @property
+    def incremental(self) -> bool:
+        """True when only the commits after ``incremental_base`` are reviewed."""
+        return self.incremental_base is not None
+
+
+@dataclass
+class ReviewPlan:
+    """Chunks to send, files skipped (with reasons) and the parsed diff of each file."""
+
+    chunks: list[Chunk]
+    skipped: list[SkippedFile]
+    diffs: dict[str, FileDiff]
+    files: list[ChangedFile]
+
+    @property
+    def added_lines(self) -> int:
+        """Added lines in the reviewed files."""
+        return sum(d.added_count for d in self.diffs.values())
+
+
+@dataclass
+class ReviewOutcome:
+    """What the LLM said about each chunk, before filtering and anchoring."""
+
+    ctx: PRContext
+    findings: list[Finding] = field(default_factory=list)
+    summaries: list[str] = field(default_factory=list)
+    failed: list[ChunkFailure] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    dropped_findings: int = 0
+
+
+@dataclass
+class ReviewResult:
+    """What to post: inline comments, review body (None = no review), summary markdown."""
+
+    inline_comments: list[InlineComment]
+    summary: str
+    review_body: str | None
+    findings: list[Finding]
+    not_posted: list[NotPosted]
+    counts: dict[Severity, int]
+    skipped: list[SkippedFile]
+    failed: list[ChunkFailure]
+    usage: Usage
+    head_sha: str
+    prompt_version: str = PROMPT_VERSION
+    already_posted: int = 0
+
+
+def plan_review(
+    files: list[ChangedFile],
+    config: RepoConfig,
+    *,
+    max_files: int = DEFAULT_MAX_FILES,
+    token_budget: int = DEFAULT_TOKEN_BUDGET,
+) -> ReviewPlan:
+    """Select files and cut chunks of at most ``token_budget`` diff tokens each."""
+    selection = select_files(files, config, max_files=max_files)
+    diffs: dict[str, FileDiff] = {}
+    reviewed: list[ChangedFile] = []
+    for f in selection.files:
+        diff = parse_patch(f.path, f.patch)
+        if diff.hunks:
+            diffs[f.path] = diff
+            reviewed.append(f)
+        else:
+            selection.skipped.append(SkippedFile(f.path, "no hunks could be read in its diff"))
+    chunks = build_chunks(reviewed, diffs, token_budget)
+    return ReviewPlan(chunks=chunks, skipped=selection.skipped, diffs=diffs, files=reviewed)
+
+
+def _usage(completion: Completion) -> Usage:
+    return Usage(
+        prompt_tokens=completion.prompt_tokens,
+        completion_tokens=completion.completion_tokens,
+        cost_usd=completion.cost_usd,
+        calls=1,
+        models=[completion.model],
+    )
+
+
+def _review_chunk(llm: LLMClient, system: str, user: str, usage: Usage) -> ParsedReview:
+    schema = review_json_schema()
+    completion = llm.complete_json(system=system, user=user, schema=schema, schema_name=SCHEMA_NAME)
+    usage.add(_usage(completion))
+    try:
+        return parse_review_output(completion.text)
+    except ReviewOutputError as err:
+        repair = user + _REPAIR.format(error=err, previous=completion.text[:1500])
+        completion = llm.complete_json(
+            system=system, user=repair, schema=schema, schema_name=SCHEMA_NAME
+        )
+        usage.add(_usage(completion))
+        return parse_review_output(completion.text)
+
+
+def run_review(
+    llm: LLMClient, plan: ReviewPlan, ctx: PRContext, config: RepoConfig
+) -> ReviewOutcome:
+    """Ask the LLM about every chunk; a chunk whose call fails for good is recorded as
+    failed. ``LLMTransientError`` propagates so the job can be retried."""
+    outcome = ReviewOutcome(ctx=ctx)
+    system = render_system(config.language)
+    for chunk in plan.chunks:
+        user = render_user(
+            repo=ctx.repo,
+            number=ctx.number,
+            title=ctx.title,
+            body=ctx.body,
+            chunk=chunk,
+            part_count=len(plan.chunks),
+            config=config,
+        )
+        try:
+            parsed = _review_chunk(llm, system, user, outcome.usage)
+        except LLMError as err:
+            outcome.failed.append(ChunkFailure(chunk.index, chunk.files, str(err)[:300]))
+            continue
+        if parsed.summary:
+            outcome.summaries.append(parsed.summary)
+        outcome.findings.extend(parsed.findings)
+        outcome.dropped_findings += parsed.dropped
+    return outcome
+
+
+def _rank_key(f: Finding) -> tuple[int, str, int]:
+    return (-f.severity.rank, f.path, f.line)
+
+
+def finalize(
+    outcome: ReviewOutcome,
+    plan: ReviewPlan,
+    config: RepoConfig,
+    *,
+    already_posted: set[str] | frozenset[str] = frozenset(),
+    max_comments: int = DEFAULT_MAX_COMMENTS,
+    config_error: str | None = None,
+) -> ReviewResult:
+    """Apply the severity floor, drop duplicates and findings posted before, anchor, rank,
+    keep at most ``max_comments`` inline (``config.max_comments`` wins when set)."""
+    limit = config.max_comments if config.max_comments is not None else max_comments
+    floor = config.severity_threshold.rank
+    kept = [f for f in outcome.findings if f.severity.rank >= floor]
+    anchored, unanchored = anchor_findings(kept, plan.diffs)
+    candidates = [(f, "") for f in anchored] + [(u.finding, u.reason) for u in unanchored]
+    candidates.sort(key=lambda pair: _rank_key(pair[0]))
+    seen: set[str] = set()
+    repeated = 0
+    inline: list[InlineComment] = []
+    not_posted: list[NotPosted] = []
+    findings: list[Finding] = []
+    for finding, reason in candidates:
+        fp = fingerprint(finding)
+        if fp in seen:
+            continue
+        seen.add(fp)
+        if fp in already_posted:
+            repeated += 1
+            continue
+        findings.append(finding)
+        if reason:
+            not_posted.append(NotPosted(finding, reason))
+        elif len(inline) >= limit:
+            not_posted.append(NotPosted(finding, f"over the limit of {limit} inline comments"))
+        else:
+            inline.append(
+                InlineComment(
+                    path=finding.path,
+                    line=finding.line,
+                    start_line=finding.start_line,
+                    body=format_comment(finding, fp),
+                    fingerprint=fp,
+                    severity=finding.severity,
+                )
+            )
+    counts = {s: n for s in Severity if (n := sum(1 for f in findings if f.severity == s))}
+    ctx = outcome.ctx
+    summary = format_summary(
+        SummaryData(
+            head_sha=ctx.head_sha,
+            base_sha=ctx.base_sha,
+            incremental_base=ctx.incremental_base,
+            overview=outcome.summaries,
+            counts=counts,
+            inline_count=len(inline),
+            not_posted=not_posted,
+            skipped=plan.skipped,
+            failed=outcome.failed,
+            usage=outcome.usage,
+            config_error=config_error,
+            already_posted=repeated,
+            chunk_count=len(plan.chunks),
+            prompt_version=PROMPT_VERSION,
+        )
+    )
+    return ReviewResult(
+        inline_comments=inline,
+        summary=summary,
+        review_body=format_review_body(len(inline), counts) if inline else None,
+        findings=findings,
+        not_posted=not_posted,
+        counts=counts,
+        skipped=plan.skipped,
+        failed=outcome.failed,
+        usage=outcome.usage,
+        head_sha=ctx.head_sha,
+        already_posted=repeated,
+    )

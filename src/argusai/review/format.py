@@ -1,0 +1,156 @@
+"""Markdown ArgusAI posts: inline comments, the summary comment, the short review body.
+
+Everything from the LLM passes through ``sanitize``; every body stays under GitHub's
+65,536-character limit (long lists end with "… and N more").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from argusai.review.fingerprint import marker
+from argusai.review.models import ChunkFailure, Finding, NotPosted, Severity, SkippedFile, Usage
+from argusai.review.sanitize import (
+    code_span,
+    fence_for,
+    sanitize_code,
+    sanitize_inline,
+    sanitize_markdown,
+    truncate,
+)
+
+SUMMARY_MARKER = "<!-- argus:summary -->"
+GITHUB_BODY_LIMIT = 65_536
+_SAFE_LIMIT = 64_000
+HEADER = "🤖 **ArgusAI Review**"
+SEVERITY_EMOJI = {
+    Severity.CRITICAL: "🔴",
+    Severity.HIGH: "🟠",
+    Severity.MEDIUM: "🟡",
+    Severity.LOW: "🔵",
+    Severity.INFO: "⚪",
+}
+
+
+def format_comment(finding: Finding, fp: str) -> str:
+    """The body of one inline review comment, ending with its hidden fingerprint."""
+    emoji = SEVERITY_EMOJI[finding.severity]
+    parts = [
+        f"{HEADER} · {emoji} **{sanitize_inline(finding.title)}**",
+        sanitize_markdown(finding.message, 4000),
+        f"**Severity:** {finding.severity.value} · **Category:** {finding.category.value}",
+    ]
+    if finding.suggestion:
+        code = sanitize_code(finding.suggestion).rstrip("\n")
+        fence = fence_for(code)
+        parts.append(f"{fence}suggestion\n{code}\n{fence}")
+    parts.append(marker(fp))
+    return "\n\n".join(parts)
+
+
+def severity_counts_line(counts: dict[Severity, int]) -> str:
+    """``🔴 1 critical · 🟠 2 high`` (severities with zero findings are left out)."""
+    shown = [f"{SEVERITY_EMOJI[s]} {counts[s]} {s.value}" for s in Severity if counts.get(s)]
+    return " · ".join(shown) if shown else "no findings"
+
+
+def format_review_body(inline_count: int, counts: dict[Severity, int]) -> str:
+    """The short body of the review that carries the inline comments."""
+    plural = "s" if inline_count != 1 else ""
+    return (
+        f"{HEADER}: {inline_count} comment{plural} ({severity_counts_line(counts)}). "
+        "The summary comment on this pull request has the details."
+    )
+
+
+def bounded_list(items: list[str], limit: int) -> list[str]:
+    """As many items as fit in ``limit`` characters, then ``… and N more``."""
+    out: list[str] = []
+    used = 0
+    for i, item in enumerate(items):
+        if used + len(item) + 1 > limit and out:
+            out.append(f"- … and {len(items) - i} more")
+            break
+        out.append(truncate(item, limit))
+        used += len(item) + 1
+    return out
+
+
+@dataclass
+class SummaryData:
+    """Everything the summary comment reports."""
+
+    head_sha: str
+    overview: list[str] = field(default_factory=list)
+    counts: dict[Severity, int] = field(default_factory=dict)
+    inline_count: int = 0
+    not_posted: list[NotPosted] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    failed: list[ChunkFailure] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    config_error: str | None = None
+    base_sha: str | None = None
+    incremental_base: str | None = None
+    already_posted: int = 0
+    chunk_count: int = 0
+    prompt_version: str = ""
+
+
+def _not_posted_line(item: NotPosted) -> str:
+    f = item.finding
+    where = f"{f.path}:{f.start_line}-{f.line}" if f.start_line else f"{f.path}:{f.line}"
+    emoji = SEVERITY_EMOJI[f.severity]
+    title = sanitize_inline(f.title, 160)
+    message = sanitize_inline(f.message, 300)
+    return f"- {emoji} {code_span(where)} **{title}** — {message} _({item.reason})_"
+
+
+def _footer(data: SummaryData) -> str:
+    sha = sanitize_code(data.head_sha[:12], 40)
+    if data.incremental_base:
+        scope = f"new commits `{data.incremental_base[:12]}..{sha}`"
+    else:
+        scope = f"`{sha}`"
+    u = data.usage
+    models = ", ".join(sanitize_inline(m, 80) for m in u.models) or "no model called"
+    return (
+        f"<sub>Reviewed {scope} · {models} · {u.calls} call(s), "
+        f"{u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion tokens · "
+        f"≈ ${u.cost_usd:.4f} · prompt {data.prompt_version}</sub>"
+    )
+
+
+def format_summary(data: SummaryData) -> str:
+    """The summary comment (updated in place; found again by ``SUMMARY_MARKER``)."""
+    out = [SUMMARY_MARKER, "## 🤖 ArgusAI Review", ""]
+    if data.config_error:
+        out += [f"> ⚠️ {sanitize_inline(data.config_error, 1500)}", ""]
+    overview = list(dict.fromkeys(sanitize_markdown(s, 1500) for s in data.overview if s.strip()))
+    if len(overview) == 1:
+        out += [overview[0], ""]
+    elif overview:
+        out += [*bounded_list([f"- {s}" for s in overview], 12000), ""]
+    found = sum(data.counts.values())
+    line = f"**Findings:** {severity_counts_line(data.counts)}"
+    if found:
+        line += f" — {data.inline_count} posted inline"
+    if data.already_posted:
+        line += f"; {data.already_posted} already reported earlier, not repeated"
+    out += [line, ""]
+    if data.not_posted:
+        out += ["### Findings not posted inline", ""]
+        out += [*bounded_list([_not_posted_line(n) for n in data.not_posted], 25000), ""]
+    if data.failed:
+        out += ["### Parts not reviewed", ""]
+        failed = [
+            f"- part {c.index + 1}: {', '.join(code_span(p, 200) for p in c.files[:10])}"
+            f"{' …' if len(c.files) > 10 else ''} — {sanitize_inline(c.reason, 300)}"
+            for c in data.failed
+        ]
+        out += [*bounded_list(failed, 6000), ""]
+    if data.skipped:
+        out += [f"### Files not reviewed ({len(data.skipped)})", ""]
+        skipped = [f"- {code_span(s.path)} — {s.reason}" for s in data.skipped]
+        out += [*bounded_list(skipped, 15000), ""]
+    out.append(_footer(data))
+    return truncate("\n".join(out), _SAFE_LIMIT)

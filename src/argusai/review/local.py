@@ -1,0 +1,138 @@
+"""Helpers for ``argus review`` on a local checkout or diff file (CLI and GitHub Actions)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from argusai.errors import ArgusError
+from argusai.review.engine import ReviewResult
+from argusai.review.gitdiff import to_text
+from argusai.review.models import Finding, Severity
+
+
+class LocalDiffError(ArgusError):
+    """The local diff could not be produced or read (not a git checkout, bad base …)."""
+
+
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    git = shutil.which("git")
+    if git is None:
+        raise LocalDiffError("git is not installed or not on PATH")
+    # argv list, no shell; the only user value (base) is checked not to be an option
+    return subprocess.run([git, *args], cwd=cwd, capture_output=True, check=False)  # noqa: S603
+
+
+def git_diff(base: str, cwd: Path) -> str:
+    """``git diff --no-color -M <base>...HEAD`` in ``cwd`` (changes since the merge base)."""
+    if not cwd.is_dir():
+        raise LocalDiffError(f"{cwd} is not a directory")
+    if base.startswith("-"):
+        raise LocalDiffError(f"invalid base revision {base!r}")
+    inside = _git(["rev-parse", "--is-inside-work-tree"], cwd)
+    if inside.returncode != 0 or inside.stdout.strip() != b"true":
+        raise LocalDiffError(f"{cwd} is not inside a git checkout")
+    args = ["-c", "core.quotePath=true", "diff", "--no-color", "--no-ext-diff", "-M"]
+    result = _git([*args, f"{base}...HEAD"], cwd)
+    if result.returncode != 0:
+        message = to_text(result.stderr).strip().splitlines()
+        detail = message[-1] if message else f"exit status {result.returncode}"
+        raise LocalDiffError(f"git diff {base}...HEAD failed: {detail}")
+    return to_text(result.stdout)
+
+
+def read_diff_file(path: Path | str) -> str:
+    """Read a diff from a file (``-`` = standard input), tolerating non-UTF-8 bytes."""
+    if str(path) == "-":
+        return to_text(sys.stdin.buffer.read())
+    try:
+        return to_text(Path(path).read_bytes())
+    except OSError as exc:
+        raise LocalDiffError(f"cannot read diff file {path}: {exc.strerror or exc}") from exc
+
+
+def exit_code(findings: list[Finding], fail_on: Severity | None) -> int:
+    """1 when a finding is at least as severe as ``fail_on``, else 0 (None never fails)."""
+    if fail_on is None:
+        return 0
+    return int(any(f.severity.rank >= fail_on.rank for f in findings))
+
+
+def _where(f: Finding) -> str:
+    return f"{f.path}:{f.start_line}-{f.line}" if f.start_line else f"{f.path}:{f.line}"
+
+
+def render_findings_text(result: ReviewResult) -> str:
+    """Plain-text report for a terminal: one block per finding, then what was skipped."""
+    lines: list[str] = []
+    for f in result.findings:
+        lines.append(f"{_where(f)}: [{f.severity.value}/{f.category.value}] {f.title}")
+        lines.extend(f"    {ln}" for ln in f.message.splitlines())
+        if f.suggestion:
+            lines.append("    suggestion:")
+            lines.extend(f"      {ln}" for ln in f.suggestion.splitlines())
+        lines.append("")
+    if not result.findings:
+        lines += ["No findings.", ""]
+    for failure in result.failed:
+        lines.append(f"part {failure.index + 1} not reviewed: {failure.reason}")
+    for s in result.skipped:
+        lines.append(f"skipped {s.path}: {s.reason}")
+    u = result.usage
+    lines.append(
+        f"{len(result.findings)} finding(s) · {u.calls} LLM call(s) · "
+        f"{u.prompt_tokens} prompt + {u.completion_tokens} completion tokens · "
+        f"≈ ${u.cost_usd:.4f}"
+    )
+    return "\n".join(lines)
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    return {
+        "path": f.path,
+        "line": f.line,
+        "start_line": f.start_line,
+        "severity": f.severity.value,
+        "category": f.category.value,
+        "title": f.title,
+        "message": f.message,
+        "suggestion": f.suggestion,
+    }
+
+
+def result_to_json(result: ReviewResult) -> dict[str, Any]:
+    """A JSON-ready dict of the result (for ``--json`` and CI tooling)."""
+    posted = {(c.path, c.line, c.fingerprint) for c in result.inline_comments}
+    return {
+        "head_sha": result.head_sha,
+        "prompt_version": result.prompt_version,
+        "counts": {s.value: n for s, n in result.counts.items()},
+        "findings": [_finding_json(f) for f in result.findings],
+        "inline_comments": [
+            {
+                "path": c.path,
+                "line": c.line,
+                "start_line": c.start_line,
+                "severity": c.severity.value,
+                "fingerprint": c.fingerprint,
+            }
+            for c in result.inline_comments
+        ],
+        "inline_count": len(posted),
+        "not_posted": [{**_finding_json(n.finding), "reason": n.reason} for n in result.not_posted],
+        "skipped_files": [{"path": s.path, "reason": s.reason} for s in result.skipped],
+        "failed_chunks": [
+            {"index": c.index, "files": list(c.files), "reason": c.reason} for c in result.failed
+        ],
+        "usage": {
+            "prompt_tokens": result.usage.prompt_tokens,
+            "completion_tokens": result.usage.completion_tokens,
+            "cost_usd": round(result.usage.cost_usd, 6),
+            "calls": result.usage.calls,
+            "models": list(result.usage.models),
+        },
+        "already_posted": result.already_posted,
+    }

@@ -1,0 +1,95 @@
+"""Render the review prompts from the package's Jinja2 templates (pure functions)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+
+import jinja2
+
+from argusai.prompts import PROMPT_VERSION
+from argusai.review.chunk import Chunk
+from argusai.review.repo_config import PathInstruction, RepoConfig
+from argusai.review.select import matches
+
+__all__ = ["PROMPT_VERSION", "render_system", "render_user"]
+
+MAX_TITLE_CHARS = 300
+MAX_BODY_CHARS = 4000
+_DELIMITER = re.compile(r"<(/?)(untrusted_)", re.IGNORECASE)
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    package = resources.files("argusai.prompts")
+    templates = {
+        name: package.joinpath(name).read_text(encoding="utf-8")
+        for name in ("review_system.j2", "review_user.j2")
+    }
+    return jinja2.Environment(
+        loader=jinja2.DictLoader(templates),
+        autoescape=False,  # noqa: S701 - plain-text prompts, not HTML
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+
+
+def quote_untrusted(text: str, limit: int | None = None) -> str:
+    """Bound untrusted text and stop it from closing our ``<untrusted_…>`` delimiters."""
+    text = text.replace("\r\n", "\n")
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + f"\n[… {len(text) - limit} more characters cut]"
+    return _DELIMITER.sub(lambda m: f"<{m.group(1)}\u200d{m.group(2)}", text)
+
+
+def render_system(language: str) -> str:
+    """The system prompt, asking for comments in ``language``."""
+    return _environment().get_template("review_system.j2").render(language=language)
+
+
+def instructions_for(paths: list[str], config: RepoConfig) -> list[PathInstruction]:
+    """The ``path_instructions`` whose glob matches a file of the chunk."""
+    return [pi for pi in config.path_instructions if any(matches(p, [pi.path]) for p in paths)]
+
+
+def render_user(
+    *,
+    repo: str,
+    number: int,
+    title: str,
+    body: str,
+    chunk: Chunk,
+    part_count: int,
+    config: RepoConfig,
+) -> str:
+    """The user prompt for one chunk: PR context, maintainers' instructions, the diff."""
+    notes = []
+    if chunk.has_split_hunk:
+        notes.append(
+            "A hunk too large for one request was split at line boundaries; "
+            "this part shows only some of its lines."
+        )
+    if any(p.truncated_lines for p in chunk.pieces):
+        notes.append("Some very long lines were cut; '[… chars cut]' marks where.")
+    return (
+        _environment()
+        .get_template("review_user.j2")
+        .render(
+            repo=repo,
+            number=number,
+            part=chunk.index + 1,
+            part_count=part_count,
+            title=quote_untrusted(" ".join(title.split()), MAX_TITLE_CHARS),
+            body=quote_untrusted(body.strip(), MAX_BODY_CHARS),
+            instructions=quote_untrusted(config.instructions.strip()),
+            path_instructions=[
+                PathInstruction(path=pi.path, instructions=quote_untrusted(pi.instructions))
+                for pi in instructions_for(chunk.files, config)
+            ],
+            notes=notes,
+            diff=quote_untrusted(chunk.render()),
+        )
+    )
