@@ -1,0 +1,72 @@
+"""What a provider adapter does: one HTTP attempt for one model, no retries.
+
+Retries, the fallback model and the circuit breaker live in ``resilience.py`` and
+wrap any ``ChatBackend``; the adapters (``openai_chat.py``, ``anthropic_chat.py``)
+only speak their provider's API and map its failures onto the error tree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from argusai.errors import LLMError
+from argusai.llm.port import Completion
+
+_FENCE = re.compile(r"^```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?```\s*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """One structured-output question: prompts plus the JSON schema of the answer."""
+
+    system: str
+    user: str
+    schema: dict[str, Any]
+    schema_name: str
+
+
+class ChatBackend(Protocol):
+    """A provider adapter: ``send`` makes exactly one attempt against ``model``."""
+
+    @property
+    def provider(self) -> str:
+        """Short provider name used in logs, errors and breaker keys."""
+        ...
+
+    def send(self, request: ChatRequest, *, model: str, attempt: int = 1) -> Completion:
+        """One call; raises LLMTransientError / LLMRateLimited / LLMError on failure."""
+        ...
+
+    def close(self) -> None:
+        """Release the HTTP connection pool."""
+        ...
+
+
+def json_text(raw: str | None, *, provider: str, model: str) -> str:
+    """The model's answer as JSON text (code fences stripped), or LLMError if it is not JSON."""
+    if raw is None or not raw.strip():
+        raise LLMError(f"{provider} model {model!r} returned an empty answer")
+    text = raw.strip()
+    fenced = _FENCE.match(text)
+    if fenced:
+        text = fenced.group(1).strip()
+    try:
+        json.loads(text)
+    except ValueError:
+        raise LLMError(
+            f"{provider} model {model!r} returned an answer that is not JSON "
+            f"({len(text)} characters)"
+        ) from None
+    return text
+
+
+def schema_instructions(request: ChatRequest) -> str:
+    """The system prompt extended with the schema, for endpoints without JSON-schema mode."""
+    return (
+        f"{request.system}\n\nAnswer with one JSON object only, no prose and no code fences. "
+        f"It must conform to this JSON schema (named {request.schema_name!r}):\n"
+        f"{json.dumps(request.schema, separators=(',', ':'))}"
+    )

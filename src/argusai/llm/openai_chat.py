@@ -1,0 +1,206 @@
+"""OpenAI-compatible chat adapter: GitHub Models (default), OpenAI, Azure, Ollama, vLLM.
+
+Structured output uses ``response_format`` ``json_schema`` (strict). Some compatible
+servers reject it with a 400; then the same call is made once more with
+``json_object`` and the schema written into the system prompt, and that model is
+remembered so later calls skip the rejected form.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import openai
+import structlog
+
+from argusai.errors import LLMError
+from argusai.llm.backend import ChatRequest, json_text, schema_instructions
+from argusai.llm.port import Completion
+from argusai.llm.pricing import estimate_cost
+from argusai.llm.provider_errors import (
+    connection_error,
+    error_for_status,
+    mentions_structured_output,
+    unusable_response,
+)
+
+if TYPE_CHECKING:
+    import httpx2
+    from openai.types.chat import ChatCompletion
+
+log = structlog.get_logger(__name__)
+
+# Ollama and some vLLM deployments need no key, but the SDK insists on one.
+NO_KEY_PLACEHOLDER = "unused"
+
+
+class OpenAIChat:
+    """One-attempt ``ChatBackend`` over the official ``openai`` SDK (sync, SDK retries off)."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None = None,
+        timeout: float = 120.0,
+        provider: str = "openai",
+        max_tokens: int | None = None,
+        http_client: httpx2.Client | None = None,
+    ) -> None:
+        self._provider = provider
+        self._base_url = base_url
+        self._api_key = api_key
+        self._max_tokens = max_tokens
+        self._no_json_schema: set[str] = set()
+        self._client = openai.OpenAI(
+            api_key=api_key or NO_KEY_PLACEHOLDER,
+            base_url=base_url,
+            timeout=openai.Timeout(timeout, connect=min(timeout, 10.0)),
+            max_retries=0,
+            http_client=http_client,
+        )
+
+    def __repr__(self) -> str:
+        return f"OpenAIChat(provider={self._provider!r}, base_url={self._base_url!r})"
+
+    @property
+    def provider(self) -> str:
+        """Short provider name used in logs, errors and breaker keys."""
+        return self._provider
+
+    def close(self) -> None:
+        """Release the HTTP connection pool."""
+        self._client.close()
+
+    def send(self, request: ChatRequest, *, model: str, attempt: int = 1) -> Completion:
+        """One call to ``model``; falls back to ``json_object`` if ``json_schema`` is refused."""
+        if model not in self._no_json_schema:
+            try:
+                return self._call(request, model, attempt, json_schema=True)
+            except _SchemaRejectedError:
+                self._no_json_schema.add(model)
+                log.info("llm.json_schema_unsupported", provider=self._provider, model=model)
+        return self._call(request, model, attempt, json_schema=False)
+
+    def _call(
+        self, request: ChatRequest, model: str, attempt: int, *, json_schema: bool
+    ) -> Completion:
+        if json_schema:
+            system = request.system
+            response_format: Any = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": request.schema_name,
+                    "schema": request.schema,
+                    "strict": True,
+                },
+            }
+        else:
+            system = schema_instructions(request)
+            response_format = {"type": "json_object"}
+        extra: dict[str, Any] = {}
+        if self._max_tokens is not None:
+            extra["max_tokens"] = self._max_tokens
+        started = time.perf_counter()
+        failure: Exception | None = None
+        try:
+            response = self._client.chat.completions.create(
+                model=model,
+                messages=[
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": request.user},
+                ],
+                response_format=response_format,
+                **extra,
+            )
+        except openai.APIStatusError as exc:
+            self._log_failure(model, attempt, started, exc.status_code)
+            if json_schema and mentions_structured_output(exc.status_code, exc.body):
+                failure = _SchemaRejectedError()
+            else:
+                failure = error_for_status(
+                    status=exc.status_code,
+                    headers=exc.response.headers,
+                    body=exc.body,
+                    provider=self._provider,
+                    model=model,
+                    secrets=[self._api_key],
+                )
+        except openai.APIConnectionError as exc:
+            timed_out = isinstance(exc, openai.APITimeoutError)
+            self._log_failure(model, attempt, started, None, kind=_kind(timed_out))
+            failure = connection_error(exc, timed_out, self._provider, model, [self._api_key])
+        except (openai.OpenAIError, ValueError) as exc:  # ValueError: a body that is not JSON
+            self._log_failure(model, attempt, started, None, kind=type(exc).__name__)
+            failure = unusable_response(exc, self._provider, model)
+        # Raised outside the ``except`` so no SDK exception (whose text may echo a
+        # key sent back by a server) is chained as ``__context__``.
+        if failure is not None:
+            raise failure
+        completion = self._read(response, model)
+        log.info(
+            "llm.response",
+            provider=self._provider,
+            model=completion.model,
+            status=200,
+            attempt=attempt,
+            latency_ms=round((time.perf_counter() - started) * 1000),
+            prompt_tokens=completion.prompt_tokens,
+            completion_tokens=completion.completion_tokens,
+            cost_usd=completion.cost_usd,
+            json_schema=json_schema,
+        )
+        return completion
+
+    def _read(self, response: ChatCompletion, model: str) -> Completion:
+        try:
+            choices = response.choices
+            if not choices:
+                raise LLMError(f"{self._provider} model {model!r} returned no choices")
+            choice = choices[0]
+            message = choice.message
+            if getattr(message, "refusal", None):
+                raise LLMError(f"{self._provider} model {model!r} refused to answer")
+            if choice.finish_reason == "length":
+                raise LLMError(
+                    f"{self._provider} model {model!r} stopped at its token limit; "
+                    "the answer is truncated"
+                )
+            text = json_text(message.content, provider=self._provider, model=model)
+            used = response.model if isinstance(response.model, str) and response.model else model
+            usage = response.usage
+            prompt = int(usage.prompt_tokens or 0) if usage else 0
+            completion = int(usage.completion_tokens or 0) if usage else 0
+        except (AttributeError, TypeError, ValueError, IndexError, KeyError):
+            raise LLMError(
+                f"{self._provider} model {model!r} returned a response of unexpected shape"
+            ) from None
+        return Completion(
+            text=text,
+            model=used,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            cost_usd=estimate_cost(used, prompt, completion),
+        )
+
+    def _log_failure(
+        self, model: str, attempt: int, started: float, status: int | None, *, kind: str = "http"
+    ) -> None:
+        log.warning(
+            "llm.request_failed",
+            provider=self._provider,
+            model=model,
+            status=status,
+            error=kind,
+            attempt=attempt,
+            latency_ms=round((time.perf_counter() - started) * 1000),
+        )
+
+
+def _kind(timed_out: bool) -> str:
+    return "timeout" if timed_out else "connection"
+
+
+class _SchemaRejectedError(Exception):
+    """Internal: the endpoint refused ``json_schema``; try ``json_object`` instead."""
