@@ -76,9 +76,11 @@ class GitHubRest:
     ) -> httpx.Response:
         """Send one request (``path`` relative to the base URL); map errors to ArgusAI's."""
         headers = {"Accept": accept, "X-GitHub-Api-Version": self._api_version}
+        # httpx drops a URL's own query when given params={}: pass None (Link URLs).
+        query = dict(params) if params else None
         try:
             response = self._github.request(
-                method, path, params=dict(params or {}), json=json, headers=headers
+                method, path, params=query, json=json, headers=headers
             )
         except GitHubException as exc:
             raise from_githubkit(exc, what=f"{method} {path.split('?')[0]}") from None
