@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 from datetime import timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -258,6 +259,13 @@ def retry_dead(db: Database, review_id: int) -> bool:
         return True
 
 
+def store_outcome(db: Database, review_id: int, cache_key: str, result: dict[str, Any]) -> None:
+    """Keep the LLM's answer at once, so a retry after a posting failure does not pay again."""
+    with db.session() as s:
+        s.execute(update(Review).where(Review.id == review_id)
+                  .values(cache_key=cache_key, result=result))
+
+
 def get_review(db: Database, review_id: int) -> Review | None:
     """Load one review row."""
     with db.session() as s:
@@ -276,13 +284,12 @@ def last_reviewed_sha(db: Database, repo_name: str, pr_number: int, exclude_id: 
         )
 
 
-def cached_result(db: Database, cache_key: str) -> dict[str, object] | None:
-    """A finished review's stored result with the same cache key, if any."""
+def cached_result(db: Database, cache_key: str) -> dict[str, Any] | None:
+    """What the LLM said for the same cache key (stored as soon as it answered), if any."""
     with db.session() as s:
         return s.scalar(
             select(Review.result)
-            .where(Review.cache_key == cache_key, Review.status == ReviewStatus.DONE.value,
-                   Review.result.is_not(None))
+            .where(Review.cache_key == cache_key, Review.result.is_not(None))
             .order_by(Review.id.desc())
             .limit(1)
         )
