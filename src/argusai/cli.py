@@ -72,6 +72,79 @@ def worker() -> None:
     run_worker(runtime)
 
 
+@app.command()
+def review(
+    diff: Annotated[Path | None, typer.Option("--diff", help="A unified diff file ('-' = stdin).")]
+    = None,
+    base: Annotated[str | None, typer.Option("--base",
+                                             help="Review REF...HEAD of the git checkout.")] = None,
+    repo_dir: Annotated[Path, typer.Option("--repo", help="The git checkout.")] = Path(),
+    config_file: Annotated[Path | None, typer.Option("--config",
+                                                     help="Config file (default .argus.yml).")]
+    = None,
+    output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    fail_on: Annotated[str | None, typer.Option(
+        "--fail-on", help="Exit 1 when a finding is at least this severe.")] = None,
+    title: Annotated[str, typer.Option(help="Title given to the LLM as the change's title.")] = "",
+) -> None:
+    """Review a local diff with the same engine (prints findings; for CI and GitHub Actions)."""
+    from argusai.review.engine import PRContext, finalize, plan_review, run_review
+    from argusai.review.local import (
+        exit_code,
+        git_diff,
+        read_diff_file,
+        render_findings_text,
+        result_to_json,
+    )
+    from argusai.review.models import Severity
+    from argusai.review.repo_config import parse_repo_config
+
+    if (diff is None) == (base is None):
+        err.print("[red]error:[/red] give exactly one of --diff FILE or --base REF")
+        raise typer.Exit(2)
+    if output not in {"text", "json"}:
+        err.print("[red]error:[/red] --format must be text or json")
+        raise typer.Exit(2)
+    try:
+        threshold = Severity(fail_on.lower()) if fail_on else None
+    except ValueError:
+        err.print(f"[red]error:[/red] --fail-on must be one of {', '.join(s.value for s in Severity)}")
+        raise typer.Exit(2) from None
+    settings = _settings()
+    from argusai.llm.factory import build_llm
+    from argusai.review.gitdiff import parse_unified_diff
+
+    try:
+        text = read_diff_file(diff) if diff is not None else git_diff(base or "", repo_dir)
+        llm = build_llm(settings)
+    except ArgusError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    cfg_path = config_file or (repo_dir / ".argus.yml")
+    cfg_text = cfg_path.read_text(encoding="utf-8") if cfg_path.is_file() else None
+    config, config_error = parse_repo_config(cfg_text)
+    if config_error:
+        err.print(f"[yellow]warning:[/yellow] {cfg_path}: {config_error} (defaults used)")
+    files = parse_unified_diff(text)
+    plan = plan_review(files, config, max_files=settings.max_files_per_review,
+                       token_budget=settings.llm_context_tokens)
+    ctx = PRContext(repo=str(repo_dir.resolve().name), number=0, title=title)
+    try:
+        outcome = run_review(llm, plan, ctx, config)
+    except ArgusError as exc:
+        err.print(f"[red]error:[/red] the LLM could not be reached: {exc}")
+        raise typer.Exit(2) from None
+    result = finalize(outcome, plan, config, max_comments=settings.max_comments_per_review,
+                      config_error=config_error)
+    if output == "json":
+        import json
+
+        typer.echo(json.dumps(result_to_json(result), indent=2))
+    else:
+        Console().print(render_findings_text(result), markup=False, highlight=False)
+    raise typer.Exit(exit_code(result.findings, threshold))
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations."""

@@ -1,0 +1,129 @@
+"""The ``argus`` command as a user runs it (Typer runner in-process; env vars as settings)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from argusai.cli import app
+from argusai.jobs import workitems
+from argusai.jobs.workitems import ReviewRequest
+from argusai.store.db import Database
+from tests.fakes.fake_llm import FakeLLMServer
+
+DIFF = """diff --git a/calc.py b/calc.py
+--- a/calc.py
++++ b/calc.py
+@@ -1,3 +1,4 @@
+ import sys
++value = eval(sys.argv[1])
+ print("hi")
+ done = True
+"""
+
+
+def _answer(severity: str) -> dict[str, Any]:
+    return {"summary": "eval on argv", "findings": [{
+        "path": "calc.py", "line": 2, "start_line": None, "severity": severity,
+        "category": "security", "title": "eval of user input", "message": "Use ast.literal_eval.",
+        "suggestion": "value = ast.literal_eval(sys.argv[1])"}]}
+
+
+@pytest.fixture
+def llm_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    with FakeLLMServer() as fake:
+        monkeypatch.setenv("ARGUS_LLM_PROVIDER", "openai-compatible")
+        monkeypatch.setenv("ARGUS_LLM_BASE_URL", fake.openai_base_url)
+        monkeypatch.setenv("ARGUS_LLM_API_KEY", "sk-cli-test")
+        monkeypatch.setenv("ARGUS_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setenv("ARGUS_LOG_FORMAT", "json")
+        yield fake
+
+
+def test_review_diff_file_prints_findings_and_fails_on_threshold(llm_env: Any, tmp_path: Path) -> None:
+    llm_env.responder = lambda _req: _answer("high")
+    (tmp_path / "change.diff").write_text(DIFF)
+    result = CliRunner().invoke(app, ["review", "--diff", str(tmp_path / "change.diff"),
+                                      "--fail-on", "high"])
+    assert result.exit_code == 1, result.output
+    assert "calc.py:2" in result.output and "eval of user input" in result.output
+
+    ok = CliRunner().invoke(app, ["review", "--diff", str(tmp_path / "change.diff"),
+                                  "--fail-on", "critical"])
+    assert ok.exit_code == 0
+
+
+def test_review_json_output(llm_env: Any, tmp_path: Path) -> None:
+    llm_env.responder = lambda _req: _answer("medium")
+    (tmp_path / "change.diff").write_text(DIFF)
+    result = CliRunner().invoke(app, ["review", "--diff", str(tmp_path / "change.diff"),
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [(f["path"], f["line"], f["severity"]) for f in data["findings"]] == [
+        ("calc.py", 2, "medium")]
+
+
+def test_review_base_in_a_git_checkout(llm_env: Any, tmp_path: Path) -> None:
+    llm_env.responder = lambda _req: _answer("low")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.email=t@e.st", "-c", "user.name=t", *args], cwd=repo,
+                       check=True, capture_output=True)
+    git("init", "-q", "-b", "main")
+    (repo / "calc.py").write_text('import sys\nprint("hi")\ndone = True\n')
+    git("add", ".")
+    git("commit", "-qm", "base")
+    git("checkout", "-qb", "feature")
+    (repo / "calc.py").write_text('import sys\nvalue = eval(sys.argv[1])\nprint("hi")\ndone = True\n')
+    git("commit", "-qam", "change")
+    result = CliRunner().invoke(app, ["review", "--base", "main", "--repo", str(repo),
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["findings"][0]["line"] == 2
+    assert "calc.py" in json.dumps(llm_env.requests[0].json)
+
+
+def test_review_outside_git_is_a_clear_error(llm_env: Any, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["review", "--base", "main", "--repo", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not inside a git checkout" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_invalid_setting_stops_with_its_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARGUS_LLM_PROVIDER", "skynet")
+    result = CliRunner().invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2
+    assert "ARGUS_LLM_PROVIDER" in result.output
+
+
+def test_jobs_dead_and_retry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ARGUS_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    db = Database(f"sqlite:///{tmp_path / 'data' / 'argus.db'}")
+    review_id = workitems.enqueue_review(db, ReviewRequest(1, "o/r", 5, "a" * 40, "test"))
+    assert review_id is not None
+    workitems.claim(db, review_id, 60)
+    workitems.retry_later(db, review_id, error="GitHub 502 Bad Gateway", max_retries=0, delay=0)
+
+    listed = runner.invoke(app, ["jobs", "dead"])
+    assert listed.exit_code == 0
+    assert "o/r" in listed.output and "502" in listed.output
+
+    retried = runner.invoke(app, ["jobs", "retry", str(review_id)])
+    assert retried.exit_code == 0, retried.output
+    assert "re-queued" in retried.output
+    assert "no dead letters" in runner.invoke(app, ["jobs", "dead"]).output
+    row = workitems.get_review(db, review_id)
+    assert row is not None and row.status == "queued"
+
+    again = runner.invoke(app, ["jobs", "retry", str(review_id)])
+    assert again.exit_code == 1
