@@ -175,10 +175,10 @@ def test_bad_request_not_about_schema_is_permanent(fake: FakeLLMServer) -> None:
         Reply.raw({"id": "x", "object": "chat.completion", "choices": []}),
         Reply.raw({"unexpected": True}),
         Reply.json(""),
-        Reply.json("Sure! Here are the findings."),
+        Reply.json("   "),
         Reply.json('{"findings": [', finish_reason="length"),
     ],
-    ids=["html", "text", "no-choices", "no-fields", "empty", "prose", "truncated"],
+    ids=["html", "text", "no-choices", "no-fields", "empty", "blank", "truncated"],
 )
 def test_unusable_answers_raise_llm_error(fake: FakeLLMServer, reply: Reply) -> None:
     fake.enqueue(reply)
@@ -187,10 +187,13 @@ def test_unusable_answers_raise_llm_error(fake: FakeLLMServer, reply: Reply) -> 
     assert fake.request_count == 1
 
 
-def test_fenced_json_is_accepted(fake: FakeLLMServer) -> None:
-    fake.enqueue('```json\n{"findings": []}\n```')
+def test_fenced_json_is_unwrapped_and_prose_is_passed_on(fake: FakeLLMServer) -> None:
+    fake.enqueue('```json\n{"findings": []}\n```', "Sure! Here are the findings.")
     with make_llm(fake) as llm:
         assert ask(llm).text == '{"findings": []}'
+        # not JSON: handed to the caller's parser (which may ask for a repair), not retried
+        assert ask(llm).text == "Sure! Here are the findings."
+    assert fake.request_count == 2
 
 
 def test_json_schema_rejected_falls_back_to_json_object(fake: FakeLLMServer) -> None:

@@ -15,7 +15,7 @@ import anthropic
 import structlog
 
 from argusai.errors import LLMError
-from argusai.llm.backend import ChatRequest
+from argusai.llm.backend import ChatRequest, json_text
 from argusai.llm.port import Completion
 from argusai.llm.pricing import estimate_cost
 from argusai.llm.provider_errors import connection_error, error_for_status, unusable_response
@@ -138,9 +138,15 @@ class AnthropicChat:
                 ),
                 None,
             )
-            if not isinstance(answer, dict):
-                raise LLMError(f"{self.provider} model {model!r} did not call the answer tool")
-            text = json.dumps(answer, ensure_ascii=False)
+            if isinstance(answer, dict):
+                text = json.dumps(answer, ensure_ascii=False)
+            else:
+                # The tool call is forced, so this is rare; hand any text to the caller's
+                # parser (and its repair step) rather than failing outright.
+                said = "".join(b.text for b in message.content if b.type == "text")
+                if not said.strip():
+                    raise LLMError(f"{self.provider} model {model!r} did not call the answer tool")
+                text = json_text(said, provider=self.provider, model=model)
             used = message.model if isinstance(message.model, str) and message.model else model
             prompt = int(message.usage.input_tokens or 0)
             completion = int(message.usage.output_tokens or 0)

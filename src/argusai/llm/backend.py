@@ -12,9 +12,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import structlog
+
 from argusai.errors import LLMError
 from argusai.llm.port import Completion
 
+log = structlog.get_logger(__name__)
 _FENCE = re.compile(r"^```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?```\s*$", re.DOTALL)
 
 
@@ -46,21 +49,22 @@ class ChatBackend(Protocol):
 
 
 def json_text(raw: str | None, *, provider: str, model: str) -> str:
-    """The model's answer as JSON text (code fences stripped), or LLMError if it is not JSON."""
+    """The answer text with a JSON code fence stripped; LLMError only if it is empty.
+
+    Text that is still not JSON is returned as is: parsing it is the caller's job
+    (LLM output is untrusted input), and the review engine asks for one repair.
+    """
     if raw is None or not raw.strip():
         raise LLMError(f"{provider} model {model!r} returned an empty answer")
     text = raw.strip()
     fenced = _FENCE.match(text)
-    if fenced:
-        text = fenced.group(1).strip()
+    candidate = fenced.group(1).strip() if fenced else text
     try:
-        json.loads(text)
+        json.loads(candidate)
     except ValueError:
-        raise LLMError(
-            f"{provider} model {model!r} returned an answer that is not JSON "
-            f"({len(text)} characters)"
-        ) from None
-    return text
+        log.warning("llm.answer_not_json", provider=provider, model=model, chars=len(text))
+        return text
+    return candidate
 
 
 def schema_instructions(request: ChatRequest) -> str:

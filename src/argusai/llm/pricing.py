@@ -6,14 +6,16 @@ is free within its quotas, yet we still price its calls as the equivalent OpenAI
 call so that reviews on different providers compare.
 
 A model name is matched after dropping a ``publisher/`` prefix (GitHub Models
-writes ``openai/gpt-4o-mini``) and lower-casing, against the longest known name it
-equals or extends with ``-…`` (``gpt-4o-mini-2024-07-18`` → ``gpt-4o-mini``).
-An unknown model costs 0.0 and is flagged: ``is_priced()`` is False and a warning
-is logged once per model.
+writes ``openai/gpt-4o-mini``) and lower-casing, against a known name it equals or
+extends with a date, ``-latest`` or ``-preview`` (``gpt-4o-mini-2024-07-18`` →
+``gpt-4o-mini``). Any other suffix is a different model (``claude-sonnet-4-6`` is not
+``claude-sonnet-4``): an unknown model costs 0.0 and is flagged — ``is_priced()`` is
+False and a warning is logged once per model — rather than priced by a guess.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 
@@ -53,13 +55,20 @@ PRICES: dict[str, ModelPrice] = {
     "claude-3-5-sonnet": ModelPrice(3.00, 15.00),
     "claude-3-7-sonnet": ModelPrice(3.00, 15.00),
     "claude-sonnet-4": ModelPrice(3.00, 15.00),
+    "claude-sonnet-4-0": ModelPrice(3.00, 15.00),
+    "claude-sonnet-4-5": ModelPrice(3.00, 15.00),
     "claude-3-opus": ModelPrice(15.00, 75.00),
     "claude-opus-4": ModelPrice(15.00, 75.00),
+    "claude-opus-4-0": ModelPrice(15.00, 75.00),
+    "claude-opus-4-1": ModelPrice(15.00, 75.00),
     "claude-opus-4-5": ModelPrice(5.00, 25.00),
 }
 
 _warned: set[str] = set()
 _warned_lock = threading.Lock()
+
+
+_VERSION_SUFFIX = re.compile(r"-(\d{8}|\d{4}-\d{2}-\d{2}|latest|preview)$")
 
 
 def _normalise(model: str) -> str:
@@ -68,14 +77,8 @@ def _normalise(model: str) -> str:
 
 def price_for(model: str) -> ModelPrice | None:
     """The price of ``model``, or None when it is not in the table."""
-    name = _normalise(model)
-    best: str | None = None
-    for known in PRICES:
-        if (name == known or name.startswith(known + "-")) and (
-            best is None or len(known) > len(best)
-        ):
-            best = known
-    return PRICES[best] if best is not None else None
+    name = _VERSION_SUFFIX.sub("", _normalise(model))
+    return PRICES.get(name)
 
 
 def is_priced(model: str) -> bool:
