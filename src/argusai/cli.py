@@ -19,7 +19,7 @@ jobs_app = typer.Typer(help="Work items and dead letters.", no_args_is_help=True
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:
