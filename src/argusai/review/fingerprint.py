@@ -17,9 +17,10 @@ _WORDS = re.compile(r"[^\w]+")
 _DIGITS = re.compile(r"\d+")
 
 
-def normalise_text(text: str) -> str:
-    """Lower case, digits → ``#``, punctuation and whitespace collapsed."""
-    text = _DIGITS.sub("#", text.lower())
+def normalise_text(text: str, *, digits: bool = True) -> str:
+    """Lower case, punctuation and whitespace collapsed; digits → ``#`` unless kept
+    (messages cite line numbers that change when code moves; titles rarely do)."""
+    text = text.lower() if digits else _DIGITS.sub("#", text.lower())
     return " ".join(_WORDS.sub(" ", text).split())
 
 
@@ -31,7 +32,7 @@ def fingerprint(finding: Finding) -> str:
             path,
             finding.category.value,
             normalise_text(finding.title),
-            normalise_text(finding.message),
+            normalise_text(finding.message, digits=False),
         ]
     )
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -127,7 +128,8 @@ def skip_reason(f: ChangedFile, config: RepoConfig) -> str | None:
 
 def priority(f: ChangedFile) -> float:
     """How much a file deserves one of the limited review slots (higher first)."""
-    score = f.additions + 0.25 * f.deletions + 1.0
+    # log scale: size matters, but a small change to auth code beats a big one to docs
+    score = math.log2(2.0 + f.additions + 0.25 * f.deletions)
     if _SENSITIVE.search(f.path):
         score *= 3.0
     if _DOCS.search(f.path.lower()):
