@@ -27,7 +27,7 @@ from argusai.review.models import (
     Usage,
 )
 from argusai.review.parse import ParsedReview, ReviewOutputError, parse_review_output
-from argusai.review.prompt import PROMPT_VERSION, render_system, render_user
+from argusai.review.prompt import PROMPT_VERSION, prompt_overhead, render_system, render_user
 from argusai.review.repo_config import RepoConfig
 from argusai.review.schema import SCHEMA_NAME, review_json_schema
 from argusai.review.select import select_files
@@ -111,7 +111,8 @@ def plan_review(
     max_files: int = DEFAULT_MAX_FILES,
     token_budget: int = DEFAULT_TOKEN_BUDGET,
 ) -> ReviewPlan:
-    """Select files and cut chunks of at most ``token_budget`` diff tokens each."""
+    """Select files and cut chunks so that each LLM prompt (system prompt, PR text,
+    instructions and diff) stays within ``token_budget`` tokens."""
     selection = select_files(files, config, max_files=max_files)
     diffs: dict[str, FileDiff] = {}
     reviewed: list[ChangedFile] = []
@@ -122,7 +123,7 @@ def plan_review(
             reviewed.append(f)
         else:
             selection.skipped.append(SkippedFile(f.path, "no hunks could be read in its diff"))
-    chunks = build_chunks(reviewed, diffs, token_budget)
+    chunks = build_chunks(reviewed, diffs, token_budget - prompt_overhead(config))
     return ReviewPlan(chunks=chunks, skipped=selection.skipped, diffs=diffs, files=reviewed)
 
 

@@ -8,12 +8,13 @@ from importlib import resources
 
 import jinja2
 
+from argusai.llm.tokens import count_tokens
 from argusai.prompts import PROMPT_VERSION
 from argusai.review.chunk import Chunk
 from argusai.review.repo_config import PathInstruction, RepoConfig
 from argusai.review.select import matches
 
-__all__ = ["PROMPT_VERSION", "render_system", "render_user"]
+__all__ = ["PROMPT_VERSION", "prompt_overhead", "render_system", "render_user"]
 
 MAX_TITLE_CHARS = 300
 MAX_BODY_CHARS = 4000
@@ -53,6 +54,19 @@ def render_system(language: str) -> str:
 def instructions_for(paths: list[str], config: RepoConfig) -> list[PathInstruction]:
     """The ``path_instructions`` whose glob matches a file of the chunk."""
     return [pi for pi in config.path_instructions if any(matches(p, [pi.path]) for p in paths)]
+
+
+# Upper bound for the PR title + description once cut to MAX_TITLE/BODY_CHARS, plus the
+# template's own text (prose averages ~4 characters per token; this leaves margin).
+_CONTEXT_RESERVE = 1_600
+
+
+def prompt_overhead(config: RepoConfig) -> int:
+    """Tokens a prompt needs besides the diff (system prompt, PR text, instructions)."""
+    extra = config.instructions + "".join(
+        pi.path + pi.instructions for pi in config.path_instructions
+    )
+    return count_tokens(render_system(config.language)) + count_tokens(extra) + _CONTEXT_RESERVE
 
 
 def render_user(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from argusai.errors import LLMError, LLMTransientError
+from argusai.llm.tokens import count_tokens
 from argusai.review.engine import PRContext, finalize, plan_review, run_review
 from argusai.review.fingerprint import extract_fingerprints
 from argusai.review.format import SUMMARY_MARKER
@@ -151,3 +152,16 @@ def test_big_pr_is_reviewed_in_several_calls() -> None:
     run_review(llm, plan, CTX, RepoConfig())
     assert len(llm.calls) == len(plan.chunks) > 5
     assert "part 2 of" in llm.calls[1].user
+
+
+def test_whole_prompt_stays_within_the_token_budget() -> None:
+    lines = "\n".join(f"+total += price_{i} * quantity  # line {i}" for i in range(4000))
+    big = ChangedFile("src/big.py", "added", 4000, 0, f"@@ -0,0 +1,4000 @@\n{lines}")
+    ctx = PRContext(repo="o/r", number=1, title="T " * 200, body="A long description. " * 400)
+    config = RepoConfig(instructions="Check every loop for overflow. " * 50)
+    plan = plan_review([big], config, max_files=10, token_budget=6000)
+    llm = ScriptedLLM.of(review_json())
+    run_review(llm, plan, ctx, config)
+    assert len(llm.calls) > 3
+    for call in llm.calls:
+        assert count_tokens(call.system) + count_tokens(call.user) <= 6000
