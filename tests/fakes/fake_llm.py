@@ -303,16 +303,16 @@ class FakeLLMServer:
             self._requests.append(recorded)
             self._counter += 1
             number = self._counter
-            scripted = self._queue.popleft() if self._queue else None
         path = recorded.path.split("?")[0]
         if recorded.method == "GET" and path.endswith("/models"):
-            body = {"object": "list", "data": [{"id": "fake-model", "object": "model"}]}
-            return 200, {}, json.dumps(body).encode(), self.latency
+            listing = {"object": "list", "data": [{"id": "fake-model", "object": "model"}]}
+            return 200, {}, json.dumps(listing).encode(), self.latency
         if recorded.method != "POST" or recorded.api == "other":
             return 404, {}, b'{"error": {"message": "no such route"}}', 0.0
         if not isinstance(recorded.json, dict):
             return 400, {}, b'{"error": {"message": "body is not a JSON object"}}', 0.0
-        reply = scripted
+        with self._lock:
+            reply = self._queue.popleft() if self._queue else None
         if reply is None:
             answer = self.responder(recorded.json)
             reply = answer if isinstance(answer, Reply) else Reply(content=answer)

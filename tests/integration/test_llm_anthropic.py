@@ -147,7 +147,7 @@ def test_text_instead_of_tool_call_is_passed_on(fake: FakeLLMServer) -> None:
 
 def test_build_llm_anthropic(fake: FakeLLMServer) -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         llm_provider="anthropic",
         llm_api_key=KEY,
         llm_base_url=fake.base_url,
@@ -163,6 +163,6 @@ def test_build_llm_anthropic(fake: FakeLLMServer) -> None:
 def test_build_llm_anthropic_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ARGUS_LLM_API_KEY", raising=False)
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_not_for_anthropic")
-    settings = Settings(_env_file=None, llm_provider="anthropic")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, llm_provider="anthropic")
     with pytest.raises(ConfigError, match="ARGUS_LLM_API_KEY"):
         build_llm(settings)

@@ -279,7 +279,7 @@ def test_build_llm_github_models_with_github_token(
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", KEY)
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         llm_provider="github-models",
         llm_base_url=fake.github_models_base_url,
         llm_fallback_model="gpt-4.1-mini",
@@ -297,7 +297,7 @@ def test_build_llm_github_models_with_github_token(
 
 def test_build_llm_openai_compatible_without_key(fake: FakeLLMServer) -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         llm_provider="openai-compatible",
         llm_base_url=fake.openai_base_url,
         llm_model="llama3.1:8b",
@@ -312,6 +312,26 @@ def test_build_llm_openai_compatible_without_key(fake: FakeLLMServer) -> None:
 def test_build_llm_without_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     monkeypatch.delenv("ARGUS_LLM_API_KEY", raising=False)
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     with pytest.raises(ConfigError, match="ARGUS_LLM_API_KEY"):
         build_llm(settings)
+
+
+def test_fake_server_routes_latency_and_reset() -> None:
+    import httpx
+
+    with FakeLLMServer(latency=0.2) as server:
+        server.enqueue("scripted")
+        started = time.monotonic()
+        models = httpx.get(server.openai_base_url + "/models", timeout=2)
+        assert time.monotonic() - started >= 0.2
+        assert models.json()["data"][0]["id"] == "fake-model"
+        assert httpx.post(server.base_url + "/nope", json={}, timeout=2).status_code == 404
+        assert server.pending == 1  # only chat calls consume scripted replies
+        server.latency = 0
+        azure = server.base_url + "/openai/deployments/d/chat/completions?api-version=2024-10-21"
+        answer = httpx.post(azure, json={"model": "d", "messages": []}, timeout=2).json()
+        assert answer["choices"][0]["message"]["content"] == "scripted"
+        assert [r.api for r in server.requests] == ["other", "other", "openai"]
+        server.reset()
+        assert server.request_count == 0 and server.pending == 0
