@@ -56,6 +56,12 @@ CATEGORY_ALIASES = {
     "typo": Category.STYLE,
 }
 _FINDING_KEYS = ("findings", "comments", "issues", "review_comments")
+# A "finding" that only approves is noise on the PR: ArgusAI never posts "looks good".
+_PRAISE = re.compile(
+    r"^\W*(looks good|lgtm|good (job|work|change)|well done|nice|great|no (issues|problems)"
+    r"( found)?|nothing to report)\b",
+    re.IGNORECASE,
+)
 
 
 class ReviewOutputError(LLMError):
@@ -135,6 +141,8 @@ def normalise_finding(item: Any) -> Finding:
     if isinstance(data.get("path"), str):
         data["path"] = data["path"].strip()
     model = LLMFinding.model_validate(data)
+    if _PRAISE.match(model.title) or _PRAISE.match(model.message):
+        raise ValueError("praise or approval, not a problem")
     start = model.start_line
     line = model.line
     if start is not None and start > line:

@@ -132,3 +132,13 @@ def test_schema_is_openai_strict_compatible() -> None:
     assert {"type": "null"} in finding["start_line"]["anyOf"]
     assert finding["severity"]["enum"] == [s.value for s in Severity]
     LLMReview.model_validate(GOOD)
+
+
+def test_praise_is_not_a_finding() -> None:
+    items = [
+        {**GOOD["findings"][0], "title": "Looks good!", "message": "Nice refactor."},  # type: ignore[dict-item]
+        {**GOOD["findings"][0], "title": "LGTM", "message": "No issues."},  # type: ignore[dict-item]
+        GOOD["findings"][0],
+    ]
+    parsed = parse_review_output(json.dumps({"summary": "s", "findings": items}))
+    assert [f.title for f in parsed.findings] == ["Off by one"] and parsed.dropped == 2
