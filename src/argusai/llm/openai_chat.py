@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import openai
 import structlog
@@ -59,6 +60,7 @@ class OpenAIChat:
             timeout=openai.Timeout(timeout, connect=min(timeout, 10.0)),
             max_retries=0,
             http_client=http_client,
+            default_headers=_azure_headers(base_url, api_key),
         )
 
     def __repr__(self) -> str:
@@ -196,6 +198,14 @@ class OpenAIChat:
             attempt=attempt,
             latency_ms=round((time.perf_counter() - started) * 1000),
         )
+
+
+def _azure_headers(base_url: str | None, api_key: str | None) -> dict[str, str] | None:
+    """Azure OpenAI authenticates keys with an ``api-key`` header, not a bearer token."""
+    host = urlsplit(base_url or "").hostname or ""
+    if api_key and host.endswith((".azure.com", ".azure-api.net")):
+        return {"api-key": api_key}
+    return None
 
 
 def _kind(timed_out: bool) -> str:
