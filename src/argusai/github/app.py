@@ -13,6 +13,7 @@ from githubkit.cache import MemCacheStrategy
 
 from argusai.errors import ConfigError, GitHubError
 from argusai.github.client import InstallationClient
+from argusai.github.parse import HookDelivery, hook_delivery
 from argusai.github.rest import EVENT_HOOKS, GitHubRest, segment
 from argusai.github.retry import InlineRetry
 from argusai.github.tokens import InstallationAuthStrategy, InstallationTokens
@@ -145,6 +146,18 @@ class GitHubApp:
             return int(data["id"])
         except (KeyError, TypeError, ValueError):
             raise GitHubError(f"unexpected installation response for {owner}/{repo}") from None
+
+    def list_hook_deliveries(self, *, limit: int = 100) -> list[HookDelivery]:
+        """The App's most recent webhook deliveries, newest first (at most ``limit``)."""
+        items = self._app_rest.paginate("/app/hook/deliveries", limit=limit, per_page=100)
+        try:
+            return [hook_delivery(item) for item in items]
+        except (KeyError, TypeError, ValueError):
+            raise GitHubError("unexpected hook delivery in GitHub's response") from None
+
+    def redeliver(self, delivery_id: int) -> None:
+        """Ask GitHub to send a webhook delivery again."""
+        self._app_rest.request("POST", f"/app/hook/deliveries/{int(delivery_id)}/attempts")
 
     def installation_token(self, installation_id: int) -> str:
         """A valid installation token (for git over HTTPS or a subprocess)."""

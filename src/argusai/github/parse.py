@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from argusai.errors import GitHubError
@@ -71,4 +72,34 @@ def issue_comment(data: Any) -> IssueComment:
     c = _obj(data, "issue comment")
     return IssueComment(
         id=int(c["id"]), body=str(c.get("body") or ""), author=_login(c.get("user"))
+    )
+
+
+@dataclass(frozen=True)
+class HookDelivery:
+    """One webhook delivery of the App, as ``GET /app/hook/deliveries`` lists it."""
+
+    id: int
+    guid: str
+    event: str
+    action: str | None
+    status_code: int
+    delivered_at: str
+    redelivery: bool
+    installation_id: int | None
+
+
+def hook_delivery(data: Any) -> HookDelivery:
+    """One entry of the App's webhook delivery log."""
+    d = _obj(data, "hook delivery")
+    installation = d.get("installation_id")
+    return HookDelivery(
+        id=int(d["id"]),
+        guid=str(d.get("guid") or ""),
+        event=str(d.get("event") or ""),
+        action=str(d["action"]) if d.get("action") else None,
+        status_code=int(d.get("status_code") or 0),
+        delivered_at=str(d.get("delivered_at") or ""),
+        redelivery=bool(d.get("redelivery")),
+        installation_id=int(installation) if installation is not None else None,
     )
