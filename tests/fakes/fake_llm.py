@@ -47,6 +47,13 @@ prompt_tokens=None, completion_tokens=None, finish_reason=None)``
     ``Reply.raw(body, status=200, content_type="application/json")``.
 
 Helpers for responders: ``user_prompt(request_json)``, ``system_prompt(request_json)``.
+
+Fast retries: a client from ``build_llm`` backs off 0.5 s and up between attempts. In
+tests either build ``ResilientLLM(backend, model=…, backoff_initial=0.001,
+backoff_jitter=0, breakers=BreakerRegistry())`` or wrap the test in
+``stamina.set_testing(True, attempts=N)`` (no waits; N attempts). Pass a fresh
+``BreakerRegistry()`` to ``build_llm(settings, breakers=…)`` so breakers opened by one
+test do not leak into the next.
 """
 
 from __future__ import annotations
