@@ -103,6 +103,10 @@ def run_server(runtime: Runtime, *, host: str, port: int, with_worker: bool) -> 
                             timeout_graceful_shutdown=10)
     server = uvicorn.Server(config)
     log.info("serving", host=host, port=port, worker=with_worker)
+    # uvicorn re-raises the signal it caught once it has shut down; with Python handlers
+    # in place that re-raise lands here instead of killing us before the worker is stopped
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, _frame: log.info("signal received", signal=signum))
     try:
         server.run()
     finally:
