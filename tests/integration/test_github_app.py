@@ -176,3 +176,10 @@ def test_unreachable_github_is_transient() -> None:
                     server_retries=0)
     with app, pytest.raises(GitHubTransientError):
         app.for_installation(INSTALLATION).get_pull("octo", "hello", 1)
+
+
+def test_unreadable_private_key_is_a_config_error() -> None:
+    garbage = "-----BEGIN RSA PRIVATE KEY-----\nc2VjcmV0\n-----END RSA PRIVATE KEY-----\n"
+    with pytest.raises(ConfigError) as info:
+        GitHubApp(APP_ID, garbage, base_url="http://127.0.0.1:9")
+    assert "c2VjcmV0" not in str(info.value)

@@ -64,8 +64,7 @@ class GitHubApp:
     ) -> None:
         if app_id <= 0:
             raise ConfigError("GitHub App id must be a positive integer")
-        if "PRIVATE KEY" not in private_key_pem:
-            raise ConfigError("GitHub App private key is not a PEM private key")
+        _check_private_key(private_key_pem)
         self.app_id = app_id
         self.base_url = base_url
         self.api_version = api_version
@@ -178,3 +177,13 @@ class GitHubApp:
     ) -> None:
         self.close()
 
+
+
+def _check_private_key(pem: str) -> None:
+    """Fail at start-up, not on the first webhook; the message never echoes the key."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError):
+        raise ConfigError("GitHub App private key is not a readable PEM private key") from None
