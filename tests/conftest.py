@@ -49,7 +49,7 @@ def _loopback_only() -> Iterator[None]:
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No ARGUS_* or GITHUB_TOKEN from the developer's shell or a .env leaks into tests."""
     for key in list(os.environ):
-        if key.startswith("ARGUS_") and key != "ARGUS_REQUIRE_SERVICES" or key == "GITHUB_TOKEN":
+        if (key.startswith("ARGUS_") and key != "ARGUS_REQUIRE_SERVICES") or key == "GITHUB_TOKEN":
             monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir(tmp_path)
 

@@ -12,8 +12,11 @@ from rich.table import Table
 from argusai.errors import ArgusError, ConfigError
 from argusai.settings import Settings, load_settings
 
-app = typer.Typer(help="ArgusAI: LLM reviews for GitHub pull requests.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="ArgusAI: LLM reviews for GitHub pull requests.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Work items and dead letters.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -48,8 +51,9 @@ def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    worker: Annotated[bool, typer.Option("--worker/--no-worker",
-                                         help="Also run the worker as a child process.")] = True,
+    worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Also run the worker as a child process.")
+    ] = True,
 ) -> None:
     """Serve the webhook endpoint and API (and, by default, run the worker)."""
     from argusai.serve import announce_missing, prepare, run_server
@@ -74,17 +78,20 @@ def worker() -> None:
 
 @app.command()
 def review(
-    diff: Annotated[Path | None, typer.Option("--diff", help="A unified diff file ('-' = stdin).")]
-    = None,
-    base: Annotated[str | None, typer.Option("--base",
-                                             help="Review REF...HEAD of the git checkout.")] = None,
+    diff: Annotated[
+        Path | None, typer.Option("--diff", help="A unified diff file ('-' = stdin).")
+    ] = None,
+    base: Annotated[
+        str | None, typer.Option("--base", help="Review REF...HEAD of the git checkout.")
+    ] = None,
     repo_dir: Annotated[Path, typer.Option("--repo", help="The git checkout.")] = Path(),
-    config_file: Annotated[Path | None, typer.Option("--config",
-                                                     help="Config file (default .argus.yml).")]
-    = None,
+    config_file: Annotated[
+        Path | None, typer.Option("--config", help="Config file (default .argus.yml).")
+    ] = None,
     output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
-    fail_on: Annotated[str | None, typer.Option(
-        "--fail-on", help="Exit 1 when a finding is at least this severe.")] = None,
+    fail_on: Annotated[
+        str | None, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe.")
+    ] = None,
     title: Annotated[str, typer.Option(help="Title given to the LLM as the change's title.")] = "",
 ) -> None:
     """Review a local diff with the same engine (prints findings; for CI and GitHub Actions)."""
@@ -108,7 +115,9 @@ def review(
     try:
         threshold = Severity(fail_on.lower()) if fail_on else None
     except ValueError:
-        err.print(f"[red]error:[/red] --fail-on must be one of {', '.join(s.value for s in Severity)}")
+        err.print(
+            f"[red]error:[/red] --fail-on must be one of {', '.join(s.value for s in Severity)}"
+        )
         raise typer.Exit(2) from None
     settings = _settings()
     from argusai.llm.factory import build_llm
@@ -126,16 +135,25 @@ def review(
     if config_error:
         err.print(f"[yellow]warning:[/yellow] {cfg_path}: {config_error} (defaults used)")
     files = parse_unified_diff(text)
-    plan = plan_review(files, config, max_files=settings.max_files_per_review,
-                       token_budget=settings.llm_context_tokens)
+    plan = plan_review(
+        files,
+        config,
+        max_files=settings.max_files_per_review,
+        token_budget=settings.llm_context_tokens,
+    )
     ctx = PRContext(repo=str(repo_dir.resolve().name), number=0, title=title)
     try:
         outcome = run_review(llm, plan, ctx, config)
     except ArgusError as exc:
         err.print(f"[red]error:[/red] the LLM could not be reached: {exc}")
         raise typer.Exit(2) from None
-    result = finalize(outcome, plan, config, max_comments=settings.max_comments_per_review,
-                      config_error=config_error)
+    result = finalize(
+        outcome,
+        plan,
+        config,
+        max_comments=settings.max_comments_per_review,
+        config_error=config_error,
+    )
     if output == "json":
         import json
 
@@ -181,7 +199,9 @@ def jobs_dead() -> None:
 
 
 @jobs_app.command("retry")
-def jobs_retry(review_id: Annotated[int, typer.Argument(help="Id from 'argus jobs dead'.")]) -> None:
+def jobs_retry(
+    review_id: Annotated[int, typer.Argument(help="Id from 'argus jobs dead'.")],
+) -> None:
     """Re-queue a dead or failed review with a fresh retry budget."""
     from argusai.jobs import workitems
     from argusai.jobs.tasks import register_tasks
@@ -193,7 +213,9 @@ def jobs_retry(review_id: Annotated[int, typer.Argument(help="Id from 'argus job
         raise typer.Exit(1)
     tasks = register_tasks(runtime.huey, lambda: runtime)
     sent = tasks.dispatch_review(runtime.db, review_id)
-    typer.echo(f"review {review_id} re-queued" + ("" if sent else " (the sweeper will dispatch it)"))
+    typer.echo(
+        f"review {review_id} re-queued" + ("" if sent else " (the sweeper will dispatch it)")
+    )
 
 
 def main() -> None:

@@ -30,12 +30,16 @@ def announce_missing(settings: Settings) -> None:
     """Say in the log what is missing and how to set it."""
     missing = settings.missing_for_webhooks()
     if missing:
-        log.warning("webhooks will be answered 503 until configured", missing=missing,
-                    how=HOW_TO_CONFIGURE)
+        log.warning(
+            "webhooks will be answered 503 until configured", missing=missing, how=HOW_TO_CONFIGURE
+        )
     llm_missing = settings.missing_for_llm()
     if llm_missing:
-        log.warning("no LLM credentials: reviews will fail until set", missing=llm_missing,
-                    provider=settings.llm_provider.value)
+        log.warning(
+            "no LLM credentials: reviews will fail until set",
+            missing=llm_missing,
+            provider=settings.llm_provider.value,
+        )
 
 
 def prepare(runtime: Runtime) -> None:
@@ -99,8 +103,9 @@ def run_server(runtime: Runtime, *, host: str, port: int, with_worker: bool) -> 
     supervisor = WorkerSupervisor() if with_worker else None
     if supervisor:
         supervisor.start()
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
-                            timeout_graceful_shutdown=10)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=10
+    )
     server = uvicorn.Server(config)
     log.info("serving", host=host, port=port, worker=with_worker)
     # uvicorn re-raises the signal it caught once it has shut down; with Python handlers

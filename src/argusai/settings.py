@@ -168,7 +168,10 @@ class Settings(BaseSettings):
 
     def missing_for_llm(self) -> list[str]:
         """Settings the LLM provider needs that are not set."""
-        if self.llm_api_key_value() is None and self.llm_provider is not LLMProvider.OPENAI_COMPATIBLE:
+        if (
+            self.llm_api_key_value() is None
+            and self.llm_provider is not LLMProvider.OPENAI_COMPATIBLE
+        ):
             if self.llm_provider is LLMProvider.GITHUB_MODELS:
                 return ["ARGUS_LLM_API_KEY (or GITHUB_TOKEN)"]
             return ["ARGUS_LLM_API_KEY"]

@@ -28,10 +28,21 @@ DIFF = """diff --git a/calc.py b/calc.py
 
 
 def _answer(severity: str) -> dict[str, Any]:
-    return {"summary": "eval on argv", "findings": [{
-        "path": "calc.py", "line": 2, "start_line": None, "severity": severity,
-        "category": "security", "title": "eval of user input", "message": "Use ast.literal_eval.",
-        "suggestion": "value = ast.literal_eval(sys.argv[1])"}]}
+    return {
+        "summary": "eval on argv",
+        "findings": [
+            {
+                "path": "calc.py",
+                "line": 2,
+                "start_line": None,
+                "severity": severity,
+                "category": "security",
+                "title": "eval of user input",
+                "message": "Use ast.literal_eval.",
+                "suggestion": "value = ast.literal_eval(sys.argv[1])",
+            }
+        ],
+    }
 
 
 @pytest.fixture
@@ -45,46 +56,61 @@ def llm_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
         yield fake
 
 
-def test_review_diff_file_prints_findings_and_fails_on_threshold(llm_env: Any, tmp_path: Path) -> None:
+def test_review_diff_file_prints_findings_and_fails_on_threshold(
+    llm_env: Any, tmp_path: Path
+) -> None:
     llm_env.responder = lambda _req: _answer("high")
     (tmp_path / "change.diff").write_text(DIFF)
-    result = CliRunner().invoke(app, ["review", "--diff", str(tmp_path / "change.diff"),
-                                      "--fail-on", "high"])
+    result = CliRunner().invoke(
+        app, ["review", "--diff", str(tmp_path / "change.diff"), "--fail-on", "high"]
+    )
     assert result.exit_code == 1, result.output
     assert "calc.py:2" in result.output and "eval of user input" in result.output
 
-    ok = CliRunner().invoke(app, ["review", "--diff", str(tmp_path / "change.diff"),
-                                  "--fail-on", "critical"])
+    ok = CliRunner().invoke(
+        app, ["review", "--diff", str(tmp_path / "change.diff"), "--fail-on", "critical"]
+    )
     assert ok.exit_code == 0
 
 
 def test_review_json_output(llm_env: Any, tmp_path: Path) -> None:
     llm_env.responder = lambda _req: _answer("medium")
     (tmp_path / "change.diff").write_text(DIFF)
-    result = CliRunner().invoke(app, ["review", "--diff", str(tmp_path / "change.diff"),
-                                      "--format", "json"])
+    result = CliRunner().invoke(
+        app, ["review", "--diff", str(tmp_path / "change.diff"), "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [(f["path"], f["line"], f["severity"]) for f in data["findings"]] == [
-        ("calc.py", 2, "medium")]
+        ("calc.py", 2, "medium")
+    ]
 
 
 def test_review_base_in_a_git_checkout(llm_env: Any, tmp_path: Path) -> None:
     llm_env.responder = lambda _req: _answer("low")
     repo = tmp_path / "repo"
     repo.mkdir()
+
     def git(*args: str) -> None:
-        subprocess.run(["git", "-c", "user.email=t@e.st", "-c", "user.name=t", *args], cwd=repo,
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-c", "user.email=t@e.st", "-c", "user.name=t", *args],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+        )
+
     git("init", "-q", "-b", "main")
     (repo / "calc.py").write_text('import sys\nprint("hi")\ndone = True\n')
     git("add", ".")
     git("commit", "-qm", "base")
     git("checkout", "-qb", "feature")
-    (repo / "calc.py").write_text('import sys\nvalue = eval(sys.argv[1])\nprint("hi")\ndone = True\n')
+    (repo / "calc.py").write_text(
+        'import sys\nvalue = eval(sys.argv[1])\nprint("hi")\ndone = True\n'
+    )
     git("commit", "-qam", "change")
-    result = CliRunner().invoke(app, ["review", "--base", "main", "--repo", str(repo),
-                                      "--format", "json"])
+    result = CliRunner().invoke(
+        app, ["review", "--base", "main", "--repo", str(repo), "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["findings"][0]["line"] == 2
     assert "calc.py" in json.dumps(llm_env.requests[0].json)

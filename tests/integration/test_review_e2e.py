@@ -32,15 +32,30 @@ HEAD2 = "f" * 40
 LLM_KEY = "sk-test-llm-key-0123456789"
 APP_ID = 4242
 
-PATCH_V1 = "@@ -1,3 +1,5 @@\n import os\n+password = 'hunter2'\n+query = 'SELECT * FROM t WHERE id=' + user_id\n x = 1\n y = 2"
+PATCH_V1 = (
+    "@@ -1,3 +1,5 @@\n import os\n+password = 'hunter2'\n"
+    "+query = 'SELECT * FROM t WHERE id=' + user_id\n x = 1\n y = 2"
+)
 PATCH_V2_NEW = "@@ -10,2 +10,3 @@\n def f():\n+    return eval(data)\n     pass"
 
 
-def finding(line: int, title: str, severity: str = "high", path: str = "app.py",
-            suggestion: str | None = None) -> dict[str, Any]:
-    return {"path": path, "line": line, "start_line": None, "severity": severity,
-            "category": "security", "title": title, "message": f"{title}: explain and fix.",
-            "suggestion": suggestion}
+def finding(
+    line: int,
+    title: str,
+    severity: str = "high",
+    path: str = "app.py",
+    suggestion: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "path": path,
+        "line": line,
+        "start_line": None,
+        "severity": severity,
+        "category": "security",
+        "title": title,
+        "message": f"{title}: explain and fix.",
+        "suggestion": suggestion,
+    }
 
 
 @dataclass
@@ -64,8 +79,15 @@ def world(tmp_path: Path) -> Iterator[World]:
     private_pem, public_pem = generate_rsa_keypair()
     with FakeGitHub(app_id=APP_ID, public_key_pem=public_pem) as gh, FakeLLMServer() as llm:
         gh.add_repo(OWNER, NAME, installation_id=1)
-        gh.add_pull(OWNER, NAME, NUMBER, files={"app.py": PATCH_V1}, head_sha=HEAD,
-                    title="Add a query", body="Please review")
+        gh.add_pull(
+            OWNER,
+            NAME,
+            NUMBER,
+            files={"app.py": PATCH_V1},
+            head_sha=HEAD,
+            title="Add a query",
+            body="Please review",
+        )
         settings = make_settings(
             tmp_path,
             github_app_id=APP_ID,
@@ -92,8 +114,11 @@ def opened_payload() -> dict[str, Any]:
 def test_opened_pr_gets_one_review_and_one_summary(world: World) -> None:
     world.llm.responder = lambda _req: {
         "summary": "Adds a query built from user input.",
-        "findings": [finding(3, "SQL injection"), finding(2, "Hard-coded password", "critical"),
-                     finding(99, "Off-diff remark", "medium")],
+        "findings": [
+            finding(3, "SQL injection"),
+            finding(2, "Hard-coded password", "critical"),
+            finding(99, "Off-diff remark", "medium"),
+        ],
     }
     response = deliver(world.client, "pull_request", opened_payload(), delivery_id="e2e-1")
     assert response.status_code == 202
@@ -116,7 +141,11 @@ def test_opened_pr_gets_one_review_and_one_summary(world: World) -> None:
 
     (row,) = world.review_rows()
     assert (row.status, row.comments_count, row.severity_critical, row.severity_high) == (
-        "done", 2, 1, 1)
+        "done",
+        2,
+        1,
+        1,
+    )
     assert row.prompt_tokens > 0 and row.github_review_id == reviews[0]["id"]
     sent = world.llm.requests[0]
     assert sent.json["model"] == "gpt-4o-mini"
@@ -130,13 +159,16 @@ def test_second_push_updates_summary_in_place_and_posts_no_duplicate(world: Worl
     assert len(world.gh.review_comments(OWNER, NAME, NUMBER)) == 1
 
     # a push: new head whose compare with the reviewed head is "ahead"
-    world.gh.update_pull(OWNER, NAME, NUMBER, head_sha=HEAD2,
-                         files={"app.py": PATCH_V1, "lib.py": PATCH_V2_NEW})
+    world.gh.update_pull(
+        OWNER, NAME, NUMBER, head_sha=HEAD2, files={"app.py": PATCH_V1, "lib.py": PATCH_V2_NEW}
+    )
     world.gh.set_compare(OWNER, NAME, HEAD, HEAD2, files={"lib.py": PATCH_V2_NEW})
     world.llm.responder = lambda _req: {
         "summary": "v2",
-        "findings": [finding(3, "SQL injection"),  # same finding again: must not repost
-                     finding(11, "eval of untrusted data", "critical", path="lib.py")],
+        "findings": [
+            finding(3, "SQL injection"),  # same finding again: must not repost
+            finding(11, "eval of untrusted data", "critical", path="lib.py"),
+        ],
     }
     payload = opened_payload()
     payload["action"] = "synchronize"
@@ -154,17 +186,21 @@ def test_second_push_updates_summary_in_place_and_posts_no_duplicate(world: Worl
     assert "lib.py" in second_prompt and "app.py" not in second_prompt
     rows = world.review_rows()
     assert [(r.status, r.incremental, r.base_sha) for r in rows] == [
-        ("done", False, None), ("done", True, HEAD)]
+        ("done", False, None),
+        ("done", True, HEAD),
+    ]
 
 
 def test_force_push_reviews_the_whole_pr_again(world: World) -> None:
     world.llm.responder = lambda _req: {"summary": "ok", "findings": []}
     deliver(world.client, "pull_request", opened_payload())
     world.run_worker()
-    world.gh.update_pull(OWNER, NAME, NUMBER, head_sha=HEAD2,
-                         files={"app.py": PATCH_V1, "lib.py": PATCH_V2_NEW})
-    world.gh.set_compare(OWNER, NAME, HEAD, HEAD2, status="diverged", behind_by=1,
-                         files={"lib.py": PATCH_V2_NEW})
+    world.gh.update_pull(
+        OWNER, NAME, NUMBER, head_sha=HEAD2, files={"app.py": PATCH_V1, "lib.py": PATCH_V2_NEW}
+    )
+    world.gh.set_compare(
+        OWNER, NAME, HEAD, HEAD2, status="diverged", behind_by=1, files={"lib.py": PATCH_V2_NEW}
+    )
     payload = opened_payload()
     payload["action"] = "synchronize"
     payload["pull_request"]["head"]["sha"] = HEAD2
@@ -270,8 +306,12 @@ def test_secrets_never_reach_logs_comments_or_database(world: World) -> None:
     dumped = json.dumps(logs, default=str)
     for secret in secrets:
         assert secret not in dumped
-    posted = json.dumps([world.gh.issue_comments(OWNER, NAME, NUMBER),
-                         world.gh.review_comments(OWNER, NAME, NUMBER)])
+    posted = json.dumps(
+        [
+            world.gh.issue_comments(OWNER, NAME, NUMBER),
+            world.gh.review_comments(OWNER, NAME, NUMBER),
+        ]
+    )
     assert "<script>" not in posted
     assert "@octocat" not in posted and "@org/team" not in posted
     db_file = Path(world.rt.settings.data_dir / "argus.db").read_bytes()

@@ -16,12 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
+from argusai.web.signature import sign
 from tests.conftest import SHARED, shared_path
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_llm import FakeLLMServer
 from tests.fakes.keys import generate_rsa_keypair
 from tests.support import WEBHOOK_SECRET
-from argusai.web.signature import sign
 
 
 def _free_port() -> int:
@@ -54,12 +54,18 @@ def serve(tmp_path: Path) -> Iterator[Any]:
 
     def start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
         port = _free_port()
-        full = {k: v for k, v in os.environ.items()
-                if not k.startswith("ARGUS_") and k != "GITHUB_TOKEN"}
+        full = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("ARGUS_") and k != "GITHUB_TOKEN"
+        }
         full.update({"ARGUS_DATA_DIR": str(tmp_path / "data"), "ARGUS_LOG_FORMAT": "json"}, **env)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "argusai", "serve", "--port", str(port)], env=full,
-            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "argusai", "serve", "--port", str(port)],
+            env=full,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         procs.append(proc)
         url = f"http://127.0.0.1:{port}"
@@ -95,8 +101,14 @@ def test_unconfigured_serve_starts_says_what_is_missing_and_stops_on_sigterm(ser
 def test_invalid_settings_stop_start_up_naming_the_setting(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARGUS_")}
     env["ARGUS_LLM_PROVIDER"] = "skynet"
-    result = subprocess.run([sys.executable, "-m", "argusai", "serve"], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "argusai", "serve"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "ARGUS_LLM_PROVIDER" in result.stderr
     assert "Traceback" not in result.stderr
@@ -108,24 +120,52 @@ def test_review_through_real_processes_and_worker_restart(serve: Any) -> None:
     payload = json.loads((SHARED / "fixtures/webhooks/pull_request/opened.json").read_text())
     with FakeGitHub(app_id=77, public_key_pem=public_pem) as gh, FakeLLMServer() as llm:
         gh.add_repo("Codertocat", "Hello-World", installation_id=1)
-        gh.add_pull("Codertocat", "Hello-World", 2, head_sha=payload["pull_request"]["head"]["sha"],
-                    files={"a.py": "@@ -1,1 +1,2 @@\n x = 1\n+y = eval(x)"})
-        llm.responder = lambda _req: {"summary": "s", "findings": [{
-            "path": "a.py", "line": 2, "start_line": None, "severity": "high",
-            "category": "security", "title": "eval", "message": "avoid eval", "suggestion": None}]}
-        proc, url = serve({
-            "ARGUS_GITHUB_APP_ID": "77", "ARGUS_GITHUB_PRIVATE_KEY": private_pem,
-            "ARGUS_GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET, "ARGUS_GITHUB_API_URL": gh.base_url,
-            "ARGUS_LLM_PROVIDER": "openai-compatible", "ARGUS_LLM_BASE_URL": llm.openai_base_url,
-            "ARGUS_LLM_API_KEY": "sk-proc-test",
-        })
+        gh.add_pull(
+            "Codertocat",
+            "Hello-World",
+            2,
+            head_sha=payload["pull_request"]["head"]["sha"],
+            files={"a.py": "@@ -1,1 +1,2 @@\n x = 1\n+y = eval(x)"},
+        )
+        llm.responder = lambda _req: {
+            "summary": "s",
+            "findings": [
+                {
+                    "path": "a.py",
+                    "line": 2,
+                    "start_line": None,
+                    "severity": "high",
+                    "category": "security",
+                    "title": "eval",
+                    "message": "avoid eval",
+                    "suggestion": None,
+                }
+            ],
+        }
+        proc, url = serve(
+            {
+                "ARGUS_GITHUB_APP_ID": "77",
+                "ARGUS_GITHUB_PRIVATE_KEY": private_pem,
+                "ARGUS_GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET,
+                "ARGUS_GITHUB_API_URL": gh.base_url,
+                "ARGUS_LLM_PROVIDER": "openai-compatible",
+                "ARGUS_LLM_BASE_URL": llm.openai_base_url,
+                "ARGUS_LLM_API_KEY": "sk-proc-test",
+            }
+        )
         time.sleep(1.0)
         (worker,) = _children(proc.pid)
         os.kill(worker, signal.SIGKILL)  # the supervisor must bring a new worker up
         body = json.dumps(payload).encode()
-        response = httpx.post(url + "/webhooks/github", content=body, headers={
-            "X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "proc-1",
-            "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body)})
+        response = httpx.post(
+            url + "/webhooks/github",
+            content=body,
+            headers={
+                "X-GitHub-Event": "pull_request",
+                "X-GitHub-Delivery": "proc-1",
+                "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body),
+            },
+        )
         assert response.status_code == 202
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not gh.issue_comments("Codertocat", "Hello-World", 2):

@@ -18,8 +18,12 @@ from tests.support import WEBHOOK_SECRET, app_client, deliver, load_fixture, mak
 @pytest.fixture
 def rt(tmp_path: Path) -> Runtime:
     private_pem, _ = generate_rsa_keypair()
-    settings = make_settings(tmp_path, github_app_id=1234, github_private_key=private_pem,
-                             github_webhook_secret=WEBHOOK_SECRET)
+    settings = make_settings(
+        tmp_path,
+        github_app_id=1234,
+        github_private_key=private_pem,
+        github_webhook_secret=WEBHOOK_SECRET,
+    )
     return make_runtime(settings)
 
 
@@ -42,7 +46,10 @@ def test_signed_pull_request_is_recorded_queued_and_answered_202(rt: Runtime) ->
     with rt.db.session() as s:
         review = s.scalars(select(Review)).one()
         assert (review.repo_name, review.pr_number, review.status) == (
-            "Codertocat/Hello-World", 2, "queued")
+            "Codertocat/Hello-World",
+            2,
+            "queued",
+        )
         assert review.sha == "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
         assert review.installation_id == 1
         assert review.dispatched_at is not None
@@ -81,7 +88,10 @@ def test_new_push_supersedes_the_queued_review(rt: Runtime) -> None:
     assert deliver(client, "pull_request", payload).json()["status"] == "queued"
     with rt.db.session() as s:
         statuses = dict(s.execute(select(Review.sha, Review.status)).all())
-    assert statuses == {"ec26c3e57ca3a959ca5aad62de7213c562f8c821": "superseded", "b" * 40: "queued"}
+    assert statuses == {
+        "ec26c3e57ca3a959ca5aad62de7213c562f8c821": "superseded",
+        "b" * 40: "queued",
+    }
 
 
 @pytest.mark.parametrize("signature", ["", "sha256=" + "0" * 64, "sha1=abc", "garbage"])
@@ -107,8 +117,13 @@ def test_malformed_json_is_400(rt: Runtime) -> None:
 
 def test_oversized_body_is_413_before_anything_else(tmp_path: Path) -> None:
     private_pem, _ = generate_rsa_keypair()
-    settings = make_settings(tmp_path, github_app_id=1, github_private_key=private_pem,
-                             github_webhook_secret=WEBHOOK_SECRET, max_webhook_bytes=1000)
+    settings = make_settings(
+        tmp_path,
+        github_app_id=1,
+        github_private_key=private_pem,
+        github_webhook_secret=WEBHOOK_SECRET,
+        max_webhook_bytes=1000,
+    )
     rt = make_runtime(settings)
     body = json.dumps({"action": "opened", "pad": "x" * 2000}).encode()
     response = deliver(app_client(rt), "pull_request", body)
@@ -131,10 +146,17 @@ def test_ping_is_200(rt: Runtime) -> None:
 
 @pytest.mark.parametrize(
     ("event", "fixture"),
-    [("issues", "opened.json"), ("push", "push.json"), ("pull_request", "closed.json"),
-     ("pull_request", "labeled.json"), ("check_run", "completed.json")],
+    [
+        ("issues", "opened.json"),
+        ("push", "push.json"),
+        ("pull_request", "closed.json"),
+        ("pull_request", "labeled.json"),
+        ("check_run", "completed.json"),
+    ],
 )
-def test_unknown_or_disabled_events_are_ignored_with_2xx(rt: Runtime, event: str, fixture: str) -> None:
+def test_unknown_or_disabled_events_are_ignored_with_2xx(
+    rt: Runtime, event: str, fixture: str
+) -> None:
     payload = load_fixture(shared_path("."), event, fixture)
     response = deliver(app_client(rt), event, payload)
     assert response.status_code == 202
@@ -164,8 +186,11 @@ def test_unconfigured_server_answers_503_and_never_accepts(tmp_path: Path) -> No
     response = deliver(client, "pull_request", _pr_payload())
     assert response.status_code == 503
     assert "ARGUS_GITHUB_WEBHOOK_SECRET" in response.json()["missing"]
-    unsigned = client.post("/webhooks/github", content=b"{}",
-                           headers={"X-GitHub-Event": "ping", "X-GitHub-Delivery": "x"})
+    unsigned = client.post(
+        "/webhooks/github",
+        content=b"{}",
+        headers={"X-GitHub-Event": "ping", "X-GitHub-Delivery": "x"},
+    )
     assert unsigned.status_code == 503
     ready = client.get("/readyz")
     assert ready.status_code == 503

@@ -30,8 +30,9 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
 
 
 def _req(sha: str = "a" * 40, pr: int = 7) -> ReviewRequest:
-    return ReviewRequest(installation_id=1, repo_name="o/r", pr_number=pr, sha=sha,
-                         trigger="pull_request.opened")
+    return ReviewRequest(
+        installation_id=1, repo_name="o/r", pr_number=pr, sha=sha, trigger="pull_request.opened"
+    )
 
 
 def test_migrations_are_idempotent(db: Database) -> None:
@@ -79,8 +80,9 @@ def test_transient_failures_retry_then_dead_letter_then_manual_retry(db: Databas
     assert review_id is not None
     for attempt in range(1, 4):
         assert workitems.claim(db, review_id, 60) is not None
-        again = workitems.retry_later(db, review_id, error=f"502 #{attempt}", max_retries=2,
-                                      delay=0)
+        again = workitems.retry_later(
+            db, review_id, error=f"502 #{attempt}", max_retries=2, delay=0
+        )
         assert again is (attempt <= 2)
     row = workitems.get_review(db, review_id)
     assert row is not None and row.status == "failed"
@@ -116,8 +118,11 @@ def test_sweeper_finds_undispatched_and_abandoned_items(db: Database) -> None:
     assert due == [lost]
     # the worker holding ``abandoned`` dies: its lease runs out
     with db.session() as s:
-        s.execute(update(Review).where(Review.id == abandoned)
-                  .values(lease_expires_at=utcnow() - timedelta(seconds=1)))
+        s.execute(
+            update(Review)
+            .where(Review.id == abandoned)
+            .values(lease_expires_at=utcnow() - timedelta(seconds=1))
+        )
     assert workitems.due_for_dispatch(db, stale_after=timedelta(minutes=5)) == [lost, abandoned]
     again = workitems.claim(db, abandoned, 60)
     assert again is not None and again.attempts == 2

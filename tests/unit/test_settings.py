@@ -52,8 +52,11 @@ def test_github_token_is_the_github_models_fallback(monkeypatch: pytest.MonkeyPa
     ("name", "value", "named"),
     [
         ("ARGUS_LLM_PROVIDER", "skynet", "ARGUS_LLM_PROVIDER"),
-        ("ARGUS_GITHUB_PRIVATE_KEY", "-----BEGIN RSA PRIVATE KEY-----\nnope\n-----END RSA PRIVATE KEY-----",
-         "ARGUS_GITHUB_PRIVATE_KEY"),
+        (
+            "ARGUS_GITHUB_PRIVATE_KEY",
+            "-----BEGIN RSA PRIVATE KEY-----\nnope\n-----END RSA PRIVATE KEY-----",
+            "ARGUS_GITHUB_PRIVATE_KEY",
+        ),
         ("ARGUS_GITHUB_PRIVATE_KEY_PATH", "/nonexistent/key.pem", "ARGUS_GITHUB_PRIVATE_KEY_PATH"),
         ("ARGUS_GITHUB_APP_ID", "not-a-number", "ARGUS_GITHUB_APP_ID"),
         ("ARGUS_MAX_FILES_PER_REVIEW", "0", "ARGUS_MAX_FILES_PER_REVIEW"),

@@ -20,8 +20,7 @@ def create_huey(queue_url: str, *, immediate: bool = False) -> Huey:
         if not path:
             raise ConfigError("ARGUS_QUEUE_URL: a sqlite URL needs a file path")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey(QUEUE_NAME, filename=path, results=False, immediate=immediate,
-                          timeout=30)
+        return SqliteHuey(QUEUE_NAME, filename=path, results=False, immediate=immediate, timeout=30)
     if scheme in {"redis", "rediss"}:
         return RedisHuey(QUEUE_NAME, url=queue_url, results=False, immediate=immediate)
     if scheme.startswith("postgres"):

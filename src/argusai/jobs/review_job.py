@@ -54,8 +54,9 @@ class _HeartbeatLLM:
         workitems.extend_lease(self.rt.db, self.review_id, self.rt.settings.job_lease_seconds)
         if not workitems.still_current(self.rt.db, self.review_id):
             raise Superseded("a newer push superseded this review")
-        return self.inner.complete_json(system=system, user=user, schema=schema,
-                                        schema_name=schema_name)
+        return self.inner.complete_json(
+            system=system, user=user, schema=schema, schema_name=schema_name
+        )
 
 
 def process_review(rt: Runtime, item: Review) -> None:
@@ -69,16 +70,28 @@ def process_review(rt: Runtime, item: Review) -> None:
     if not config.enabled:
         _record_skip(rt, item.id, "disabled by .argus.yml")
         return
-    if pr.draft and not (config.review_drafts if config.review_drafts is not None
-                         else rt.settings.review_drafts):
+    if pr.draft and not (
+        config.review_drafts if config.review_drafts is not None else rt.settings.review_drafts
+    ):
         _record_skip(rt, item.id, "draft pull request")
         return
 
     files, since = _changed_files(rt, gh, owner, repo, item, pr)
-    ctx = PRContext(repo=item.repo_name, number=item.pr_number, title=pr.title, body=pr.body,
-                    head_sha=item.sha, base_sha=pr.base_sha, incremental_base=since)
-    plan = plan_review(files, config, max_files=rt.settings.max_files_per_review,
-                       token_budget=rt.settings.llm_context_tokens)
+    ctx = PRContext(
+        repo=item.repo_name,
+        number=item.pr_number,
+        title=pr.title,
+        body=pr.body,
+        head_sha=item.sha,
+        base_sha=pr.base_sha,
+        incremental_base=since,
+    )
+    plan = plan_review(
+        files,
+        config,
+        max_files=rt.settings.max_files_per_review,
+        token_budget=rt.settings.llm_context_tokens,
+    )
     key = _cache_key(item, pr.base_sha, since, config, rt.settings.llm_model)
     cached = workitems.cached_result(rt.db, key)
     if cached is not None:
@@ -90,9 +103,14 @@ def process_review(rt: Runtime, item: Review) -> None:
 
     already = extract_fingerprints(gh.list_review_comment_bodies(owner, repo, item.pr_number))
     already |= _stored_fingerprints(rt, item)
-    result = finalize(outcome, plan, config, already_posted=already,
-                      max_comments=rt.settings.max_comments_per_review,
-                      config_error=config_error)
+    result = finalize(
+        outcome,
+        plan,
+        config,
+        already_posted=already,
+        max_comments=rt.settings.max_comments_per_review,
+        config_error=config_error,
+    )
 
     # last look before anything becomes visible
     if not workitems.still_current(rt.db, item.id):
@@ -102,9 +120,15 @@ def process_review(rt: Runtime, item: Review) -> None:
     review_id = _post_review(gh, owner, repo, item, result)
     summary_id = _upsert_summary(gh, owner, repo, item.pr_number, result.summary)
     _record_done(rt, item, result, outcome, plan, key, review_id, summary_id, since)
-    log.info("review posted", inline=len(result.inline_comments), github_review_id=review_id,
-             summary_comment_id=summary_id, incremental=since is not None,
-             prompt_tokens=result.usage.prompt_tokens, cost_usd=round(result.usage.cost_usd, 6))
+    log.info(
+        "review posted",
+        inline=len(result.inline_comments),
+        github_review_id=review_id,
+        summary_comment_id=summary_id,
+        incremental=since is not None,
+        prompt_tokens=result.usage.prompt_tokens,
+        cost_usd=round(result.usage.cost_usd, 6),
+    )
 
 
 def _check_current(pr: PullRequest, item: Review) -> None:
@@ -128,24 +152,38 @@ def _changed_files(
         comparison = gh.compare(owner, repo, last, item.sha)
         if comparison.status == "ahead":
             return comparison.files, last
-        log.info("history rewritten since last review; reviewing the whole PR",
-                 compare_status=comparison.status, last_sha=last[:10])
+        log.info(
+            "history rewritten since last review; reviewing the whole PR",
+            compare_status=comparison.status,
+            last_sha=last[:10],
+        )
     return gh.list_pull_files(owner, repo, item.pr_number), None
 
 
 def _cache_key(
     item: Review, base_sha: str, since: str | None, config: RepoConfig, model: str
 ) -> str:
-    parts = [item.repo_name, item.sha, base_sha, since or "", config.model_dump_json(), model,
-             PROMPT_VERSION]
+    parts = [
+        item.repo_name,
+        item.sha,
+        base_sha,
+        since or "",
+        config.model_dump_json(),
+        model,
+        PROMPT_VERSION,
+    ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def _stored_fingerprints(rt: Runtime, item: Review) -> set[str]:
     with rt.db.session() as s:
-        rows = s.scalars(select(FindingRecord.fingerprint).where(
-            FindingRecord.repo_name == item.repo_name, FindingRecord.pr_number == item.pr_number,
-            FindingRecord.inline.is_(True)))
+        rows = s.scalars(
+            select(FindingRecord.fingerprint).where(
+                FindingRecord.repo_name == item.repo_name,
+                FindingRecord.pr_number == item.pr_number,
+                FindingRecord.inline.is_(True),
+            )
+        )
         return set(rows)
 
 
@@ -154,11 +192,19 @@ def _post_review(
 ) -> int | None:
     if not result.inline_comments or result.review_body is None:
         return None
-    drafts = [ReviewCommentDraft(path=c.path, line=c.line, body=c.body, start_line=c.start_line)
-              for c in result.inline_comments]
+    drafts = [
+        ReviewCommentDraft(path=c.path, line=c.line, body=c.body, start_line=c.start_line)
+        for c in result.inline_comments
+    ]
     try:
-        return gh.create_review(owner, repo, item.pr_number, commit_id=item.sha,
-                                body=result.review_body, comments=drafts)
+        return gh.create_review(
+            owner,
+            repo,
+            item.pr_number,
+            commit_id=item.sha,
+            body=result.review_body,
+            comments=drafts,
+        )
     except GitHubError as exc:
         if exc.status == 422:
             # anchoring should make this impossible; say so loudly rather than lose the review
@@ -186,8 +232,15 @@ def _record_skip(rt: Runtime, review_id: int, reason: str) -> None:
 
 
 def _record_done(
-    rt: Runtime, item: Review, result: ReviewResult, outcome: ReviewOutcome, plan: ReviewPlan,
-    key: str, review_id: int | None, summary_id: int, since: str | None,
+    rt: Runtime,
+    item: Review,
+    result: ReviewResult,
+    outcome: ReviewOutcome,
+    plan: ReviewPlan,
+    key: str,
+    review_id: int | None,
+    summary_id: int,
+    since: str | None,
 ) -> None:
     inline_fps = {c.fingerprint: c for c in result.inline_comments}
     counts = result.counts
@@ -220,12 +273,21 @@ def _record_done(
         rows = []
         for finding in result.findings:
             fp = fingerprint(finding)
-            rows.append({
-                "review_id": item.id, "repo_name": item.repo_name, "pr_number": item.pr_number,
-                "fingerprint": fp, "path": finding.path[:1024], "line": finding.line,
-                "severity": finding.severity.value, "category": finding.category.value,
-                "title": finding.title, "inline": fp in inline_fps, "created_at": utcnow(),
-            })
+            rows.append(
+                {
+                    "review_id": item.id,
+                    "repo_name": item.repo_name,
+                    "pr_number": item.pr_number,
+                    "fingerprint": fp,
+                    "path": finding.path[:1024],
+                    "line": finding.line,
+                    "severity": finding.severity.value,
+                    "category": finding.category.value,
+                    "title": finding.title,
+                    "inline": fp in inline_fps,
+                    "created_at": utcnow(),
+                }
+            )
         if rows:
             dialect = s.get_bind().dialect.name
             insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -235,11 +297,14 @@ def _record_done(
 
 # ---- the cached outcome (what the LLM said), stored with the review ----------------------
 
+
 def outcome_to_json(outcome: ReviewOutcome) -> dict[str, Any]:
     """Serialise what the LLM said so the same head can be re-finalised without a call."""
     return {
-        "findings": [{**asdict(f), "severity": f.severity.value, "category": f.category.value}
-                     for f in outcome.findings],
+        "findings": [
+            {**asdict(f), "severity": f.severity.value, "category": f.category.value}
+            for f in outcome.findings
+        ],
         "summaries": list(outcome.summaries),
         "failed": [asdict(f) for f in outcome.failed],
         "usage": asdict(outcome.usage),
@@ -254,5 +319,11 @@ def outcome_from_json(data: dict[str, Any], ctx: PRContext) -> ReviewOutcome:
         for f in data.get("findings", [])
     ]
     failed = [ChunkFailure(**f) for f in data.get("failed", [])]
-    return ReviewOutcome(ctx=ctx, findings=findings, summaries=list(data.get("summaries", [])),
-                         failed=failed, usage=Usage(), dropped_findings=data.get("dropped_findings", 0))
+    return ReviewOutcome(
+        ctx=ctx,
+        findings=findings,
+        summaries=list(data.get("summaries", [])),
+        failed=failed,
+        usage=Usage(),
+        dropped_findings=data.get("dropped_findings", 0),
+    )

@@ -14,6 +14,7 @@ from huey import Huey, crontab
 from argusai.errors import PermanentError, Superseded, TransientError
 from argusai.jobs import workitems
 from argusai.jobs.runtime import Runtime
+from argusai.store.db import Database
 from argusai.store.models import ReviewStatus
 
 log = structlog.get_logger(__name__)
@@ -32,7 +33,7 @@ class Tasks:
     review: Any
     sweep: Any
 
-    def dispatch_review(self, db: workitems.Database, review_id: int, delay: float = 0) -> bool:
+    def dispatch_review(self, db: Database, review_id: int, delay: float = 0) -> bool:
         """Send a review to the queue; False (item stays queued for the sweeper) on failure."""
         try:
             if delay > 0:
@@ -40,8 +41,11 @@ class Tasks:
             else:
                 self.review(review_id)
         except Exception as exc:  # noqa: BLE001 - any queue failure leaves the item to the sweeper
-            log.warning("enqueue failed; the sweeper will dispatch it", review_id=review_id,
-                        error=type(exc).__name__)
+            log.warning(
+                "enqueue failed; the sweeper will dispatch it",
+                review_id=review_id,
+                error=type(exc).__name__,
+            )
             return False
         workitems.mark_dispatched(db, review_id)
         return True
@@ -79,10 +83,14 @@ def run_review_item(rt: Runtime, tasks: Tasks, review_id: int) -> None:
     if item is None:
         log.info("review not claimable (done, superseded or running elsewhere)", job_id=review_id)
         return
-    bound = log.bind(job_id=review_id, repo=item.repo_name, pr=item.pr_number,
-                     installation_id=item.installation_id, delivery_id=item.delivery_id)
-    structlog.contextvars.bind_contextvars(job_id=review_id, repo=item.repo_name,
-                                           pr=item.pr_number)
+    bound = log.bind(
+        job_id=review_id,
+        repo=item.repo_name,
+        pr=item.pr_number,
+        installation_id=item.installation_id,
+        delivery_id=item.delivery_id,
+    )
+    structlog.contextvars.bind_contextvars(job_id=review_id, repo=item.repo_name, pr=item.pr_number)
     try:
         process_review(rt, item)
     except Superseded as exc:
@@ -90,21 +98,33 @@ def run_review_item(rt: Runtime, tasks: Tasks, review_id: int) -> None:
         workitems.finish(rt.db, review_id, ReviewStatus.SUPERSEDED, str(exc))
     except TransientError as exc:
         delay = exc.retry_after or workitems.backoff_seconds(
-            item.attempts, settings.job_retry_delay_seconds)
-        again = workitems.retry_later(rt.db, review_id, error=_describe(exc),
-                                      max_retries=settings.job_max_retries, delay=delay)
-        bound.warning("transient failure", error=_describe(exc), retry=again,
-                      delay=round(delay, 1), attempt=item.attempts)
+            item.attempts, settings.job_retry_delay_seconds
+        )
+        again = workitems.retry_later(
+            rt.db,
+            review_id,
+            error=_describe(exc),
+            max_retries=settings.job_max_retries,
+            delay=delay,
+        )
+        bound.warning(
+            "transient failure",
+            error=_describe(exc),
+            retry=again,
+            delay=round(delay, 1),
+            attempt=item.attempts,
+        )
         if again:
             tasks.dispatch_review(rt.db, review_id, delay=delay)
     except PermanentError as exc:
         bound.error("review failed", error=_describe(exc))
         workitems.finish(rt.db, review_id, ReviewStatus.FAILED, _describe(exc))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the job boundary: any bug becomes a dead letter
         # a bug, not a transient fault: park it as a dead letter so an operator can retry
         bound.exception("review crashed")
-        workitems.retry_later(rt.db, review_id, error=f"internal error: {_describe(exc)}",
-                              max_retries=-1, delay=0)
+        workitems.retry_later(
+            rt.db, review_id, error=f"internal error: {_describe(exc)}", max_retries=-1, delay=0
+        )
     finally:
         structlog.contextvars.unbind_contextvars("job_id", "repo", "pr")
 

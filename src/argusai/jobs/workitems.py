@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -93,8 +93,11 @@ def _create_review(s: Session, req: ReviewRequest, delivery_id: str | None) -> i
     s.execute(
         update(Review)
         .where(same_pr, Review.status.in_(ACTIVE_STATUSES), Review.sha != req.sha)
-        .values(status=ReviewStatus.SUPERSEDED.value, completed_at=utcnow(),
-                error_message="superseded by a newer push")
+        .values(
+            status=ReviewStatus.SUPERSEDED.value,
+            completed_at=utcnow(),
+            error_message="superseded by a newer push",
+        )
     )
     review = Review(
         delivery_id=delivery_id,
@@ -132,8 +135,12 @@ def claim(db: Database, review_id: int, lease_seconds: int) -> Review | None:
             .where(
                 Review.id == review_id,
                 or_(
-                    and_(Review.status == ReviewStatus.QUEUED.value, Review.next_attempt_at <= early),
-                    and_(Review.status == ReviewStatus.RUNNING.value, Review.lease_expires_at < now),
+                    and_(
+                        Review.status == ReviewStatus.QUEUED.value, Review.next_attempt_at <= early
+                    ),
+                    and_(
+                        Review.status == ReviewStatus.RUNNING.value, Review.lease_expires_at < now
+                    ),
                 ),
             )
             .values(
@@ -172,8 +179,12 @@ def finish(db: Database, review_id: int, status: ReviewStatus, error: str | None
         s.execute(
             update(Review)
             .where(Review.id == review_id)
-            .values(status=status.value, completed_at=utcnow(), error_message=error,
-                    lease_expires_at=None)
+            .values(
+                status=status.value,
+                completed_at=utcnow(),
+                error_message=error,
+                lease_expires_at=None,
+            )
         )
 
 
@@ -199,8 +210,11 @@ def retry_later(
             review.completed_at = utcnow()
             review.error_message = f"gave up after {review.attempts} attempts: {error}"
             review.lease_expires_at = None
-            s.add(DeadLetter(kind=REVIEW_KIND, item_id=review_id, reason=error,
-                             attempts=review.attempts))
+            s.add(
+                DeadLetter(
+                    kind=REVIEW_KIND, item_id=review_id, reason=error, attempts=review.attempts
+                )
+            )
             return False
         review.status = ReviewStatus.QUEUED.value
         review.error_message = error
@@ -220,9 +234,13 @@ def due_for_dispatch(db: Database, *, stale_after: timedelta, limit: int = 100) 
                     and_(
                         Review.status == ReviewStatus.QUEUED.value,
                         Review.next_attempt_at <= now,
-                        or_(Review.dispatched_at.is_(None), Review.dispatched_at < now - stale_after),
+                        or_(
+                            Review.dispatched_at.is_(None), Review.dispatched_at < now - stale_after
+                        ),
                     ),
-                    and_(Review.status == ReviewStatus.RUNNING.value, Review.lease_expires_at < now),
+                    and_(
+                        Review.status == ReviewStatus.RUNNING.value, Review.lease_expires_at < now
+                    ),
                 )
             )
             .order_by(Review.id)
@@ -252,8 +270,11 @@ def retry_dead(db: Database, review_id: int) -> bool:
         review.dispatched_at = None
         review.completed_at = None
         for letter in s.scalars(
-            select(DeadLetter).where(DeadLetter.item_id == review_id, DeadLetter.kind == REVIEW_KIND,
-                                     DeadLetter.retried_at.is_(None))
+            select(DeadLetter).where(
+                DeadLetter.item_id == review_id,
+                DeadLetter.kind == REVIEW_KIND,
+                DeadLetter.retried_at.is_(None),
+            )
         ):
             letter.retried_at = utcnow()
         return True
@@ -262,8 +283,9 @@ def retry_dead(db: Database, review_id: int) -> bool:
 def store_outcome(db: Database, review_id: int, cache_key: str, result: dict[str, Any]) -> None:
     """Keep the LLM's answer at once, so a retry after a posting failure does not pay again."""
     with db.session() as s:
-        s.execute(update(Review).where(Review.id == review_id)
-                  .values(cache_key=cache_key, result=result))
+        s.execute(
+            update(Review).where(Review.id == review_id).values(cache_key=cache_key, result=result)
+        )
 
 
 def get_review(db: Database, review_id: int) -> Review | None:
@@ -277,8 +299,12 @@ def last_reviewed_sha(db: Database, repo_name: str, pr_number: int, exclude_id: 
     with db.session() as s:
         return s.scalar(
             select(Review.sha)
-            .where(Review.repo_name == repo_name, Review.pr_number == pr_number,
-                   Review.status == ReviewStatus.DONE.value, Review.id != exclude_id)
+            .where(
+                Review.repo_name == repo_name,
+                Review.pr_number == pr_number,
+                Review.status == ReviewStatus.DONE.value,
+                Review.id != exclude_id,
+            )
             .order_by(Review.completed_at.desc(), Review.id.desc())
             .limit(1)
         )
@@ -293,4 +319,3 @@ def cached_result(db: Database, cache_key: str) -> dict[str, Any] | None:
             .order_by(Review.id.desc())
             .limit(1)
         )
-

@@ -13,11 +13,15 @@ from argusai.web.state import AppState, Metrics
 
 def create_app(runtime: Runtime) -> FastAPI:
     """Build the web app around an already-wired runtime."""
-    app = FastAPI(title="ArgusAI", version=__version__,
-                  description="LLM reviews for GitHub pull requests, CI failure analysis.")
+    app = FastAPI(
+        title="ArgusAI",
+        version=__version__,
+        description="LLM reviews for GitHub pull requests, CI failure analysis.",
+    )
     tasks = register_tasks(runtime.huey, lambda: runtime)
-    app.state.argus = AppState(settings=runtime.settings, runtime=runtime, tasks=tasks,
-                               metrics=Metrics())
+    app.state.argus = AppState(
+        settings=runtime.settings, runtime=runtime, tasks=tasks, metrics=Metrics()
+    )
     app.include_router(webhooks.router)
     app.include_router(health.router)
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -55,8 +55,9 @@ class Routed:
     ignored_reason: str | None = None
 
 
-def route(event: str, payload: dict[str, object], *, enabled: tuple[str, ...],
-          review_drafts: bool) -> Routed:
+def route(
+    event: str, payload: dict[str, object], *, enabled: tuple[str, ...], review_drafts: bool
+) -> Routed:
     """Decide what a delivery asks for; unknown or disabled events are ignored, not errors."""
     action = payload.get("action")
     action = action if isinstance(action, str) else None
@@ -66,25 +67,25 @@ def route(event: str, payload: dict[str, object], *, enabled: tuple[str, ...],
     repo = payload.get("repository")
     repo_name = repo.get("full_name") if isinstance(repo, dict) else None
     repo_name = repo_name if isinstance(repo_name, str) else None
-    base = {"action": action, "installation_id": installation_id, "repo_name": repo_name}
+    base = Routed(action=action, installation_id=installation_id, repo_name=repo_name, review=None)
 
     key = f"{event}.{action}" if action else event
     if key not in enabled and event not in enabled:
-        return Routed(**base, review=None, ignored_reason=f"event {key} is not enabled")
+        return replace(base, ignored_reason=f"event {key} is not enabled")
     if event != "pull_request":
-        return Routed(**base, review=None, ignored_reason=f"no handler for {key}")
+        return replace(base, ignored_reason=f"no handler for {key}")
     try:
         pr_event = PullRequestEvent.model_validate(payload)
     except ValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
-        return Routed(**base, review=None, ignored_reason=f"payload lacks {fields}")
+        return replace(base, ignored_reason=f"payload lacks {fields}")
     pr = pr_event.pull_request
     if pr_event.installation is None:
-        return Routed(**base, review=None, ignored_reason="no installation in payload")
+        return replace(base, ignored_reason="no installation in payload")
     if pr.state != "open":
-        return Routed(**base, review=None, ignored_reason="pull request is not open")
+        return replace(base, ignored_reason="pull request is not open")
     if pr.draft and not review_drafts:
-        return Routed(**base, review=None, ignored_reason="draft pull request")
+        return replace(base, ignored_reason="draft pull request")
     request = ReviewRequest(
         installation_id=pr_event.installation.id,
         repo_name=pr_event.repository.full_name,
@@ -92,4 +93,4 @@ def route(event: str, payload: dict[str, object], *, enabled: tuple[str, ...],
         sha=pr.head.sha,
         trigger=key,
     )
-    return Routed(**base, review=request)
+    return replace(base, review=request)

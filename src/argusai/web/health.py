@@ -46,8 +46,11 @@ def _checks(state: AppState) -> dict[str, dict[str, Any]]:
     missing = state.settings.missing_for_webhooks()
     checks["github_app"] = {"ok": not missing, "missing": missing}
     llm_missing = state.settings.missing_for_llm()
-    checks["llm"] = {"ok": not llm_missing, "missing": llm_missing,
-                     "provider": state.settings.llm_provider.value}
+    checks["llm"] = {
+        "ok": not llm_missing,
+        "missing": llm_missing,
+        "provider": state.settings.llm_provider.value,
+    }
     return checks
 
 

@@ -17,5 +17,6 @@ def verify(secret: str, body: bytes, header: str | None) -> bool:
     """True only for a well-formed header whose digest matches ``body``."""
     if not header or not header.startswith(PREFIX):
         return False
-    return hmac.compare_digest(sign(secret, body).encode("ascii"), header.strip().encode("utf-8",
-                                                                                          "replace"))
+    return hmac.compare_digest(
+        sign(secret, body).encode("ascii"), header.strip().encode("utf-8", "replace")
+    )

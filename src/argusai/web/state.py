@@ -16,11 +16,18 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.deliveries = Counter("argus_webhook_deliveries_total", "Webhook deliveries by outcome",
-                                  ["outcome"], registry=self.registry)
-        self.ingest = Histogram("argus_webhook_ingest_seconds", "Time to answer a delivery",
-                                registry=self.registry,
-                                buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0))
+        self.deliveries = Counter(
+            "argus_webhook_deliveries_total",
+            "Webhook deliveries by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.ingest = Histogram(
+            "argus_webhook_ingest_seconds",
+            "Time to answer a delivery",
+            registry=self.registry,
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+        )
 
     def observe_delivery(self, outcome: str, seconds: float) -> None:
         """Count one delivery and its latency."""

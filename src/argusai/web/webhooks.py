@@ -21,7 +21,9 @@ log = structlog.get_logger(__name__)
 router = APIRouter()
 
 
-def _answer(status: int, outcome: str, state: AppState, started: float, **extra: Any) -> JSONResponse:
+def _answer(
+    status: int, outcome: str, state: AppState, started: float, **extra: Any
+) -> JSONResponse:
     state.metrics.observe_delivery(outcome, time.perf_counter() - started)
     return JSONResponse({"status": outcome, **extra}, status_code=status)
 
@@ -34,8 +36,14 @@ async def github_webhook(request: Request) -> JSONResponse:
     settings = state.settings
     missing = settings.missing_for_webhooks()
     if missing:
-        return _answer(503, "not_configured", state, started,
-                       detail="ArgusAI is not configured to accept webhooks yet", missing=missing)
+        return _answer(
+            503,
+            "not_configured",
+            state,
+            started,
+            detail="ArgusAI is not configured to accept webhooks yet",
+            missing=missing,
+        )
 
     limit = settings.max_webhook_bytes
     length = request.headers.get("content-length")
@@ -49,16 +57,23 @@ async def github_webhook(request: Request) -> JSONResponse:
 
     secret = settings.github_webhook_secret
     assert secret is not None  # checked by missing_for_webhooks
-    if not signature.verify(secret.get_secret_value(), bytes(body),
-                            request.headers.get("x-hub-signature-256")):
-        return _answer(401, "bad_signature", state, started,
-                       detail="missing or invalid X-Hub-Signature-256")
+    if not signature.verify(
+        secret.get_secret_value(), bytes(body), request.headers.get("x-hub-signature-256")
+    ):
+        return _answer(
+            401, "bad_signature", state, started, detail="missing or invalid X-Hub-Signature-256"
+        )
 
     event = request.headers.get("x-github-event", "")
     delivery_id = request.headers.get("x-github-delivery", "")
     if not event or not delivery_id or len(delivery_id) > 64:
-        return _answer(400, "bad_headers", state, started,
-                       detail="X-GitHub-Event and X-GitHub-Delivery (≤ 64 chars) are required")
+        return _answer(
+            400,
+            "bad_headers",
+            state,
+            started,
+            detail="X-GitHub-Event and X-GitHub-Delivery (≤ 64 chars) are required",
+        )
     try:
         payload = json.loads(bytes(body))
     except (ValueError, UnicodeDecodeError):
@@ -71,8 +86,9 @@ async def github_webhook(request: Request) -> JSONResponse:
         bound.info("ping received")
         return _answer(200, "pong", state, started)
 
-    routed = route(event, payload, enabled=settings.review_enabled_events,
-                   review_drafts=settings.review_drafts)
+    routed = route(
+        event, payload, enabled=settings.review_enabled_events, review_drafts=settings.review_drafts
+    )
     try:
         accepted = await run_in_threadpool(_record, state, delivery_id, event, routed)
     except SQLAlchemyError as exc:

@@ -11,7 +11,9 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+def _include(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     # Huey may share the database (PostgreSQL queue): never propose dropping its tables.
     return not (type_ == "table" and name is not None and name.startswith("huey"))
 
@@ -20,7 +22,9 @@ def run() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
         context.configure(
-            connection=connection, target_metadata=target_metadata, include_object=_include,
+            connection=connection,
+            target_metadata=target_metadata,
+            include_object=_include,
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():
@@ -29,7 +33,9 @@ def run() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as conn:
         context.configure(
-            connection=conn, target_metadata=target_metadata, include_object=_include,
+            connection=conn,
+            target_metadata=target_metadata,
+            include_object=_include,
             render_as_batch=conn.dialect.name == "sqlite",
         )
         with context.begin_transaction():
