@@ -54,6 +54,29 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """CLI tests configure logging onto streams that close; undo it after each test."""
+    import logging
+
+    import structlog
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.reset_defaults()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_llm_breakers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with closed circuit breakers (they are process-wide in production)."""
+    import argusai.llm.breaker as breaker
+
+    monkeypatch.setattr(breaker, "_shared", None)
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     """Settings with everything under ``tmp_path`` (no .env read)."""
     values: dict[str, Any] = {"data_dir": tmp_path / "data", "log_format": "json"}

@@ -76,7 +76,9 @@ def configure_logging(settings: Settings, *, extra_secrets: Iterable[str] = ()) 
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if fmt is LogFormat.JSON
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
     )
     structlog.configure(
         processors=[*shared, renderer],
