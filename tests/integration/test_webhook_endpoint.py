@@ -218,3 +218,31 @@ def test_health_and_metrics(rt: Runtime) -> None:
     deliver(client, "pull_request", _pr_payload())
     metrics = client.get("/metrics").text
     assert 'argus_webhook_deliveries_total{outcome="queued"} 1.0' in metrics
+
+
+def test_installation_events_are_recorded_even_when_not_enabled(rt: Runtime) -> None:
+    from argusai.store.models import Installation, Repository
+
+    client = app_client(rt)
+    created = load_fixture(shared_path("."), "installation", "created.json")
+    assert deliver(client, "installation", created).status_code == 202
+    inst_id = created["installation"]["id"]
+    with rt.db.session() as s:
+        row = s.get(Installation, inst_id)
+        assert row is not None
+        assert row.account_login == created["installation"]["account"]["login"]
+        repos = set(s.scalars(select(Repository.full_name)))
+    assert repos == {r["full_name"] for r in created["repositories"]}
+
+    removed = load_fixture(shared_path("."), "installation_repositories", "removed.json")
+    removed["installation"]["id"] = inst_id
+    deliver(client, "installation_repositories", removed)
+    with rt.db.session() as s:
+        left = set(s.scalars(select(Repository.full_name)))
+    assert left == repos - {r["full_name"] for r in removed["repositories_removed"]}
+
+    deleted = load_fixture(shared_path("."), "installation", "deleted.json")
+    deleted["installation"]["id"] = inst_id
+    deliver(client, "installation", deleted)
+    with rt.db.session() as s:
+        assert s.get(Installation, inst_id) is None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,8 @@ from argusai.store.models import (
     ACTIVE_STATUSES,
     DeadLetter,
     DeliveryStatus,
+    Installation,
+    Repository,
     Review,
     ReviewStatus,
     WebhookDelivery,
@@ -41,6 +43,17 @@ class ReviewRequest:
 
 
 @dataclass(frozen=True)
+class InstallationChange:
+    """An installation event: the App was installed, removed, suspended, or repos changed."""
+
+    installation_id: int
+    account_login: str | None
+    action: str
+    repos_added: tuple[str, ...] = ()
+    repos_removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Accepted:
     """Outcome of recording a delivery."""
 
@@ -57,6 +70,7 @@ def record_delivery(
     installation_id: int | None,
     repo_name: str | None,
     request: ReviewRequest | None,
+    installation: InstallationChange | None = None,
 ) -> Accepted:
     """Record a delivery once and create its work item; a redelivery creates nothing."""
     try:
@@ -73,9 +87,34 @@ def record_delivery(
             )
             s.flush()
             review_id = _create_review(s, request, delivery_id) if request else None
+            if installation is not None:
+                _apply_installation(s, installation)
     except IntegrityError:
         return Accepted(duplicate=True, review_id=None)
     return Accepted(duplicate=False, review_id=review_id)
+
+
+def _apply_installation(s: Session, change: InstallationChange) -> None:
+    row = s.get(Installation, change.installation_id)
+    if change.action == "deleted":
+        if row is not None:
+            s.delete(row)
+        s.execute(delete(Repository).where(Repository.installation_id == change.installation_id))
+        return
+    if row is None:
+        row = Installation(id=change.installation_id)
+        s.add(row)
+    row.account_login = change.account_login or row.account_login
+    if change.action in {"suspend", "unsuspend"}:
+        row.suspended = change.action == "suspend"
+    for name in change.repos_added:
+        repo = s.scalar(select(Repository).where(Repository.full_name == name))
+        if repo is None:
+            s.add(Repository(full_name=name, installation_id=change.installation_id))
+        else:
+            repo.installation_id = change.installation_id
+    if change.repos_removed:
+        s.execute(delete(Repository).where(Repository.full_name.in_(change.repos_removed)))
 
 
 def _create_review(s: Session, req: ReviewRequest, delivery_id: str | None) -> int | None:

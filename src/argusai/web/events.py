@@ -6,7 +6,9 @@ from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from argusai.jobs.workitems import ReviewRequest
+from argusai.jobs.workitems import InstallationChange, ReviewRequest
+
+INSTALLATION_EVENTS = ("installation", "installation_repositories")
 
 
 class _Lenient(BaseModel):
@@ -39,11 +41,6 @@ class PullRequestEvent(_Lenient):
     installation: _Installation | None = None
 
 
-class InstallationEvent(_Lenient):
-    action: str
-    installation: _Installation
-
-
 @dataclass(frozen=True)
 class Routed:
     """What a delivery means: a review to queue, or why it is ignored."""
@@ -53,6 +50,7 @@ class Routed:
     repo_name: str | None
     review: ReviewRequest | None
     ignored_reason: str | None = None
+    installation_change: InstallationChange | None = None
 
 
 def route(
@@ -70,6 +68,12 @@ def route(
     base = Routed(action=action, installation_id=installation_id, repo_name=repo_name, review=None)
 
     key = f"{event}.{action}" if action else event
+    if event in INSTALLATION_EVENTS:
+        # always recorded, whatever is enabled: who installed the App, on which repositories
+        change = _installation_change(event, action, payload, installation_id)
+        if change is None:
+            return replace(base, ignored_reason=f"{key} without an installation id")
+        return replace(base, installation_change=change, ignored_reason=f"recorded {key}")
     if key not in enabled and event not in enabled:
         return replace(base, ignored_reason=f"event {key} is not enabled")
     if event != "pull_request":
@@ -94,3 +98,35 @@ def route(
         trigger=key,
     )
     return replace(base, review=request)
+
+
+def _names(items: object) -> tuple[str, ...]:
+    if not isinstance(items, list):
+        return ()
+    return tuple(
+        str(i["full_name"])
+        for i in items
+        if isinstance(i, dict) and isinstance(i.get("full_name"), str)
+    )
+
+
+def _installation_change(
+    event: str, action: str | None, payload: dict[str, object], installation_id: int | None
+) -> InstallationChange | None:
+    if installation_id is None or action is None:
+        return None
+    inst = payload.get("installation")
+    account = inst.get("account") if isinstance(inst, dict) else None
+    login = account.get("login") if isinstance(account, dict) else None
+    if event == "installation":
+        added = _names(payload.get("repositories")) if action == "created" else ()
+        return InstallationChange(
+            installation_id, login if isinstance(login, str) else None, action, repos_added=added
+        )
+    return InstallationChange(
+        installation_id,
+        login if isinstance(login, str) else None,
+        action,
+        repos_added=_names(payload.get("repositories_added")),
+        repos_removed=_names(payload.get("repositories_removed")),
+    )

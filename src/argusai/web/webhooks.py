@@ -117,6 +117,7 @@ def _record(state: AppState, delivery_id: str, event: str, routed: Routed) -> wo
         installation_id=routed.installation_id,
         repo_name=routed.repo_name,
         request=routed.review,
+        installation=routed.installation_change,
     )
     if accepted.review_id is not None:
         state.tasks.dispatch_review(state.runtime.db, accepted.review_id)
