@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from structlog.testing import capture_logs
@@ -343,3 +344,19 @@ def test_same_head_and_base_in_another_pr_reuses_the_cached_review(world: World)
     assert world.llm.request_count == 1  # reused: same repo, head, base, config, model, prompt
     assert len(world.gh.review_comments(OWNER, NAME, 3)) == 1
     assert [r.status for r in world.review_rows()] == ["done", "done"]
+
+
+def test_job_logs_carry_delivery_installation_repo_pr_and_job(world: World) -> None:
+    world.llm.responder = lambda _req: {"summary": "s", "findings": []}
+    deliver(world.client, "pull_request", opened_payload(), delivery_id="corr-1")
+    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        world.run_worker()
+    posted = [e for e in logs if e["event"] == "review posted"]
+    assert len(posted) == 1
+    assert {k: posted[0][k] for k in ("delivery_id", "installation_id", "repo", "pr")} == {
+        "delivery_id": "corr-1",
+        "installation_id": 1,
+        "repo": f"{OWNER}/{NAME}",
+        "pr": NUMBER,
+    }
+    assert posted[0]["job_id"] == world.review_rows()[0].id

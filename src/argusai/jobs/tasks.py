@@ -83,14 +83,15 @@ def run_review_item(rt: Runtime, tasks: Tasks, review_id: int) -> None:
     if item is None:
         log.info("review not claimable (done, superseded or running elsewhere)", job_id=review_id)
         return
-    bound = log.bind(
-        job_id=review_id,
-        repo=item.repo_name,
-        pr=item.pr_number,
-        installation_id=item.installation_id,
-        delivery_id=item.delivery_id,
-    )
-    structlog.contextvars.bind_contextvars(job_id=review_id, repo=item.repo_name, pr=item.pr_number)
+    bound = log  # the job's ids travel in contextvars, into every log line of the job
+    context = {
+        "job_id": review_id,
+        "repo": item.repo_name,
+        "pr": item.pr_number,
+        "installation_id": item.installation_id,
+        "delivery_id": item.delivery_id,
+    }
+    structlog.contextvars.bind_contextvars(**context)
     try:
         process_review(rt, item)
     except Superseded as exc:
@@ -126,7 +127,7 @@ def run_review_item(rt: Runtime, tasks: Tasks, review_id: int) -> None:
             rt.db, review_id, error=f"internal error: {_describe(exc)}", max_retries=-1, delay=0
         )
     finally:
-        structlog.contextvars.unbind_contextvars("job_id", "repo", "pr")
+        structlog.contextvars.unbind_contextvars(*context)
 
 
 def sweep(rt: Runtime, tasks: Tasks) -> int:
