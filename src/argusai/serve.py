@@ -122,9 +122,10 @@ def run_server(runtime: Runtime, *, host: str, port: int, with_worker: bool) -> 
 
 def run_worker(runtime: Runtime) -> None:
     """Run the Huey consumer in this process (it owns SIGTERM: graceful stop)."""
-    from argusai.jobs.tasks import register_tasks
+    from argusai.jobs.tasks import Sweeper, register_tasks
 
-    register_tasks(runtime.huey, lambda: runtime)
+    tasks = register_tasks(runtime.huey, lambda: runtime)
+    sweeper = Sweeper(runtime, tasks, runtime.settings.sweeper_interval_seconds)
     consumer = runtime.huey.create_consumer(
         workers=runtime.settings.worker_threads,
         worker_type="thread",
@@ -135,5 +136,9 @@ def run_worker(runtime: Runtime) -> None:
     )
     log.info("worker consuming", threads=runtime.settings.worker_threads)
     started = time.monotonic()
-    consumer.run()
+    sweeper.start()
+    try:
+        consumer.run()
+    finally:
+        sweeper.stop()
     log.info("worker exiting", uptime_s=round(time.monotonic() - started, 1))

@@ -14,7 +14,7 @@ from argusai.jobs import workitems
 from argusai.jobs.workitems import ReviewRequest
 from argusai.store.db import Database
 from argusai.store.migrate import upgrade
-from argusai.store.models import Review, utcnow
+from argusai.store.models import Review, ReviewStatus, utcnow
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -126,3 +126,40 @@ def test_sweeper_finds_undispatched_and_abandoned_items(db: Database) -> None:
     assert workitems.due_for_dispatch(db, stale_after=timedelta(minutes=5)) == [lost, abandoned]
     again = workitems.claim(db, abandoned, 60)
     assert again is not None and again.attempts == 2
+
+
+def test_a_worker_whose_lease_was_taken_over_can_neither_post_nor_close(db: Database) -> None:
+    review_id = workitems.enqueue_review(db, _req())
+    assert review_id is not None
+    assert workitems.claim(db, review_id, 60, owner="slow") is not None
+    assert workitems.extend_lease(db, review_id, 60, "slow")
+    with db.session() as s:  # the slow worker stopped heart-beating
+        s.execute(
+            update(Review)
+            .where(Review.id == review_id)
+            .values(lease_expires_at=utcnow() - timedelta(seconds=1))
+        )
+    assert workitems.claim(db, review_id, 60, owner="rescuer") is not None
+    assert not workitems.still_current(db, review_id, "slow")
+    assert workitems.still_current(db, review_id, "rescuer")
+    assert not workitems.extend_lease(db, review_id, 60, "slow")
+    workitems.finish(db, review_id, ReviewStatus.FAILED, "late", owner="slow")
+    assert not workitems.retry_later(
+        db, review_id, error="late", max_retries=5, delay=0, owner="slow"
+    )
+    row = workitems.get_review(db, review_id)
+    assert row is not None and (row.status, row.lease_owner) == ("running", "rescuer")
+
+
+def test_heartbeat_keeps_the_lease_alive(db: Database) -> None:
+    import time
+
+    from argusai.jobs.heartbeat import Heartbeat
+
+    review_id = workitems.enqueue_review(db, _req())
+    assert review_id is not None
+    workitems.claim(db, review_id, lease_seconds=3, owner="w")
+    with Heartbeat(db, review_id, lease_seconds=3, owner="w") as beat:
+        time.sleep(4.5)  # longer than the lease: only the heartbeats keep it
+        assert workitems.due_for_dispatch(db, stale_after=timedelta(minutes=5)) == []
+    assert not beat.lost

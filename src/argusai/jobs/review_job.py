@@ -42,17 +42,16 @@ log = structlog.get_logger(__name__)
 CONFIG_PATH = ".argus.yml"
 
 
-class _HeartbeatLLM:
-    """Extends the item's lease before each LLM call, so long reviews are not re-dispatched."""
+class _CheckedLLM:
+    """Before each LLM call, stop if a newer push superseded us or our lease was taken."""
 
-    def __init__(self, inner: LLMClient, rt: Runtime, review_id: int) -> None:
-        self.inner, self.rt, self.review_id = inner, rt, review_id
+    def __init__(self, inner: LLMClient, rt: Runtime, review_id: int, owner: str | None) -> None:
+        self.inner, self.rt, self.review_id, self.owner = inner, rt, review_id, owner
 
     def complete_json(
         self, *, system: str, user: str, schema: dict[str, Any], schema_name: str
     ) -> Completion:
-        workitems.extend_lease(self.rt.db, self.review_id, self.rt.settings.job_lease_seconds)
-        if not workitems.still_current(self.rt.db, self.review_id):
+        if not workitems.still_current(self.rt.db, self.review_id, self.owner):
             raise Superseded("a newer push superseded this review")
         return self.inner.complete_json(
             system=system, user=user, schema=schema, schema_name=schema_name
@@ -98,7 +97,7 @@ def process_review(rt: Runtime, item: Review) -> None:
         outcome = outcome_from_json(cached, ctx)
         log.info("review reused from cache", cache_key=key[:12])
     else:
-        outcome = run_review(_HeartbeatLLM(rt.llm, rt, item.id), plan, ctx, config)
+        outcome = run_review(_CheckedLLM(rt.llm, rt, item.id, item.lease_owner), plan, ctx, config)
         workitems.store_outcome(rt.db, item.id, key, outcome_to_json(outcome))
 
     already = extract_fingerprints(gh.list_review_comment_bodies(owner, repo, item.pr_number))
@@ -113,7 +112,7 @@ def process_review(rt: Runtime, item: Review) -> None:
     )
 
     # last look before anything becomes visible
-    if not workitems.still_current(rt.db, item.id):
+    if not workitems.still_current(rt.db, item.id, item.lease_owner):
         raise Superseded("a newer push superseded this review")
     _check_current(gh.get_pull(owner, repo, item.pr_number), item)
 

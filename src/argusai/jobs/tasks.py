@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import uuid
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,10 +11,11 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from huey import Huey, crontab
+from huey import Huey
 
 from argusai.errors import PermanentError, Superseded, TransientError
 from argusai.jobs import workitems
+from argusai.jobs.heartbeat import Heartbeat
 from argusai.jobs.runtime import Runtime
 from argusai.store.db import Database
 from argusai.store.models import ReviewStatus
@@ -20,7 +23,6 @@ from argusai.store.models import ReviewStatus
 log = structlog.get_logger(__name__)
 
 REVIEW_TASK = "argus.review"
-SWEEP_TASK = "argus.sweep"
 #: a dispatched item that has not started after this long is dispatched again
 REDISPATCH_AFTER = timedelta(minutes=5)
 
@@ -31,7 +33,6 @@ class Tasks:
 
     huey: Huey
     review: Any
-    sweep: Any
 
     def dispatch_review(self, db: Database, review_id: int, delay: float = 0) -> bool:
         """Send a review to the queue; False (item stays queued for the sweeper) on failure."""
@@ -64,11 +65,7 @@ def register_tasks(huey: Huey, get_runtime: Callable[[], Runtime]) -> Tasks:
     def review_task(review_id: int) -> None:
         run_review_item(get_runtime(), holder["tasks"], review_id)
 
-    @huey.periodic_task(crontab(minute="*"), name=SWEEP_TASK)  # type: ignore[untyped-decorator]
-    def sweep_task() -> None:
-        sweep(get_runtime(), holder["tasks"])
-
-    tasks = Tasks(huey=huey, review=review_task, sweep=sweep_task)
+    tasks = Tasks(huey=huey, review=review_task)
     holder["tasks"] = tasks
     _registered[huey] = tasks
     return tasks
@@ -79,7 +76,8 @@ def run_review_item(rt: Runtime, tasks: Tasks, review_id: int) -> None:
     from argusai.jobs.review_job import process_review
 
     settings = rt.settings
-    item = workitems.claim(rt.db, review_id, settings.job_lease_seconds)
+    owner = uuid.uuid4().hex
+    item = workitems.claim(rt.db, review_id, settings.job_lease_seconds, owner)
     if item is None:
         log.info("review not claimable (done, superseded or running elsewhere)", job_id=review_id)
         return
@@ -93,10 +91,11 @@ def run_review_item(rt: Runtime, tasks: Tasks, review_id: int) -> None:
     }
     structlog.contextvars.bind_contextvars(**context)
     try:
-        process_review(rt, item)
+        with Heartbeat(rt.db, review_id, settings.job_lease_seconds, owner):
+            process_review(rt, item)
     except Superseded as exc:
         bound.info("review superseded", reason=str(exc))
-        workitems.finish(rt.db, review_id, ReviewStatus.SUPERSEDED, str(exc))
+        workitems.finish(rt.db, review_id, ReviewStatus.SUPERSEDED, str(exc), owner)
     except TransientError as exc:
         delay = exc.retry_after or workitems.backoff_seconds(
             item.attempts, settings.job_retry_delay_seconds
@@ -107,6 +106,7 @@ def run_review_item(rt: Runtime, tasks: Tasks, review_id: int) -> None:
             error=_describe(exc),
             max_retries=settings.job_max_retries,
             delay=delay,
+            owner=owner,
         )
         bound.warning(
             "transient failure",
@@ -119,15 +119,46 @@ def run_review_item(rt: Runtime, tasks: Tasks, review_id: int) -> None:
             tasks.dispatch_review(rt.db, review_id, delay=delay)
     except PermanentError as exc:
         bound.error("review failed", error=_describe(exc))
-        workitems.finish(rt.db, review_id, ReviewStatus.FAILED, _describe(exc))
+        workitems.finish(rt.db, review_id, ReviewStatus.FAILED, _describe(exc), owner)
     except Exception as exc:  # noqa: BLE001 - the job boundary: any bug becomes a dead letter
         # a bug, not a transient fault: park it as a dead letter so an operator can retry
         bound.exception("review crashed")
         workitems.retry_later(
-            rt.db, review_id, error=f"internal error: {_describe(exc)}", max_retries=-1, delay=0
+            rt.db,
+            review_id,
+            error=f"internal error: {_describe(exc)}",
+            max_retries=-1,
+            delay=0,
+            owner=owner,
         )
     finally:
         structlog.contextvars.unbind_contextvars(*context)
+
+
+class Sweeper:
+    """Runs :func:`sweep` every ``interval`` seconds in a worker process (a daemon thread)."""
+
+    def __init__(self, rt: Runtime, tasks: Tasks, interval: float) -> None:
+        self.rt, self.tasks, self.interval = rt, tasks, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="sweeper", daemon=True)
+
+    def start(self) -> None:
+        """Start sweeping (first sweep at once: pick up what a dead worker left)."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the current sweep."""
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sweep(self.rt, self.tasks)
+            except Exception as exc:  # noqa: BLE001 - the database may be down; try again later
+                log.warning("sweep failed", error=type(exc).__name__)
+            self._stop.wait(self.interval)
 
 
 def sweep(rt: Runtime, tasks: Tasks) -> int:

@@ -7,6 +7,7 @@ message delivered twice (sweeper re-dispatch, redelivery) runs the review once.
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -164,8 +165,14 @@ def mark_dispatched(db: Database, review_id: int) -> None:
         s.execute(update(Review).where(Review.id == review_id).values(dispatched_at=utcnow()))
 
 
-def claim(db: Database, review_id: int, lease_seconds: int) -> Review | None:
-    """Atomically take a queued (or lease-expired running) item; None if not ours to run."""
+def claim(
+    db: Database, review_id: int, lease_seconds: int, owner: str | None = None
+) -> Review | None:
+    """Atomically take a queued (or lease-expired running) item; None if not ours to run.
+
+    ``owner`` marks the lease: a worker whose lease was taken over can no longer post.
+    """
+    owner = owner or uuid.uuid4().hex
     now = utcnow()
     early = now + timedelta(seconds=2)  # queue clocks may fire a scheduled retry a bit early
     with db.session() as s:
@@ -186,6 +193,7 @@ def claim(db: Database, review_id: int, lease_seconds: int) -> Review | None:
                 status=ReviewStatus.RUNNING.value,
                 started_at=now,
                 lease_expires_at=now + timedelta(seconds=lease_seconds),
+                lease_owner=owner,
                 attempts=Review.attempts + 1,
             )
             .execution_options(synchronize_session=False)
@@ -195,35 +203,52 @@ def claim(db: Database, review_id: int, lease_seconds: int) -> Review | None:
         return s.get(Review, review_id)
 
 
-def still_current(db: Database, review_id: int) -> bool:
-    """False once a newer push superseded this item (checked before posting)."""
+def still_current(db: Database, review_id: int, owner: str | None = None) -> bool:
+    """False once a newer push superseded this item or another worker took its lease."""
     with db.session() as s:
-        status = s.scalar(select(Review.status).where(Review.id == review_id))
-    return status == ReviewStatus.RUNNING.value
+        row = s.execute(
+            select(Review.status, Review.lease_owner).where(Review.id == review_id)
+        ).first()
+    if row is None or row[0] != ReviewStatus.RUNNING.value:
+        return False
+    return owner is None or row[1] == owner
 
 
-def extend_lease(db: Database, review_id: int, lease_seconds: int) -> None:
-    """Heartbeat: keep a long review from being taken as abandoned."""
+def extend_lease(db: Database, review_id: int, lease_seconds: int, owner: str) -> bool:
+    """Heartbeat: keep a long review from being taken as abandoned; False if no longer ours."""
     with db.session() as s:
-        s.execute(
+        result = s.execute(
             update(Review)
-            .where(Review.id == review_id, Review.status == ReviewStatus.RUNNING.value)
+            .where(
+                Review.id == review_id,
+                Review.status == ReviewStatus.RUNNING.value,
+                Review.lease_owner == owner,
+            )
             .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
+            .execution_options(synchronize_session=False)
         )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def finish(db: Database, review_id: int, status: ReviewStatus, error: str | None = None) -> None:
-    """Close a running item as done, failed or superseded."""
+def finish(
+    db: Database,
+    review_id: int,
+    status: ReviewStatus,
+    error: str | None = None,
+    owner: str | None = None,
+) -> None:
+    """Close a running item as done, failed or superseded (only while ``owner`` holds it)."""
     with db.session() as s:
+        stmt = update(Review).where(Review.id == review_id)
+        if owner is not None:
+            stmt = stmt.where(Review.lease_owner == owner)
         s.execute(
-            update(Review)
-            .where(Review.id == review_id)
-            .values(
+            stmt.values(
                 status=status.value,
                 completed_at=utcnow(),
                 error_message=error,
                 lease_expires_at=None,
-            )
+            ).execution_options(synchronize_session=False)
         )
 
 
@@ -234,7 +259,13 @@ def backoff_seconds(attempt: int, base: float, cap: float = 900.0) -> float:
 
 
 def retry_later(
-    db: Database, review_id: int, *, error: str, max_retries: int, delay: float
+    db: Database,
+    review_id: int,
+    *,
+    error: str,
+    max_retries: int,
+    delay: float,
+    owner: str | None = None,
 ) -> bool:
     """Put a failed attempt back in the queue; past the budget it becomes a dead letter.
 
@@ -242,8 +273,8 @@ def retry_later(
     """
     with db.session() as s:
         review = s.get(Review, review_id)
-        if review is None:
-            return False
+        if review is None or (owner is not None and review.lease_owner != owner):
+            return False  # another worker holds it now
         if review.attempts > max_retries:
             review.status = ReviewStatus.FAILED.value
             review.completed_at = utcnow()

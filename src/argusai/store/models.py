@@ -121,6 +121,7 @@ class Review(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     dispatched_at: Mapped[datetime | None] = mapped_column()
     lease_expires_at: Mapped[datetime | None] = mapped_column()
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
     base_sha: Mapped[str | None] = mapped_column(String(64))  # incremental: reviewed from
     incremental: Mapped[bool] = mapped_column(Boolean, default=False)
     cache_key: Mapped[str | None] = mapped_column(String(64))
