@@ -16,6 +16,7 @@ from huey import Huey
 from argusai.errors import PermanentError, Superseded, TransientError
 from argusai.jobs import workitems
 from argusai.jobs.heartbeat import Heartbeat
+from argusai.jobs.maintenance import register_maintenance
 from argusai.jobs.runtime import Runtime
 from argusai.store.db import Database
 from argusai.store.models import ReviewStatus
@@ -65,6 +66,7 @@ def register_tasks(huey: Huey, get_runtime: Callable[[], Runtime]) -> Tasks:
     def review_task(review_id: int) -> None:
         run_review_item(get_runtime(), holder["tasks"], review_id)
 
+    register_maintenance(huey, get_runtime)
     tasks = Tasks(huey=huey, review=review_task)
     holder["tasks"] = tasks
     _registered[huey] = tasks
