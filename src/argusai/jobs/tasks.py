@@ -35,8 +35,14 @@ class Tasks:
     huey: Huey
     review: Any
 
-    def dispatch_review(self, db: Database, review_id: int, delay: float = 0) -> bool:
-        """Send a review to the queue; False (item stays queued for the sweeper) on failure."""
+    def dispatch_review(
+        self, db: Database, review_id: int, delay: float = 0, *, recorded: bool = False
+    ) -> bool:
+        """Send a review to the queue; False (item stays queued for the sweeper) on failure.
+
+        ``recorded``: the item was created already marked dispatched (one write per
+        delivery on the hot path); only a failure needs another write.
+        """
         try:
             if delay > 0:
                 self.review.schedule(args=(review_id,), delay=delay)
@@ -48,8 +54,10 @@ class Tasks:
                 review_id=review_id,
                 error=type(exc).__name__,
             )
+            workitems.mark_dispatched(db, review_id, dispatched=False)
             return False
-        workitems.mark_dispatched(db, review_id)
+        if not recorded:
+            workitems.mark_dispatched(db, review_id)
         return True
 
 

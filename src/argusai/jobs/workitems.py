@@ -87,7 +87,9 @@ def record_delivery(
                 )
             )
             s.flush()
-            review_id = _create_review(s, request, delivery_id) if request else None
+            review_id = (
+                _create_review(s, request, delivery_id, dispatched=True) if request else None
+            )
             if installation is not None:
                 _apply_installation(s, installation)
     except IntegrityError:
@@ -118,7 +120,9 @@ def _apply_installation(s: Session, change: InstallationChange) -> None:
         s.execute(delete(Repository).where(Repository.full_name.in_(change.repos_removed)))
 
 
-def _create_review(s: Session, req: ReviewRequest, delivery_id: str | None) -> int | None:
+def _create_review(
+    s: Session, req: ReviewRequest, delivery_id: str | None, *, dispatched: bool = False
+) -> int | None:
     """Queue a review of ``req``; supersede older active ones of the same PR."""
     same_pr = and_(Review.repo_name == req.repo_name, Review.pr_number == req.pr_number)
     existing = s.scalar(
@@ -140,6 +144,8 @@ def _create_review(s: Session, req: ReviewRequest, delivery_id: str | None) -> i
         )
     )
     review = Review(
+        # from a webhook: optimistic, the handler enqueues next (and un-marks on failure)
+        dispatched_at=utcnow() if dispatched else None,
         delivery_id=delivery_id,
         installation_id=req.installation_id,
         repo_name=req.repo_name,
@@ -159,10 +165,14 @@ def enqueue_review(db: Database, req: ReviewRequest) -> int | None:
         return _create_review(s, req, None)
 
 
-def mark_dispatched(db: Database, review_id: int) -> None:
-    """Note that a queue message was sent for this item."""
+def mark_dispatched(db: Database, review_id: int, dispatched: bool = True) -> None:
+    """Note that a queue message was sent for this item (or, failing that, was not)."""
     with db.session() as s:
-        s.execute(update(Review).where(Review.id == review_id).values(dispatched_at=utcnow()))
+        s.execute(
+            update(Review)
+            .where(Review.id == review_id)
+            .values(dispatched_at=utcnow() if dispatched else None)
+        )
 
 
 def claim(

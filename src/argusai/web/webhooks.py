@@ -120,5 +120,5 @@ def _record(state: AppState, delivery_id: str, event: str, routed: Routed) -> wo
         installation=routed.installation_change,
     )
     if accepted.review_id is not None:
-        state.tasks.dispatch_review(state.runtime.db, accepted.review_id)
+        state.tasks.dispatch_review(state.runtime.db, accepted.review_id, recorded=True)
     return accepted
