@@ -178,3 +178,13 @@ class DeadLetter(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retried_at: Mapped[datetime | None] = mapped_column()
+
+
+class RedeliveryRequest(Base):
+    """A failed webhook delivery we asked GitHub to redeliver (asked once each)."""
+
+    __tablename__ = "redelivery_requests"
+
+    delivery_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    guid: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
