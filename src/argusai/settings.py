@@ -82,11 +82,18 @@ class Settings(BaseSettings):
     # Web
     max_webhook_bytes: int = 25 * 1024 * 1024
 
+    # Scout (catalogue of beginner-friendly repositories and issues)
+    scout_sources: Annotated[tuple[str, ...], NoDecode] = ("awesome-for-beginners",)
+    scout_request_budget: int = Field(default=1000, ge=1)
+    scout_cron: str = "0 6,18 * * *"
+    scout_github_token: SecretStr | None = None
+    scout_max_in_flight: int = Field(default=10, ge=1, le=50)
+
     # Logs
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.AUTO
 
-    @field_validator("review_enabled_events", mode="before")
+    @field_validator("review_enabled_events", "scout_sources", mode="before")
     @classmethod
     def _split_events(cls, value: Any) -> Any:
         if isinstance(value, str):
