@@ -1,0 +1,1 @@
+"""Scout: a catalogue of beginner-friendly repositories and issues."""
