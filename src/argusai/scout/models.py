@@ -36,7 +36,8 @@ class ScoutSource(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)
-    kind: Mapped[str] = mapped_column(String(64))  # awesome-for-beginners | markdown-list | installed
+    # awesome-for-beginners | markdown-list | installed
+    kind: Mapped[str] = mapped_column(String(64))
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -125,7 +126,8 @@ class ScoutRun(Base):
     not_modified: Mapped[int] = mapped_column(Integer, default=0)  # 304 answers
     items_queued: Mapped[int] = mapped_column(Integer, default=0)
     cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {source, position, page}
-    outcome: Mapped[str] = mapped_column(String(32), default="running")  # running|done|budget|failed
+    # running | done | budget (spent; continuation queued) | failed
+    outcome: Mapped[str] = mapped_column(String(32), default="running")
     error: Mapped[str | None] = mapped_column(Text)
     log_path: Mapped[str | None] = mapped_column(String(1024))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
