@@ -1,0 +1,125 @@
+"""The review path on the scale-out backends: PostgreSQL database + Redis or PostgreSQL queue.
+
+Same real clients and fakes as test_review_e2e; only the URLs change, as in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from argusai.jobs import workitems
+from argusai.jobs.runtime import build_runtime
+from argusai.store.migrate import upgrade
+from tests.conftest import make_settings, shared_path
+from tests.fakes.fake_github import FakeGitHub
+from tests.fakes.fake_llm import FakeLLMServer
+from tests.fakes.keys import generate_rsa_keypair
+from tests.integration.test_review_e2e import (
+    APP_ID,
+    HEAD,
+    HEAD2,
+    NAME,
+    NUMBER,
+    OWNER,
+    PATCH_V1,
+    PATCH_V2_NEW,
+    World,
+    finding,
+    opened_payload,
+)
+from tests.support import WEBHOOK_SECRET, app_client, deliver, worker_tasks
+
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture(params=["redis", "postgres-queue"])
+def world(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str) -> Iterator[World]:
+    shared_path("fixtures", "webhooks")
+    if request.param == "redis":
+        queue_url = request.getfixturevalue("redis_url")
+    else:
+        queue_url = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    private_pem, public_pem = generate_rsa_keypair()
+    with FakeGitHub(app_id=APP_ID, public_key_pem=public_pem) as gh, FakeLLMServer() as llm:
+        gh.add_repo(OWNER, NAME, installation_id=1)
+        gh.add_pull(OWNER, NAME, NUMBER, files={"app.py": PATCH_V1}, head_sha=HEAD)
+        settings = make_settings(
+            tmp_path,
+            database_url=postgres_url,
+            queue_url=queue_url,
+            github_app_id=APP_ID,
+            github_private_key=private_pem,
+            github_webhook_secret=WEBHOOK_SECRET,
+            github_api_url=gh.base_url,
+            llm_provider="openai-compatible",
+            llm_base_url=llm.openai_base_url,
+            llm_api_key="sk-backend-test-key",
+            job_retry_delay_seconds=0,
+        )
+        rt = build_runtime(settings)
+        upgrade(rt.db.engine)
+        worker_tasks(rt)
+        yield World(gh=gh, llm=llm, rt=rt, client=app_client(rt))
+        rt.huey.flush()
+        rt.db.dispose()
+
+
+def test_review_then_incremental_push_on_scaleout_backends(world: World) -> None:
+    world.llm.responder = lambda _req: {"summary": "v1", "findings": [finding(3, "SQL injection")]}
+    assert (
+        deliver(world.client, "pull_request", opened_payload(), delivery_id="b-1").status_code
+        == 202
+    )
+    assert deliver(world.client, "pull_request", opened_payload(), delivery_id="b-1").json() == {
+        "status": "duplicate"
+    }
+    world.run_worker()
+    assert len(world.gh.reviews(OWNER, NAME, NUMBER)) == 1
+
+    world.gh.update_pull(
+        OWNER, NAME, NUMBER, head_sha=HEAD2, files={"app.py": PATCH_V1, "lib.py": PATCH_V2_NEW}
+    )
+    world.gh.set_compare(OWNER, NAME, HEAD, HEAD2, files={"lib.py": PATCH_V2_NEW})
+    world.llm.responder = lambda _req: {
+        "summary": "v2",
+        "findings": [finding(3, "SQL injection"), finding(11, "eval", "critical", path="lib.py")],
+    }
+    payload = opened_payload()
+    payload["action"] = "synchronize"
+    payload["pull_request"]["head"]["sha"] = HEAD2
+    deliver(world.client, "pull_request", payload)
+    world.run_worker()
+    comments = world.gh.review_comments(OWNER, NAME, NUMBER)
+    assert sorted((c["path"], c["line"]) for c in comments) == [("app.py", 3), ("lib.py", 11)]
+    assert len(world.gh.issue_comments(OWNER, NAME, NUMBER)) == 1
+    assert [(r.status, r.incremental) for r in world.review_rows()] == [
+        ("done", False),
+        ("done", True),
+    ]
+
+
+def test_lost_queue_message_is_recovered_by_the_sweeper(world: World) -> None:
+    from datetime import timedelta
+
+    from argusai.jobs.tasks import sweep
+
+    world.llm.responder = lambda _req: {"summary": "s", "findings": [finding(2, "Password")]}
+    deliver(world.client, "pull_request", opened_payload())
+    world.rt.huey.flush()  # the queue loses the message (e.g. Redis restarted without persistence)
+    assert world.run_worker() == 0
+    (row,) = world.review_rows()
+    assert row.status == "queued"
+    # the sweeper re-dispatches items whose message is older than its re-dispatch window
+    with world.rt.db.session() as s:
+        from sqlalchemy import update
+
+        from argusai.store.models import Review, utcnow
+
+        s.execute(update(Review).values(dispatched_at=utcnow() - timedelta(minutes=10)))
+    assert sweep(world.rt, worker_tasks(world.rt)) == 1
+    world.run_worker()
+    assert len(world.gh.reviews(OWNER, NAME, NUMBER)) == 1
+    assert workitems.get_review(world.rt.db, row.id).status == "done"  # type: ignore[union-attr]
