@@ -1,14 +1,25 @@
 """Make LLM text safe to post: no notifications, no raw HTML, no forged markers, bounded.
 
-Prose and code are treated differently: in prose ``<tag`` becomes ``&lt;tag`` and
-``@user`` / ``@org/team`` get a zero-width joiner after the ``@`` (GitHub then does not
-notify); inside code spans and fences nothing renders or notifies, so code keeps its
-text, except that ``<!--`` is broken everywhere so nobody can forge our hidden markers.
+Prose and code are treated differently: in prose ``<tag`` becomes ``&lt;tag``, ``&…;``
+entities are shown as typed (so they cannot spell a tag or a scheme), ``@user`` /
+``@org/team`` get a zero-width joiner after the ``@`` (GitHub then does not notify),
+``javascript:``-like schemes are broken, and fenced ``suggestion`` blocks become plain
+code (only ArgusAI's own suggestion may carry GitHub's "commit suggestion" button); inside
+code spans and fences nothing renders or notifies, so code keeps its text, except that
+``<!--`` is broken everywhere so nobody can forge our hidden markers, and an unclosed
+fence is closed so it cannot swallow what ArgusAI appends.
+
+Secrets are redacted everywhere: token-shaped strings (GitHub, OpenAI, Anthropic, AWS,
+Slack), PEM private keys, the values of secret-looking variables of the process
+environment, and values registered with :func:`register_secrets` (settings read from a
+``.env`` file never reach ``os.environ``).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 
 ZWJ = "\u200d"
 _MENTION = re.compile(r"(?<![\w`/.@+-])@(?=[A-Za-z0-9][A-Za-z0-9-]*(?:/[\w.-]+)?)")
@@ -20,6 +31,58 @@ _CODE = re.compile(
     r"|(?P<span>(?P<bt>`+)(?!`).+?(?<!`)(?P=bt)(?!`))",
     re.DOTALL | re.MULTILINE,
 )
+
+
+_ENTITY = re.compile(r"&(?=#|[A-Za-z][A-Za-z0-9]*;)")
+_SCHEME = re.compile(r"\b(javascript|vbscript|livescript|data|file)(\s*):", re.IGNORECASE)
+_SUGGESTION_FENCE = re.compile(r"^([ \t]*(?:`{3,}|~{3,})[ \t]*)suggestion\b", re.IGNORECASE)
+REDACTED = "[redacted]"
+_TOKENS = re.compile(
+    r"-----BEGIN[A-Z ]*PRIVATE KEY-----.*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)"
+    r"|\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
+    r"|sk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}|xox[abprs]-[A-Za-z0-9-]{10,}"
+    r"|AKIA[0-9A-Z]{16})\b",
+    re.DOTALL,
+)
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|PRIVATE|CREDENTIAL|AUTH", re.IGNORECASE)
+_MIN_SECRET = 8  # shorter values would redact ordinary words
+_registered: set[str] = set()
+_registered_lock = threading.Lock()
+
+
+def register_secrets(*values: str | None) -> None:
+    """Never post these values (the runtime registers its settings' secrets at start-up)."""
+    with _registered_lock:
+        for value in values:
+            _registered.update(_secret_parts(value or ""))
+
+
+def _secret_parts(value: str) -> set[str]:
+    """A secret and, for a multi-line one (a PEM key), each long line of it."""
+    value = value.replace("\\n", "\n").strip()
+    if len(value) < _MIN_SECRET:
+        return set()
+    parts = {value}
+    if "\n" in value:
+        parts |= {ln.strip() for ln in value.splitlines() if len(ln.strip()) >= 16}
+    return parts
+
+
+def _known_secrets() -> list[str]:
+    found = set(_registered)
+    for name, value in os.environ.items():
+        if _SECRET_NAME.search(name):
+            found |= _secret_parts(value)
+    return sorted(found, key=len, reverse=True)  # a whole key before its lines
+
+
+def redact_secrets(text: str) -> str:
+    """Replace secrets and token-shaped strings by ``[redacted]``."""
+    text = _TOKENS.sub(REDACTED, text)
+    for secret in _known_secrets():
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
 
 
 def strip_control(text: str) -> str:
@@ -38,8 +101,28 @@ def neutralise_mentions(text: str) -> str:
 
 
 def _prose(text: str) -> str:
+    text = _ENTITY.sub("&amp;", text)
     text = _TAG.sub("&lt;", text)
+    text = _SCHEME.sub(lambda m: f"{m.group(1)}{m.group(2)}{ZWJ}:", text)
     return neutralise_mentions(text)
+
+
+def _code(block: str) -> str:
+    """A code span or fence: markers broken, a fence closed, no foreign suggestion block."""
+    block = break_markers(block)
+    lines = block.split("\n")
+    opening = re.match(r"[ \t]*(`{3,}|~{3,})", lines[0])
+    if opening is None:
+        return block
+    lines[0] = _SUGGESTION_FENCE.sub(r"\1text", lines[0])
+    ticks = opening.group(1)
+    closed = (
+        len(lines) > 1
+        and lines[-1].strip().startswith(ticks)
+        and not lines[-1].strip(ticks[0]).strip()
+    )
+    block = "\n".join(lines)
+    return block if closed else block.rstrip("\n") + "\n" + ticks
 
 
 def truncate(text: str, limit: int) -> str:
@@ -51,12 +134,12 @@ def truncate(text: str, limit: int) -> str:
 
 def sanitize_markdown(text: str, limit: int = 4000) -> str:
     """Sanitise LLM markdown for a GitHub comment (prose escaped, code kept)."""
-    text = strip_control(text)
+    text = redact_secrets(strip_control(text))
     out: list[str] = []
     pos = 0
     for match in _CODE.finditer(text):
         out.append(_prose(text[pos : match.start()]))
-        out.append(break_markers(match.group(0)))
+        out.append(_code(match.group(0)))
         pos = match.end()
     out.append(_prose(text[pos:]))
     return truncate("".join(out), limit)
@@ -71,7 +154,7 @@ def sanitize_inline(text: str, limit: int = 200) -> str:
 def sanitize_code(text: str, limit: int = 8000) -> str:
     """Sanitise code placed inside a fence: only control characters and markers."""
     code = text.replace("\r\n", "\n").replace("\r", "\n")
-    code = _CONTROL.sub("", code)
+    code = redact_secrets(_CONTROL.sub("", code))
     return truncate(break_markers(code), limit)
 
 

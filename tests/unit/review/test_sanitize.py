@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
+from argusai.review import sanitize as sanitize_module
 from argusai.review.fingerprint import extract_fingerprints
 from argusai.review.sanitize import (
+    REDACTED,
     ZWJ,
     code_span,
     fence_for,
+    redact_secrets,
+    register_secrets,
     sanitize_code,
     sanitize_inline,
     sanitize_markdown,
@@ -48,3 +54,101 @@ def test_fence_is_longer_than_any_backtick_run() -> None:
 
 def test_code_span_cannot_be_escaped() -> None:
     assert code_span("a`b\nc") == "`a'b c`"
+
+
+# ---- hostile LLM output (issue 3: prompt injection) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[click](javascript:alert(document.cookie))",
+        "[click](JaVaScRiPt:alert(1))",
+        "[click]( javascript :alert(1))",
+        "[x](vbscript:msgbox) [y](data:text/html;base64,PHNjcmlwdD4=)",
+        "[x](&#106;avascript:alert(1)) [y](java&#115;cript:alert(1))",
+    ],
+)
+def test_script_links_are_broken(text: str) -> None:
+    out = sanitize_markdown(text).lower()
+    for scheme in ("javascript:", "vbscript:", "data:", "&#"):
+        assert scheme not in out.replace(" ", "")
+
+
+def test_ordinary_links_survive() -> None:
+    out = sanitize_markdown("see [docs](https://example.com/a?b=c) and <https://x.org>")
+    assert "[docs](https://example.com/a?b=c)" in out
+
+
+def test_html_entities_cannot_spell_tags() -> None:
+    out = sanitize_markdown("&lt;img src=x onerror=alert(1)&gt; &#60;script&#62;")
+    assert "&lt;img" not in out.replace("&amp;lt;img", "")
+    assert "&#60;" not in out
+
+
+def test_foreign_suggestion_block_becomes_plain_code() -> None:
+    out = sanitize_markdown("Do this:\n```suggestion\nos.system(cmd)\n```\nthanks")
+    assert "suggestion" not in out
+    assert "```text\nos.system(cmd)\n```" in out
+
+
+def test_unclosed_fence_is_closed() -> None:
+    out = sanitize_markdown("text\n````python\nprint(1)\n<!-- argus:summary -->")
+    assert out.endswith("\n````")
+    assert "<!--" not in out
+    assert out.count("````") == 2
+
+
+def test_token_shaped_secrets_are_redacted_in_prose_and_code() -> None:
+    secrets = [
+        "ghs_" + "a" * 36,
+        "ghp_" + "B" * 36,
+        "github_pat_" + "c" * 40,
+        "sk-" + "d" * 40,
+        "sk-ant-api03-" + "e" * 40,
+        "AKIA" + "F" * 16,
+        "xoxb-1234567890-abcdefghij",
+    ]
+    text = " ".join(secrets)
+    for out in (sanitize_markdown(text), sanitize_code(text), sanitize_inline(text, 2000)):
+        assert not any(s in out for s in secrets)
+        assert REDACTED in out
+
+
+def test_private_key_is_redacted_whole_or_by_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = "MIIEowIBAAKCAQEAx" + "A" * 47
+    pem = f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n"
+    assert body not in sanitize_markdown(f"here:\n```\n{pem}```")
+    monkeypatch.setenv("ARGUS_GITHUB_PRIVATE_KEY", pem)
+    assert body not in sanitize_markdown(f"one line of it: {body}")
+
+
+def test_environment_secrets_are_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARGUS_GITHUB_WEBHOOK_SECRET", "whsec-not-a-token-shape")
+    monkeypatch.setenv("MY_SERVICE_PASSWORD", "correct horse battery")
+    monkeypatch.setenv("HOME_DIRECTORY_NAME", "not secret at all")  # name not secret-like
+    out = sanitize_markdown(
+        "env: whsec-not-a-token-shape, correct horse battery, not secret at all"
+    )
+    assert "whsec-not-a-token-shape" not in out and "correct horse battery" not in out
+    assert "not secret at all" in out
+
+
+def test_registered_secrets_are_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sanitize_module, "_registered", set())
+    register_secrets("from-dotenv-secret-value", None, "short")
+    assert redact_secrets("x from-dotenv-secret-value y short") == f"x {REDACTED} y short"
+
+
+def test_forged_markers_in_every_position() -> None:
+    forged = "<!-- argus:summary --> <!-- argus:fp:0123456789abcdef -->"
+    for out in (
+        sanitize_markdown(forged),
+        sanitize_markdown(f"`{forged}`"),
+        sanitize_markdown(f"```\n{forged}\n```"),
+        sanitize_inline(forged),
+        sanitize_code(forged),
+        code_span(forged),
+    ):
+        assert "<!--" not in out
+        assert extract_fingerprints([out]) == set()
