@@ -82,6 +82,15 @@ class Settings(BaseSettings):
     # Web
     max_webhook_bytes: int = 25 * 1024 * 1024
 
+    # Rate limits (shared by every process through the limiter backend; 0 = no limit)
+    rate_limit_url: str | None = None
+    github_writes_per_minute: int = Field(default=80, ge=0)
+    github_writes_per_hour: int = Field(default=500, ge=0)
+    github_min_rate_limit_remaining: int = Field(default=50, ge=0)
+    github_max_pacing_wait_seconds: float = Field(default=3.0, ge=0)
+    reviews_per_minute_per_installation: int = Field(default=10, ge=0)
+    webhooks_per_minute_per_repo: int = Field(default=60, ge=0)
+
     # Scout (catalogue of beginner-friendly repositories and issues)
     scout_sources: Annotated[tuple[str, ...], NoDecode] = ("awesome-for-beginners",)
     scout_request_budget: int = Field(default=1000, ge=1)
@@ -145,6 +154,24 @@ class Settings(BaseSettings):
         if self.queue_url:
             return self.queue_url
         return f"sqlite:///{(self.data_dir / 'queue.db').resolve()}"
+
+    def resolved_rate_limit_url(self) -> str:
+        """Where the shared rate limiters keep their state: follows the deployment.
+
+        ``ARGUS_RATE_LIMIT_URL`` if set; else Redis when the queue is on Redis; else
+        PostgreSQL when the database (or the queue) is; else a SQLite file in the data dir.
+        """
+        if self.rate_limit_url:
+            return self.rate_limit_url
+        queue = self.queue_url or ""
+        if queue.startswith(("redis://", "rediss://")):
+            return queue
+        database = self.database_url or ""
+        if database.startswith("postgresql"):
+            return database
+        if queue.startswith(("postgresql://", "postgres://")):
+            return queue
+        return f"sqlite:///{(self.data_dir / 'ratelimits.db').resolve()}"
 
     def llm_api_key_value(self) -> str | None:
         """The LLM key; GitHub Models falls back to ``GITHUB_TOKEN``."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +21,7 @@ from argusai.github.retry import InlineRetry
 from argusai.github.tokens import InstallationAuthStrategy, InstallationTokens
 
 if TYPE_CHECKING:
+    from argusai.limits.github import GitHubGuard
     from argusai.settings import Settings
 
 USER_AGENT = "ArgusAI (githubkit)"
@@ -61,6 +64,7 @@ class GitHubApp:
         timeout: float = 30.0,
         server_retries: int = 2,
         transport: httpx.BaseTransport | None = None,
+        guard: GitHubGuard | None = None,
     ) -> None:
         if app_id <= 0:
             raise ConfigError("GitHub App id must be a positive integer")
@@ -68,6 +72,8 @@ class GitHubApp:
         self.app_id = app_id
         self.base_url = base_url
         self.api_version = api_version
+        # write pacing + rate-limit pauses per installation (None: no limits)
+        self.guard = guard
         self._transport = _SharedTransport(transport or httpx.HTTPTransport(retries=1))
         self._options: dict[str, Any] = {
             "base_url": base_url,
@@ -100,6 +106,11 @@ class GitHubApp:
                 "ARGUS_GITHUB_APP_ID and ARGUS_GITHUB_PRIVATE_KEY "
                 "(or ARGUS_GITHUB_PRIVATE_KEY_PATH) are required to talk to GitHub"
             )
+        if "guard" not in options:
+            from argusai.limits.github import GitHubGuard
+            from argusai.limits.policy import limits_for
+
+            options["guard"] = GitHubGuard(limits_for(settings))
         return cls(
             settings.github_app_id,
             pem,
@@ -108,9 +119,15 @@ class GitHubApp:
             **options,
         )
 
-    def _rest(self, auth: BaseAuthStrategy, **extra: Any) -> GitHubRest:
-        github: GitHub[Any] = GitHub(auth, **self._options, **extra)
-        return GitHubRest(github, api_version=self.api_version)
+    def _rest(
+        self,
+        auth: BaseAuthStrategy,
+        *,
+        before_request: Callable[[str, str], None] | None = None,
+        **extra: Any,
+    ) -> GitHubRest:
+        github: GitHub[Any] = GitHub(auth, **{**self._options, **extra})
+        return GitHubRest(github, api_version=self.api_version, before_request=before_request)
 
     def _mint(self, installation_id: int) -> tuple[str, float]:
         """Exchange the App JWT for an installation token: (token, expires_at epoch)."""
@@ -131,7 +148,22 @@ class GitHubApp:
         with self._lock:
             client = self._clients.get(installation_id)
             if client is None:
-                rest = self._rest(InstallationAuthStrategy(self._tokens, installation_id))
+                auth = InstallationAuthStrategy(self._tokens, installation_id)
+                if self.guard is None:
+                    rest = self._rest(auth)
+                else:
+                    hooks = {
+                        "request": list(EVENT_HOOKS["request"]),
+                        "response": [
+                            *EVENT_HOOKS["response"],
+                            self.guard.response_hook(installation_id),
+                        ],
+                    }
+                    rest = self._rest(
+                        auth,
+                        before_request=partial(self.guard.before_request, installation_id),
+                        event_hooks=hooks,
+                    )
                 client = InstallationClient(rest, installation_id)
                 self._clients[installation_id] = client
             return client

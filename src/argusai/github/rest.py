@@ -8,7 +8,7 @@ servers, new fields), and the typed namespace pins its own API version.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -41,6 +41,7 @@ def log_response(response: httpx.Response) -> None:
         "path": request.url.path,
         "status": response.status_code,
         "rate_limit_remaining": response.headers.get("x-ratelimit-remaining"),
+        "rate_limit_reset": response.headers.get("x-ratelimit-reset"),
         "elapsed_ms": elapsed_ms,
     }
     if response.status_code >= 400 and response.status_code != 404:
@@ -60,10 +61,18 @@ EVENT_HOOKS: Mapping[str, list[Any]] = {"request": [mark_start], "response": [lo
 class GitHubRest:
     """One githubkit client plus the conventions every ArgusAI call follows."""
 
-    def __init__(self, github: GitHub[Any], *, api_version: str) -> None:
+    def __init__(
+        self,
+        github: GitHub[Any],
+        *,
+        api_version: str,
+        before_request: Callable[[str, str], None] | None = None,
+    ) -> None:
         self._github = github
         self._api_version = api_version
         self._base = str(github.config.base_url)
+        # e.g. write pacing: may raise GitHubRateLimited before anything is sent
+        self._before_request = before_request
 
     def request(
         self,
@@ -78,6 +87,8 @@ class GitHubRest:
         headers = {"Accept": accept, "X-GitHub-Api-Version": self._api_version}
         # httpx drops a URL's own query when given params={}: pass None (Link URLs).
         query = dict(params) if params else None
+        if self._before_request is not None:
+            self._before_request(method, path)
         try:
             response = self._github.request(
                 method, path, params=query, json=json, headers=headers

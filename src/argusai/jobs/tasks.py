@@ -13,11 +13,13 @@ from typing import Any
 import structlog
 from huey import Huey
 
-from argusai.errors import PermanentError, Superseded, TransientError
+from argusai.errors import GitHubRateLimited, PermanentError, Superseded, TransientError
 from argusai.jobs import workitems
 from argusai.jobs.heartbeat import Heartbeat
 from argusai.jobs.maintenance import register_maintenance
 from argusai.jobs.runtime import Runtime
+from argusai.limits.policy import Deferral, limits_for
+from argusai.llm.breaker import CircuitOpenError
 from argusai.store.db import Database
 from argusai.store.models import ReviewStatus
 
@@ -100,12 +102,27 @@ def run_review_item(rt: Runtime, tasks: Tasks, review_id: int) -> None:
         "delivery_id": item.delivery_id,
     }
     structlog.contextvars.bind_contextvars(**context)
+    limits = limits_for(settings)
     try:
+        deferral = limits.admit_review(item.installation_id)
+        if deferral is not None:
+            _defer(rt, tasks, review_id, owner, deferral)
+            return
         with Heartbeat(rt.db, review_id, settings.job_lease_seconds, owner):
             process_review(rt, item)
     except Superseded as exc:
         bound.info("review superseded", reason=str(exc))
         workitems.finish(rt.db, review_id, ReviewStatus.SUPERSEDED, str(exc), owner)
+    except GitHubRateLimited as exc:
+        # a rate limit is not a fault of this review: wait for it, keep the retry budget.
+        # The client's response hook has paused the installation (primary: until the
+        # reset; secondary: for retry-after); write pacing raises with its own wait.
+        wait = exc.retry_after if exc.retry_after is not None else 60.0
+        delay = max(wait, limits.pauses.remaining(item.installation_id))
+        _defer(rt, tasks, review_id, owner, Deferral(delay, _describe(exc)))
+    except CircuitOpenError as exc:
+        # the LLM provider is down: the review waits in the queue rather than burn retries
+        _defer(rt, tasks, review_id, owner, Deferral(exc.retry_after or 30.0, _describe(exc)))
     except TransientError as exc:
         delay = exc.retry_after or workitems.backoff_seconds(
             item.attempts, settings.job_retry_delay_seconds
@@ -143,6 +160,16 @@ def run_review_item(rt: Runtime, tasks: Tasks, review_id: int) -> None:
         )
     finally:
         structlog.contextvars.unbind_contextvars(*context)
+
+
+def _defer(rt: Runtime, tasks: Tasks, review_id: int, owner: str, deferral: Deferral) -> None:
+    """Reschedule without spending the retry budget (only while ``owner`` holds the item)."""
+    delay = max(1.0, deferral.delay)
+    if not workitems.defer(rt.db, review_id, reason=deferral.reason, delay=delay, owner=owner):
+        log.info("review not deferred: the lease is held elsewhere")
+        return
+    log.info("review deferred", reason=deferral.reason, delay=round(delay, 1))
+    tasks.dispatch_review(rt.db, review_id, delay=delay, recorded=True)
 
 
 class Sweeper:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, case, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -72,8 +72,12 @@ def record_delivery(
     repo_name: str | None,
     request: ReviewRequest | None,
     installation: InstallationChange | None = None,
+    delay: float = 0.0,
 ) -> Accepted:
-    """Record a delivery once and create its work item; a redelivery creates nothing."""
+    """Record a delivery once and create its work item; a redelivery creates nothing.
+
+    ``delay``: the work item may not start before this many seconds (rate limits).
+    """
     try:
         with db.session() as s:
             s.add(
@@ -88,7 +92,9 @@ def record_delivery(
             )
             s.flush()
             review_id = (
-                _create_review(s, request, delivery_id, dispatched=True) if request else None
+                _create_review(s, request, delivery_id, dispatched=True, delay=delay)
+                if request
+                else None
             )
             if installation is not None:
                 _apply_installation(s, installation)
@@ -121,7 +127,12 @@ def _apply_installation(s: Session, change: InstallationChange) -> None:
 
 
 def _create_review(
-    s: Session, req: ReviewRequest, delivery_id: str | None, *, dispatched: bool = False
+    s: Session,
+    req: ReviewRequest,
+    delivery_id: str | None,
+    *,
+    dispatched: bool = False,
+    delay: float = 0.0,
 ) -> int | None:
     """Queue a review of ``req``; supersede older active ones of the same PR."""
     same_pr = and_(Review.repo_name == req.repo_name, Review.pr_number == req.pr_number)
@@ -154,6 +165,8 @@ def _create_review(
         trigger=req.trigger,
         status=ReviewStatus.QUEUED.value,
     )
+    if delay > 0:
+        review.next_attempt_at = utcnow() + timedelta(seconds=delay)
     s.add(review)
     s.flush()
     return review.id
@@ -301,6 +314,39 @@ def retry_later(
         review.lease_expires_at = None
         review.next_attempt_at = utcnow() + timedelta(seconds=delay)
         return True
+
+
+def defer(
+    db: Database,
+    review_id: int,
+    *,
+    reason: str,
+    delay: float,
+    owner: str | None = None,
+) -> bool:
+    """Put a claimed item back in the queue for ``delay`` s WITHOUT spending its retry budget.
+
+    For waits that are not failures: GitHub rate limits and write pacing, an open LLM
+    circuit breaker, admission limits. The attempt counted by :func:`claim` is given
+    back. Returns False when ``owner`` no longer holds the item (nothing changed).
+    """
+    with db.session() as s:
+        stmt = update(Review).where(
+            Review.id == review_id, Review.status == ReviewStatus.RUNNING.value
+        )
+        if owner is not None:
+            stmt = stmt.where(Review.lease_owner == owner)
+        result = s.execute(
+            stmt.values(
+                status=ReviewStatus.QUEUED.value,
+                attempts=case((Review.attempts > 0, Review.attempts - 1), else_=0),
+                error_message=f"deferred: {reason}"[:500],
+                lease_expires_at=None,
+                next_attempt_at=utcnow() + timedelta(seconds=max(0.0, delay)),
+                dispatched_at=utcnow(),
+            ).execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def due_for_dispatch(db: Database, *, stale_after: timedelta, limit: int = 100) -> list[int]:

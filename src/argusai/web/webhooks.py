@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from argusai.jobs import workitems
+from argusai.limits.policy import limits_for
 from argusai.web import signature
 from argusai.web.events import Routed, route
 from argusai.web.state import AppState
@@ -90,7 +91,7 @@ async def github_webhook(request: Request) -> JSONResponse:
         event, payload, enabled=settings.review_enabled_events, review_drafts=settings.review_drafts
     )
     try:
-        accepted = await run_in_threadpool(_record, state, delivery_id, event, routed)
+        accepted, delay = await run_in_threadpool(_record, state, delivery_id, event, routed)
     except SQLAlchemyError as exc:
         bound.error("database unavailable; delivery refused", error=type(exc).__name__)
         return _answer(503, "unavailable", state, started, detail="database unavailable")
@@ -104,11 +105,33 @@ async def github_webhook(request: Request) -> JSONResponse:
     if accepted.review_id is None:
         bound.info("head already queued or reviewed", pr=routed.review.pr_number)
         return _answer(202, "ignored", state, started, reason="this head is already reviewed")
+    if delay > 0:
+        bound.info(
+            "review queued with a delay: repository over its webhook rate limit",
+            pr=routed.review.pr_number,
+            job_id=accepted.review_id,
+            delay=round(delay, 1),
+        )
+        return _answer(
+            202,
+            "queued",
+            state,
+            started,
+            review_id=accepted.review_id,
+            delay_seconds=round(delay, 1),
+        )
     bound.info("review queued", pr=routed.review.pr_number, job_id=accepted.review_id)
     return _answer(202, "queued", state, started, review_id=accepted.review_id)
 
 
-def _record(state: AppState, delivery_id: str, event: str, routed: Routed) -> workitems.Accepted:
+def _record(
+    state: AppState, delivery_id: str, event: str, routed: Routed
+) -> tuple[workitems.Accepted, float]:
+    # one limiter call, only for deliveries that create work; over the limit the work is
+    # delayed (never dropped): the item starts later and its queue message is scheduled
+    delay = 0.0
+    if routed.review is not None:
+        delay = limits_for(state.settings).webhook_delay(routed.review.repo_name)
     accepted = workitems.record_delivery(
         state.runtime.db,
         delivery_id=delivery_id,
@@ -118,7 +141,10 @@ def _record(state: AppState, delivery_id: str, event: str, routed: Routed) -> wo
         repo_name=routed.repo_name,
         request=routed.review,
         installation=routed.installation_change,
+        delay=delay,
     )
     if accepted.review_id is not None:
-        state.tasks.dispatch_review(state.runtime.db, accepted.review_id, recorded=True)
-    return accepted
+        state.tasks.dispatch_review(
+            state.runtime.db, accepted.review_id, delay=delay, recorded=True
+        )
+    return accepted, delay
