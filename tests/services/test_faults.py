@@ -264,3 +264,31 @@ def test_concurrent_db_upgrade_runs_migrations_once(
     with psycopg.connect(plain_dsn(postgres_url)) as conn:
         versions = conn.execute("SELECT version_num FROM alembic_version").fetchall()
     assert versions == [(head,)]
+
+
+def test_queue_storage_created_concurrently_on_a_fresh_postgres_database(
+    postgres_url: str,
+) -> None:
+    """Every process builds its Huey at start-up; on PostgreSQL that creates Huey's tables.
+
+    Processes starting together (compose, a rollout) must not fail on each other's
+    ``CREATE TABLE IF NOT EXISTS`` (PostgreSQL raises UniqueViolation on pg_type then).
+    """
+    import threading
+
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def build() -> None:
+        barrier.wait()
+        try:
+            create_huey(plain_dsn(postgres_url)).storage.close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert [f"{type(e).__name__}: {e}" for e in errors] == []
