@@ -46,6 +46,8 @@ Set-up: :meth:`add_repo`, :meth:`add_installation`, :meth:`set_file`, :meth:`add
 :meth:`add_review_comment`, :meth:`add_delivery`, :meth:`expire_tokens`.
 Inspection: :meth:`reviews`, :meth:`issue_comments`, :meth:`review_comments`,
 :meth:`tokens_issued`, :meth:`redeliveries`, :meth:`requests` (log of every request).
+Scout (issues, languages, ETags / 304, personal tokens, latency, in-flight counter):
+see ``fake_github_scout``.
 Faults: :meth:`fail` queues canned responses per method + path pattern;
 :meth:`rate_limit_primary` / :meth:`rate_limit_secondary` are shorthands.
 """
@@ -61,6 +63,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from tests.fakes.fake_github_routes import dispatch
+from tests.fakes.fake_github_scout import FakeIssue, ScoutFakeMixin
 from tests.fakes.fake_github_server import Server
 from tests.fakes.fake_github_state import (
     FakeFile,
@@ -73,10 +76,10 @@ from tests.fakes.fake_github_state import (
     fake_sha,
 )
 
-__all__ = ["FakeFile", "FakeGitHub", "RecordedRequest"]
+__all__ = ["FakeFile", "FakeGitHub", "FakeIssue", "RecordedRequest"]
 
 
-class FakeGitHub(Server):
+class FakeGitHub(ScoutFakeMixin, Server):
     """GitHub's REST API for one App, in memory, on a loopback port."""
 
     def __init__(
@@ -106,11 +109,12 @@ class FakeGitHub(Server):
         self._redeliveries: list[int] = []
         self._faults: list[FaultRule] = []
         self._log: list[RecordedRequest] = []
+        self._init_scout()
 
     def _handle(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
-        return dispatch(self, method, raw_path, headers, body)
+        return self._timed(lambda: dispatch(self, method, raw_path, headers, body))  # type: ignore[no-any-return]
 
     @property
     def bot_login(self) -> str:

@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import jwt
 
+from tests.fakes.fake_github_issue import issue_routes
+from tests.fakes.fake_github_scout import PAT_INSTALLATION, conditional, scout_routes
 from tests.fakes.fake_github_state import (
     FakePull,
     FakeRepo,
@@ -146,7 +148,10 @@ def redeliver(fake: FakeGitHub, call: Call) -> Reply:
 
 def _repo(fake: FakeGitHub, call: Call) -> FakeRepo:
     repo = fake._repos.get((unquote(call.args[0]).lower(), unquote(call.args[1]).lower()))
-    if repo is None or repo.installation_id != call.installation_id:
+    if repo is None:
+        raise not_found()
+    public_read = call.installation_id == PAT_INSTALLATION and not repo.private
+    if repo.installation_id != call.installation_id and not public_read:
         raise not_found()
     return repo
 
@@ -305,6 +310,8 @@ ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
         ("GET", rf"{_REPO}/pulls/(\d+)/comments", "installation", list_review_comments),
         ("GET", rf"{_REPO}/pulls/(\d+)/reviews", "installation", list_reviews),
         ("POST", rf"{_REPO}/pulls/(\d+)/reviews", "installation", create_review),
+        *scout_routes(),
+        *issue_routes(),
     ]
 ]
 
@@ -399,7 +406,7 @@ def dispatch(
     fake._record(RecordedRequest(method, path, query, headers, payload, reply.status))
     out = {**_rate_headers(fake), **reply.headers}
     if isinstance(reply.body, bytes):
-        return reply.status, out, reply.body
+        return conditional(fake, method, headers, reply.status, out, reply.body)
     out.setdefault("Content-Type", "application/json; charset=utf-8")
     data = b"" if reply.body is None else json.dumps(reply.body).encode()
-    return reply.status, out, data
+    return conditional(fake, method, headers, reply.status, out, data)

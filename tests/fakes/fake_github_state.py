@@ -133,6 +133,15 @@ class FakeRepo:
     issue_comments: dict[int, dict[str, Any]] = field(default_factory=dict)  # id → comment
     review_comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # PR number → reviews
+    # scout: metadata, languages and issues (see fake_github_scout)
+    description: str | None = None
+    language: str | None = None
+    stars: int = 0
+    topics: list[str] = field(default_factory=list)
+    archived: bool = False
+    pushed_at: str = "2026-01-01T00:00:00Z"
+    languages: dict[str, int] = field(default_factory=dict)
+    issues: dict[int, Any] = field(default_factory=dict)  # number → FakeIssue
 
     def to_json(self, api: str) -> dict[str, Any]:
         """GitHub's JSON for the repository."""
@@ -146,6 +155,12 @@ class FakeRepo:
             "default_branch": self.default_branch,
             "url": f"{api}/repos/{full}",
             "html_url": f"https://github.com/{full}",
+            "description": self.description,
+            "language": self.language,
+            "stargazers_count": self.stars,
+            "topics": list(self.topics),
+            "archived": self.archived,
+            "pushed_at": self.pushed_at,
         }
 
 

@@ -1,0 +1,156 @@
+"""The crawl: sources → repositories → issues, within a request budget, resumable by cursor.
+
+A run walks the configured sources in order and each source's repositories in list
+order, up to ``max_in_flight`` repositories at a time; results are written in list
+order, one transaction per repository that also stores the run's cursor
+``{source, position, page}`` — so a run killed midway resumes from its last write.
+When the budget (or GitHub's rate limit) is spent, the run ends with outcome
+``budget`` and asks for its continuation, which resumes exactly at the cursor.
+
+New and changed items are marked ``pending`` and handed to ``enqueue(kind, id,
+priority)`` after their commit; unchanged items are never queued. Closed or assigned
+issues are deleted from the catalogue (see ``apply``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import structlog
+
+from argusai.errors import ArgusError, GitHubError, GitHubRateLimited
+from argusai.scout import runs
+from argusai.scout.auth import CrawlIdentity
+from argusai.scout.budget import Budget, BudgetSpent
+from argusai.scout.configured import configured_sources
+from argusai.scout.fetch import Fetcher
+from argusai.scout.runlog import RunLog, run_log_path
+from argusai.scout.source_walk import SourceWalk
+from argusai.settings import Settings
+from argusai.store.db import Database
+
+log = structlog.get_logger(__name__)
+
+Enqueue = Callable[[str, int, int], None]
+Continue = Callable[[int, float], None]  # (parent run id, delay in seconds)
+Progress = Callable[[str, int, int], None]  # (source, repositories done, total)
+
+
+@dataclass
+class CrawlEnv:
+    """The crawl's collaborators."""
+
+    db: Database
+    settings: Settings
+    identity: CrawlIdentity
+    enqueue: Enqueue
+    schedule_continuation: Continue | None = None
+    progress: Progress | None = None
+    transport: httpx.BaseTransport | None = None
+
+
+@dataclass(frozen=True)
+class CrawlReport:
+    """How a run ended."""
+
+    run_id: int
+    outcome: str
+    requests: int
+    not_modified: int
+    queued: int
+    cursor: dict[str, Any] | None
+    log_path: str
+    continued: bool = False
+    error: str | None = None
+
+
+def run_crawl(
+    env: CrawlEnv,
+    *,
+    source: str | None = None,
+    budget: int | None = None,
+    unlimited: bool = False,
+    parent_run_id: int | None = None,
+) -> CrawlReport:
+    """One run (or the continuation of ``parent_run_id``); budget defaults to the setting."""
+    limit = None if unlimited else (budget or env.settings.scout_request_budget)
+    run = runs.start_run(env.db, source=source, budget=limit or 0, parent=parent_run_id)
+    path = run_log_path(env.settings.data_dir, run.id, run.started_at)
+    runs.set_log_path(env.db, run.id, str(path))
+    counter = Budget(limit)
+    with RunLog(path) as runlog:
+        runlog.write({"event": "start", "run": run.id, "parent": parent_run_id,
+                      "source": run.source, "budget": limit, "cursor": run.cursor})
+        fetcher = Fetcher(
+            env.settings.github_api_url, env.identity.token_for, counter,
+            max_in_flight=env.settings.scout_max_in_flight,
+            api_version=env.settings.github_api_version, on_request=runlog.write,
+            transport=env.transport,
+        )
+        try:
+            report = _walk(env, run.id, run.source, run.cursor, counter, fetcher, runlog)
+        except Exception as exc:
+            runlog.write({"event": "failed", "error": f"{type(exc).__name__}: {exc}"})
+            runs.finish_run(env.db, run.id, runs.FAILED, counter, 0, error=str(exc)[:500])
+            raise
+        finally:
+            fetcher.close()
+        runlog.write({"event": "end", **report})
+    outcome, cursor, queued = report["outcome"], report["cursor"], report["queued"]
+    runs.finish_run(env.db, run.id, outcome, counter, queued)
+    continued = False
+    if outcome == runs.BUDGET and env.schedule_continuation is not None:
+        if cursor != run.cursor:
+            env.schedule_continuation(run.id, float(report.get("delay") or 0))
+            continued = True
+        else:
+            log.warning("scout run made no progress; not continuing", run_id=run.id,
+                        budget=limit)
+    return CrawlReport(run.id, outcome, counter.used, counter.not_modified, queued, cursor,
+                       str(path), continued)
+
+
+def _walk(
+    env: CrawlEnv, run_id: int, only: str | None, cursor: dict[str, Any] | None,
+    counter: Budget, fetcher: Fetcher, runlog: RunLog,
+) -> dict[str, Any]:
+    specs = configured_sources(env.db, env.settings.scout_sources, only=only)
+    names = [s.name for s in specs]
+    if cursor is not None and cursor.get("source") not in names:
+        runlog.write({"event": "cursor_dropped", "cursor": cursor, "reason": "source gone"})
+        cursor = None
+    start = names.index(cursor["source"]) if cursor else 0
+    now = runs.chain_started(env.db, run_id)
+    queued = 0
+    workers = env.settings.scout_max_in_flight
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scout") as pool:
+        for spec in specs[start:]:
+            here = cursor if cursor and cursor["source"] == spec.name else None
+            walk = SourceWalk(env, run_id, spec, here or {"source": spec.name, "position": 0,
+                                                         "page": 0}, counter, fetcher, runlog, now)
+            try:
+                stopped = walk.run(pool)
+            except BudgetSpent:
+                stopped = walk.cursor
+            except GitHubRateLimited as exc:
+                return _stop(walk.cursor, queued + walk.queued, exc)
+            except GitHubError as exc:
+                runlog.write({"event": "source_failed", "source": spec.name, "error": str(exc)})
+                log.warning("scout source failed", source=spec.name, error=str(exc))
+                stopped = None
+            queued += walk.queued
+            if stopped is not None:
+                return {"outcome": runs.BUDGET, "cursor": stopped, "queued": queued,
+                        "delay": walk.retry_after}
+            cursor = None
+    return {"outcome": runs.DONE, "cursor": None, "queued": queued}
+
+
+def _stop(cursor: dict[str, Any], queued: int, exc: ArgusError) -> dict[str, Any]:
+    delay = getattr(exc, "retry_after", None) or 60.0
+    return {"outcome": runs.BUDGET, "cursor": cursor, "queued": queued, "delay": delay}
+

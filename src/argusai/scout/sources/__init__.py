@@ -1,0 +1,1 @@
+"""Source adapters: curated lists and installations that name repositories to crawl."""

@@ -1,0 +1,207 @@
+"""What the scout crawl needs from the fake GitHub: issues, languages, ETags, PATs, latency.
+
+Mixed into :class:`tests.fakes.fake_github.FakeGitHub`:
+
+* :meth:`ScoutFakeMixin.add_issue` / :meth:`update_issue` / :meth:`set_repo_meta` /
+  :meth:`set_languages` seed ``GET /repos/{o}/{r}/issues`` (``labels``, ``state``,
+  ``sort``, ``direction``, pagination), ``/languages`` and the repository's metadata.
+* :meth:`add_personal_token`: a token (as ``ARGUS_SCOUT_GITHUB_TOKEN``) that reads every
+  public repository, whatever its installation.
+* ``GET /installation/repositories`` for installation tokens.
+* Every ``GET`` answered 200 carries an ``ETag``; a matching ``If-None-Match`` gets a 304
+  that, as on GitHub, does not count against ``rate_limit_remaining``.
+* ``latency`` (seconds) delays every response; :attr:`in_flight` / :attr:`max_in_flight`
+  count concurrent requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.fakes.fake_github import FakeGitHub
+    from tests.fakes.fake_github_routes import Call, Reply
+
+PAT_INSTALLATION = 0  # the installation id a personal token maps to
+
+
+@dataclass
+class FakeIssue:
+    """One issue (or, with ``is_pull``, a pull request as the issues API lists it)."""
+
+    number: int
+    title: str
+    body: str = ""
+    state: str = "open"
+    labels: list[str] = field(default_factory=list)
+    assignees: list[str] = field(default_factory=list)
+    comments: int = 0
+    updated_at: float = field(default_factory=time.time)
+    is_pull: bool = False
+
+    def to_json(self, full: str, api: str) -> dict[str, Any]:
+        """GitHub's JSON for the issue in a listing."""
+        from tests.fakes.fake_github_routes import iso
+
+        data: dict[str, Any] = {
+            "id": abs(hash((full, self.number))) % 10**9,
+            "number": self.number,
+            "title": self.title,
+            "body": self.body or None,
+            "state": self.state,
+            "labels": [{"name": name} for name in self.labels],
+            "assignees": [{"login": login} for login in self.assignees],
+            "assignee": {"login": self.assignees[0]} if self.assignees else None,
+            "comments": self.comments,
+            "updated_at": iso(self.updated_at),
+            "html_url": f"https://github.com/{full}/issues/{self.number}",
+            "url": f"{api}/repos/{full}/issues/{self.number}",
+        }
+        if self.is_pull:
+            data["pull_request"] = {"url": f"{api}/repos/{full}/pulls/{self.number}"}
+        return data
+
+
+def etag_of(body: bytes) -> str:
+    """A weak ETag for a response body, as GitHub sends them."""
+    return 'W/"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"'
+
+
+def conditional(
+    fake: FakeGitHub, method: str, headers: dict[str, str], status: int,
+    out: dict[str, str], data: bytes,
+) -> tuple[int, dict[str, str], bytes]:
+    """Add the ETag, answer 304 on a match, and count the rate limit (not for 304)."""
+    if method == "GET" and status == 200:
+        tag = etag_of(data)
+        out["ETag"] = tag
+        if tag in [t.strip() for t in headers.get("if-none-match", "").split(",")]:
+            out.pop("Content-Type", None)
+            return 304, out, b""
+    with fake.lock:
+        fake.rate_limit_remaining = max(0, fake.rate_limit_remaining - 1)
+    return status, out, data
+
+
+# ---- routes ---------------------------------------------------------------------------
+
+
+def list_issues(fake: FakeGitHub, call: Call) -> Reply:
+    from tests.fakes.fake_github_routes import _paginate, _repo
+
+    repo = _repo(fake, call)
+    state = call.query.get("state", "open")
+    wanted = [w.strip().lower() for w in call.query.get("labels", "").split(",") if w.strip()]
+    items = [
+        i for i in repo.issues.values()
+        if state in ("all", i.state) and all(w in [n.lower() for n in i.labels] for w in wanted)
+    ]
+    key = {"created": lambda i: i.number, "comments": lambda i: i.comments}.get(
+        call.query.get("sort", "created"), lambda i: (i.updated_at, i.number)
+    )
+    items.sort(key=key, reverse=call.query.get("direction", "desc") == "desc")
+    full = f"{repo.owner}/{repo.name}"
+    return _paginate(fake, call, [i.to_json(full, fake.base_url) for i in items])
+
+
+def get_languages(fake: FakeGitHub, call: Call) -> Reply:
+    from tests.fakes.fake_github_routes import Reply, _repo
+
+    return Reply(200, dict(_repo(fake, call).languages))
+
+
+def list_installation_repos(fake: FakeGitHub, call: Call) -> Reply:
+    from tests.fakes.fake_github_routes import Reply, _paginate
+
+    repos = [r.to_json(fake.base_url) for r in fake._repos.values()
+             if r.installation_id == call.installation_id]
+    page = _paginate(fake, call, repos)
+    return Reply(200, {"total_count": len(repos), "repositories": page.body}, page.headers)
+
+
+def scout_routes() -> list[tuple[str, str, str, Callable[..., Any]]]:
+    """(method, path regex, auth, handler) of the scout endpoints."""
+    repo = r"/repos/([^/]+)/([^/]+)"
+    return [
+        ("GET", f"{repo}/issues", "installation", list_issues),
+        ("GET", f"{repo}/languages", "installation", get_languages),
+        ("GET", "/installation/repositories", "installation", list_installation_repos),
+    ]
+
+
+# ---- set-up and inspection ------------------------------------------------------------
+
+
+class ScoutFakeMixin:
+    """Scout set-up methods of FakeGitHub (see the module docstring)."""
+
+    lock: threading.RLock
+    _tokens: dict[str, tuple[int, float]]
+    repo: Callable[..., Any]
+    latency: float = 0.0
+
+    def _init_scout(self) -> None:
+        self.latency = 0.0
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._flight_lock = threading.Lock()
+
+    def _timed(self, serve: Callable[[], tuple[int, dict[str, str], bytes]]) -> Any:
+        with self._flight_lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            return serve()
+        finally:
+            with self._flight_lock:
+                self.in_flight -= 1
+
+    def reset_flight(self) -> None:
+        """Forget the in-flight high-water mark."""
+        with self._flight_lock:
+            self.max_in_flight = 0
+
+    def add_personal_token(self, token: str) -> None:
+        """A token that reads every public repository (like a PAT)."""
+        with self.lock:
+            self._tokens[token] = (PAT_INSTALLATION, float("inf"))
+
+    def set_repo_meta(self, owner: str, name: str, **meta: Any) -> None:
+        """Change repository metadata (description, language, stars, topics, archived …)."""
+        with self.lock:
+            repo = self.repo(owner, name)
+            for key, value in meta.items():
+                if not hasattr(repo, key):
+                    raise AttributeError(f"FakeRepo has no field {key!r}")
+                setattr(repo, key, value)
+
+    def set_languages(self, owner: str, name: str, languages: dict[str, int]) -> None:
+        """What ``GET /repos/{o}/{r}/languages`` answers."""
+        self.set_repo_meta(owner, name, languages=dict(languages))
+
+    def add_issue(self, owner: str, name: str, number: int, title: str, **fields: Any) -> FakeIssue:
+        """Open an issue (``labels=[…]``, ``assignees=[…]``, ``comments=n`` …)."""
+        with self.lock:
+            issue = FakeIssue(number, title, **fields)
+            self.repo(owner, name).issues[number] = issue
+            return issue
+
+    def update_issue(self, owner: str, name: str, number: int, **changes: Any) -> FakeIssue:
+        """Change an issue (``state="closed"``, ``assignees=[…]`` …); bumps ``updated_at``."""
+        with self.lock:
+            issue: FakeIssue = self.repo(owner, name).issues[number]
+            for key, value in changes.items():
+                if not hasattr(issue, key):
+                    raise AttributeError(f"FakeIssue has no field {key!r}")
+                setattr(issue, key, value)
+            if "updated_at" not in changes:
+                issue.updated_at = max(time.time(), issue.updated_at + 1)
+            return issue
+
