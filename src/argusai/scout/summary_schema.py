@@ -214,7 +214,7 @@ def _first(data: dict[str, Any], *keys: str) -> Any:
 
 def parse_repo_summary(text: str) -> RepoSummary:
     """Parse a repository summary; ScoutOutputError when nothing usable is in ``text``."""
-    keys = ("stack", "tech_stack", "contributing", "description")
+    keys = ("stack", "tech_stack", "contributing", "description", "overview")
     for candidate in _candidates(text or ""):
         data = _unwrap(candidate, keys)
         if data is None:
@@ -234,7 +234,7 @@ def parse_repo_summary(text: str) -> RepoSummary:
 
 def parse_issue_analysis(text: str) -> IssueAnalysis:
     """Parse an issue analysis; ScoutOutputError when nothing usable is in ``text``."""
-    keys = ("difficulty", "skills", "first_steps")
+    keys = ("difficulty", "level", "skills", "skills_needed", "first_steps", "plain_summary")
     for candidate in _candidates(text or ""):
         data = _unwrap(candidate, keys)
         if data is None:
