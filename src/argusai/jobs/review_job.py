@@ -213,7 +213,8 @@ def _post_review(
 
 def _upsert_summary(gh: GitHubRepoClient, owner: str, repo: str, number: int, body: str) -> int:
     for comment in gh.list_issue_comments(owner, repo, number):
-        if SUMMARY_MARKER in comment.body:
+        # only a bot's comment: anyone can paste our marker into a comment of their own
+        if SUMMARY_MARKER in comment.body and comment.author.endswith("[bot]"):
             gh.update_issue_comment(owner, repo, comment.id, body)
             return comment.id
     return gh.create_issue_comment(owner, repo, number, body)

@@ -47,6 +47,11 @@ class Runtime:
 def build_runtime(settings: Settings, *, immediate: bool = False) -> Runtime:
     """Wire the real adapters from settings (GitHub and LLM clients on first use)."""
     from argusai.jobs.queue import create_huey
+    from argusai.logs import settings_secrets
+    from argusai.review.sanitize import register_secrets
+
+    # never post these, even if an LLM is talked into repeating them
+    register_secrets(*settings_secrets(settings))
 
     def github() -> GitHubAppClient:
         from argusai.github.app import GitHubApp

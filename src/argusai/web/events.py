@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from argusai.jobs.workitems import InstallationChange, ReviewRequest
 
@@ -15,20 +15,27 @@ class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+# bounds of the columns these land in: out-of-range values are ignored, never a 5xx
+MAX_ID = 2**63
+MAX_NUMBER = 2**31
+MAX_NAME = 255
+MAX_SHORT = 64
+
+
 class _Installation(_Lenient):
-    id: int
+    id: int = Field(gt=0, lt=MAX_ID)
 
 
 class _Repo(_Lenient):
-    full_name: str
+    full_name: str = Field(min_length=3, max_length=MAX_NAME)
 
 
 class _Head(_Lenient):
-    sha: str
+    sha: str = Field(min_length=1, max_length=MAX_SHORT)
 
 
 class _PR(_Lenient):
-    number: int
+    number: int = Field(gt=0, lt=MAX_NUMBER)
     head: _Head
     draft: bool = False
     state: str = "open"
@@ -57,14 +64,13 @@ def route(
     event: str, payload: dict[str, object], *, enabled: tuple[str, ...], review_drafts: bool
 ) -> Routed:
     """Decide what a delivery asks for; unknown or disabled events are ignored, not errors."""
-    action = payload.get("action")
-    action = action if isinstance(action, str) else None
+    action = _bounded_str(payload.get("action"), MAX_SHORT)
     inst = payload.get("installation")
     installation_id = inst.get("id") if isinstance(inst, dict) else None
-    installation_id = installation_id if isinstance(installation_id, int) else None
+    if not isinstance(installation_id, int) or not 0 < installation_id < MAX_ID:
+        installation_id = None
     repo = payload.get("repository")
-    repo_name = repo.get("full_name") if isinstance(repo, dict) else None
-    repo_name = repo_name if isinstance(repo_name, str) else None
+    repo_name = _bounded_str(repo.get("full_name") if isinstance(repo, dict) else None, MAX_NAME)
     base = Routed(action=action, installation_id=installation_id, repo_name=repo_name, review=None)
 
     key = f"{event}.{action}" if action else event
@@ -100,13 +106,17 @@ def route(
     return replace(base, review=request)
 
 
+def _bounded_str(value: object, limit: int) -> str | None:
+    return value if isinstance(value, str) and len(value) <= limit else None
+
+
 def _names(items: object) -> tuple[str, ...]:
     if not isinstance(items, list):
         return ()
     return tuple(
         str(i["full_name"])
         for i in items
-        if isinstance(i, dict) and isinstance(i.get("full_name"), str)
+        if isinstance(i, dict) and _bounded_str(i.get("full_name"), MAX_NAME)
     )
 
 
@@ -117,15 +127,13 @@ def _installation_change(
         return None
     inst = payload.get("installation")
     account = inst.get("account") if isinstance(inst, dict) else None
-    login = account.get("login") if isinstance(account, dict) else None
+    login = _bounded_str(account.get("login") if isinstance(account, dict) else None, MAX_NAME)
     if event == "installation":
         added = _names(payload.get("repositories")) if action == "created" else ()
-        return InstallationChange(
-            installation_id, login if isinstance(login, str) else None, action, repos_added=added
-        )
+        return InstallationChange(installation_id, login, action, repos_added=added)
     return InstallationChange(
         installation_id,
-        login if isinstance(login, str) else None,
+        login,
         action,
         repos_added=_names(payload.get("repositories_added")),
         repos_removed=_names(payload.get("repositories_removed")),
