@@ -1,0 +1,95 @@
+"""Recall of labelled CI failure lines within the default budget, vs naive baselines."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from argusai.ci.labels import chunk_lines, found, normalise_text
+from argusai.ci.reduce import DEFAULT_BUDGET, reduce_bytes
+from argusai.llm.tokens import count_tokens
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data" / "ci-logs"
+OWN = ROOT / "tests" / "unit" / "ci" / "data"
+
+
+def labelled_logs() -> list[tuple[str, str, bytes, list[str]]]:
+    """(set, name, log bytes, normalised labels) for every labelled log available."""
+    out: list[tuple[str, str, bytes, list[str]]] = []
+    subset = SHARED / "logchunks" / "subset.jsonl"
+    if subset.exists():
+        for line in subset.read_text().splitlines():
+            row = json.loads(line)
+            data = (SHARED / "logchunks" / row["log"]).read_bytes()
+            out.append(("logchunks", row["log"], data, chunk_lines(row["chunk"])))
+    for labels in sorted((SHARED / "gha-actions").glob("*.labels.json")):
+        must = json.loads(labels.read_text())["must_contain"]
+        log = labels.with_name(labels.name.replace(".labels.json", ".log"))
+        out.append(("gha-actions", log.name, log.read_bytes(), [normalise_text(m) for m in must]))
+    labels_file = OWN / "labels.json"
+    if labels_file.exists():
+        for name, must in json.loads(labels_file.read_text()).items():
+            data = (OWN / name).read_bytes()
+            out.append(("own", name, data, [normalise_text(m) for m in must]))
+    return out
+
+
+def last_lines(data: bytes, n: int = 200) -> str:
+    """Baseline: the last n lines."""
+    return "\n".join(data.decode("utf-8", "replace").split("\n")[-n:])
+
+
+def last_bytes(data: bytes, n: int = 24 * 1024) -> str:
+    """Baseline: the last n bytes (≈ 6k tokens)."""
+    return data[-n:].decode("utf-8", "replace")
+
+
+def argus(data: bytes) -> str:
+    """ArgusAI's reducer with the default budget."""
+    return reduce_bytes(data).excerpt
+
+
+def main() -> int:
+    """Print recall per set and method; list the logs ArgusAI misses."""
+    logs = labelled_logs()
+    methods: dict[str, Callable[[bytes], str]] = {
+        "argus (6k tokens)": argus,
+        "last 200 lines": last_lines,
+        "last 24 KB": last_bytes,
+    }
+    count_tokens("warm up")
+    sets = sorted({s for s, *_ in logs})
+    print(f"{'method':20s}" + "".join(f"{s:>22s}" for s in sets) + f"{'all':>22s}")
+    misses: list[str] = []
+    for name, method in methods.items():
+        row = f"{name:20s}"
+        totals = [0, 0]
+        started = time.perf_counter()
+        for s in sets:
+            hit = total = 0
+            for set_name, log, data, labels in logs:
+                if set_name != s:
+                    continue
+                ok = all(found(labels, method(data)))
+                hit += ok
+                total += 1
+                if not ok and name.startswith("argus"):
+                    misses.append(f"{s}: {log}")
+            totals[0] += hit
+            totals[1] += total
+            row += f"{hit:>8d}/{total:<4d}{100 * hit / max(1, total):6.1f} % "
+        row += f"{totals[0]:>8d}/{totals[1]:<4d}{100 * totals[0] / max(1, totals[1]):6.1f} %"
+        print(row + f"   ({time.perf_counter() - started:.1f} s)")
+    budget_ok = all(count_tokens(argus(d)) <= DEFAULT_BUDGET for _, _, d, _ in logs)
+    print(f"every excerpt within {DEFAULT_BUDGET:,} tokens: {budget_ok}")
+    if misses:
+        print("argus misses:\n  " + "\n  ".join(misses))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

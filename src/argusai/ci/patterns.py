@@ -1,0 +1,206 @@
+"""What marks a failure in a CI log: a fast byte prefilter, line classes and template keys."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Literals searched in the lower-cased bytes, one ``bytes.find``-speed scan each: a single
+# alternation regex is 10x slower (CPython's re has no multi-literal search).
+PREFILTER_LITERALS: tuple[bytes, ...] = (
+    b"err",  # error, Error, ERROR, npm ERR!, stderr (rejected later)
+    b"fail",  # fail, FAILED, failure, failing
+    b"fatal",
+    b"exception",
+    b"traceback",
+    b"panic",
+    b"abort",
+    b"timed out",
+    b"timeout",
+    b"killed",
+    b"out of memory",
+    b"***",  # make: ***, Travis "*** "
+    b"exit code",
+    b"exited with",
+    b"returned a non-zero",
+    b"undefined reference",
+    b"segmentation",
+    b"signal",
+    b"violation",
+    b"cannot ",
+    b"could not",
+    b"couldn't",
+    b"not found",
+    b"no such file",
+    b"denied",
+    b"assert",
+    b"expected",
+    b"unexpected",
+    b"issues :-(",
+    b"not ok",  # TAP
+    b"dubious",  # prove
+    b"sanitizer",
+    b"[-] ",  # Pester
+    b"warning:",
+    b"\xe2\x97\x8f",  # ● (Jest)
+    b"\xe2\x9c\x96",  # ✖
+    b"\xe2\x9c\x97",  # ✗
+    b"\xe2\x9c\x98",  # ✘
+    b"\xe2\x9d\x8c",  # ❌
+    b"##[",  # GitHub Actions groups and annotations
+    b"\x1b[0k$ ",  # Travis command echo (step boundary)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LineClass:
+    """How much a line says about the failure and how much context it needs."""
+
+    kind: str
+    weight: float
+    before: int = 6
+    after: int = 12
+
+
+_IGNORE = LineClass("noise", 0.0, 0, 0)
+
+# First match wins; order matters (specific before generic).
+_RULES: tuple[tuple[re.Pattern[str], LineClass], ...] = tuple(
+    (re.compile(p), c)
+    for p, c in (
+        (r"^##\[error\]Process completed with exit code", LineClass("step-exit", 6, 4, 1)),
+        (
+            r"has timed out after|timed out after \d+ minutes|exceeded the timeout",
+            LineClass("timeout", 10, 10, 3),
+        ),
+        (r"^##\[error\]", LineClass("gha-error", 9, 6, 4)),
+        (r"^##\[warning\]", _IGNORE),
+        (
+            r"(?i)\b(?:0|no) (?:errors?|failures?|failed|failing)\b"
+            r"|errors?[=:] ?0\b|failures?[=:] ?0\b"
+            r"|Failures: 0, Errors: 0|\bfailed=0\b",
+            _IGNORE,
+        ),
+        (
+            r"==\d+==ERROR: \w+Sanitizer|^SUMMARY: \w+Sanitizer|runtime error: ",
+            LineClass("sanitizer", 10, 2, 40),
+        ),
+        (
+            r"(?:\bOK|\bok|PASSED|passed|\u2713|\u2714)\s*$|^\[ +(?:RUN|OK) +\]|^ok \d|^ok\s",
+            _IGNORE,
+        ),
+        (r"^not ok \d|Dubious, test returned|^\s*\[-\] ", LineClass("test-fail", 9, 2, 10)),
+        (
+            r"^\S+:\d+:\d+: (?:[EWFC]\d{3,4}|Warning:|warning: .*\[-Werror)",
+            LineClass("lint-error", 6, 1, 4),
+        ),
+        (r"^Traceback \(most recent call last\)", LineClass("traceback", 7, 2, 40)),
+        (
+            r"^panic: |^fatal error: all goroutines|^goroutine \d+ \[running\]",
+            LineClass("go-panic", 10, 3, 25),
+        ),
+        (r"thread '.*' panicked at", LineClass("rust-panic", 10, 3, 8)),
+        (r"^error(?:\[E\d+\])?: |^error: could not compile", LineClass("rustc-error", 10, 2, 14)),
+        (
+            r"^\S.*?[:(]\d+(?:[:,]\d+)?\)?:? (?:fatal )?error(?: [A-Z]+\d+)?:",
+            LineClass("compile-error", 10, 3, 8),
+        ),
+        (
+            r"undefined reference to|ld returned \d+ exit status|collect2: error"
+            r"|symbol\(s\) not found"
+            r"|unresolved external symbol|LNK\d{4}",
+            LineClass("link-error", 9, 3, 4),
+        ),
+        (r"^(?:FAILED|ERROR) \S+(?: - |::| \()", LineClass("test-failed", 10, 1, 2)),
+        (r"^(?:FAIL|ERROR): \w+ \(", LineClass("unittest-fail", 10, 1, 25)),
+        (r"^--- FAIL: |^FAIL\s+\S+\s|^FAIL$", LineClass("go-test-fail", 9, 2, 12)),
+        (r"^\s*● ", LineClass("jest-fail", 10, 1, 25)),
+        (r"^\s*(?:FAIL|✕|×|✖|✗|✘|❌) ", LineClass("test-fail", 8, 1, 12)),
+        (
+            r"^=+ (?:FAILURES|ERRORS|short test summary info) =+|^=+ .*\b\d+ (?:failed|errors?)\b",
+            LineClass("test-summary", 8, 1, 30),
+        ),
+        (
+            r"^(?:FAILED \((?:failures|errors)=|test result: FAILED|Tests:.*\d+ failed"
+            r"|Tests run:.*(?:Failures|Errors): [1-9])",
+            LineClass("test-totals", 7, 3, 3),
+        ),
+        (
+            r"^failures:$|^---- .* stdout ----$|^Failures:$|^Failed tests:|^Tests in error:"
+            r"|\d+ failing$",
+            LineClass("test-failures", 8, 1, 40),
+        ),
+        (
+            r"BUILD FAILURE|FAILURE: Build failed|What went wrong:|> Task \S+ FAILED|BUILD FAILED",
+            LineClass("build-failure", 9, 2, 12),
+        ),
+        (
+            r"^\[ERROR\]|^ERROR:|^E\s{2,}|^E\s+\w+(?:Error|Exception)",
+            LineClass("error-line", 8, 2, 6),
+        ),
+        (
+            r"^FAILED: |make(?:\[\d+\])?: \*\*\*|ninja: build stopped",
+            LineClass("make-error", 8, 4, 2),
+        ),
+        (r"npm ERR!|ERR! ", LineClass("npm-error", 6, 1, 8)),
+        (
+            r"failed to solve|executor failed running|returned a non-zero code|failed to build",
+            LineClass("docker-error", 9, 6, 3),
+        ),
+        (
+            r"OOMKilled|Out of memory|out of memory|Cannot allocate memory|Killed process"
+            r"|\bKilled\b"
+            r"|exit code 137|signal 9\b",
+            LineClass("oom", 9, 4, 3),
+        ),
+        (
+            r"Segmentation fault|SIGSEGV|SIGBUS|SIGABRT|core dumped|Received signal|Aborted",
+            LineClass("signal", 9, 4, 4),
+        ),
+        (r"(?i)timed? ?out\b|timeout", LineClass("timeout", 6, 4, 3)),
+        (
+            r"^\s*(?:[\w$.]+\.)?[\w$]*(?:Error|Exception|Failure|Exit)\b(?::|$)"
+            r"|^Caused by: |Exception in thread",
+            LineClass("exception", 9, 12, 15),
+        ),
+        (
+            r"AssertionError|^\s*assert |Expected:|expected .* (?:got|but|to )|Received:",
+            LineClass("assertion", 7, 3, 6),
+        ),
+        (
+            r'The command ".*" exited with [1-9]\d*\.|Your build exited with [1-9]',
+            LineClass("ci-exit", 5, 6, 1),
+        ),
+        (r"(?i)\bfatal\b|\baborted\b|Issues :-\(", LineClass("fatal", 7, 3, 8)),
+        (r"(?i)\berror\b|\berr!|\berrors\b", LineClass("error", 5, 3, 6)),
+        (r"(?i)\bfail(?:ed|ure|ures|ing|s)?\b", LineClass("failure", 5, 3, 6)),
+        (
+            r"(?i)cannot |could not|couldn't|not found|no such file|denied|violation|unexpected",
+            LineClass("problem", 3, 2, 3),
+        ),
+    )
+)
+
+
+def classify(line: str) -> LineClass:
+    """Classify a cleaned log line; weight 0 means it says nothing about the failure."""
+    for pattern, cls in _RULES:
+        if pattern.search(line):
+            return cls
+    return _IGNORE
+
+
+_MASKS = (
+    re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
+    re.compile(r"\b0x[0-9a-fA-F]+\b|\b[0-9a-f]{7,64}\b"),
+    re.compile(r"(?:[\w.-]*/)+[\w.-]+"),
+    re.compile(r"\d+(?:\.\d+)*"),
+)
+
+
+def template_key(line: str) -> str:
+    """Mask numbers, hex ids, uuids and paths so that near-duplicate lines share one key."""
+    key = line.strip()
+    for mask in _MASKS:
+        key = mask.sub("#", key)
+    return key[:200]

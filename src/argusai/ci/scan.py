@@ -1,0 +1,300 @@
+"""One streaming pass over a log's bytes: candidate error windows, steps, exits and the tail."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from argusai.ci.normalize import clean_line, clip
+from argusai.ci.patterns import PREFILTER_LITERALS, LineClass, classify, template_key
+
+MAX_BEFORE = 12  # context lines kept before a hit (upper bound over all line classes)
+MAX_AFTER = 40  # … and after
+TAIL_LINES = 200  # the end of the log is always a candidate
+MAX_RAW_LINE = 8_192  # bytes of one line we look at; longer lines are cut around the hit
+MAX_CARRY = 1 << 20  # bytes carried between buffers when a "line" never ends
+MAX_WINDOWS = 1_500  # distinct error templates kept; the weakest are dropped beyond
+MAX_FAILED_STEPS = 50
+
+_DIGITS = bytes.maketrans(b"0123456789", b"##########")
+_EXIT_CODE = re.compile(r"exit(?:ed with| code) (\d+)")
+_TRAVIS_COMMAND = re.compile(r'The command "(.*)" exited with (\d+)')
+
+
+@dataclass(slots=True)
+class Window:
+    """An error line with the cleaned lines around it (line numbers are 0-based)."""
+
+    hit: int
+    start: int
+    lines: list[str]
+    cls: LineClass
+    key: str
+    step: str | None
+    step_line: int
+    repeats: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FailedStep:
+    """A step that ended with a non-zero exit code."""
+
+    title: str | None
+    line: int
+    exit_line: int
+    exit_code: int | None
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """Everything the ranker needs, in bounded memory."""
+
+    bytes_in: int = 0
+    lines_in: int = 0
+    windows: list[Window] = field(default_factory=list)
+    failed_steps: list[FailedStep] = field(default_factory=list)
+    tail_start: int = 0
+    tail: list[str] = field(default_factory=list)
+    hits: int = 0
+    dropped_windows: int = 0
+
+
+@dataclass(slots=True)
+class _State:
+    step: str | None = None
+    step_line: int = -1
+    first: dict[str, Window] = field(default_factory=dict)
+    last: dict[str, Window] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    cache: dict[bytes, tuple[LineClass, str]] = field(default_factory=dict)
+    result: ScanResult = field(default_factory=ScanResult)
+
+
+def _line_end(buf: bytes, start: int) -> int:
+    end = buf.find(b"\n", start)
+    return len(buf) if end < 0 else end
+
+
+def _raw_line(buf: bytes, start: int, focus: int) -> tuple[str, int]:
+    end = _line_end(buf, start)
+    if end - start > MAX_RAW_LINE:
+        lo = max(start, focus - MAX_RAW_LINE // 4)
+        hi = min(end, lo + MAX_RAW_LINE)
+        return clip(buf[lo:hi].decode("utf-8", "replace"), 0) + f" [… {end - hi:,} bytes cut]", 0
+    return buf[start:end].decode("utf-8", "replace"), focus - start
+
+
+def _context(buf: bytes, start: int, before: int, after: int, lo: int) -> tuple[int, list[str]]:
+    """Cleaned lines around the line at ``start``: returns (lines before it, all lines)."""
+    first = start
+    n_before = 0
+    while n_before < before and first > lo:
+        prev = buf.rfind(b"\n", lo, first - 1)
+        first = prev + 1 if prev >= 0 else lo
+        n_before += 1
+    lines: list[str] = []
+    pos = first
+    limit = n_before + 1 + after
+    while len(lines) < limit or (len(lines) < n_before + 1 + MAX_AFTER and _continues(buf, pos)):
+        if pos > len(buf) or (pos == len(buf) and lines):
+            break
+        end = _line_end(buf, pos)
+        raw = buf[pos : min(end, pos + MAX_RAW_LINE)].decode("utf-8", "replace")
+        lines.append(clip(clean_line(raw)))
+        pos = end + 1
+    return n_before, lines
+
+
+def _continues(buf: bytes, pos: int) -> bool:
+    """Whether the line at ``pos`` continues a block: indented, a stack frame, a caret line."""
+    head = buf[pos : pos + 24].lstrip(b"\x1b[0123456789;m")
+    return head[:1] in (
+        b" ",
+        b"\t",
+        b"=",
+        b"#",
+        b"|",
+        b"^",
+        b"~",
+        b"+",
+        b"-",
+        b">",
+    ) or head.startswith(
+        (b"at ", b"Caused by", b"E ", b"goroutine ", b"note:", b"help:", b"In file included")
+    )
+
+
+def _step_event(state: _State, text: str, line_no: int) -> None:
+    if text.startswith("##[group]"):
+        state.step, state.step_line = text[9:].strip() or None, line_no
+    elif text.startswith("$ "):
+        state.step, state.step_line = text, line_no
+
+
+def _exit_event(state: _State, cls: LineClass, text: str, line_no: int) -> None:
+    match = _EXIT_CODE.search(text)
+    code = int(match.group(1)) if match else None
+    title = state.step
+    travis = _TRAVIS_COMMAND.search(text)
+    if travis:
+        title = f"$ {travis.group(1)}"
+    if code == 0 or cls.kind not in ("step-exit", "ci-exit"):
+        return
+    failed = state.result.failed_steps
+    failed.append(FailedStep(title, state.step_line, line_no, code))
+    del failed[:-MAX_FAILED_STEPS]
+
+
+def _hit_lines(buf: bytes, lo: int, hi: int) -> dict[int, int]:
+    """Line start → first hit offset, for every line in buf[lo:hi] that holds a keyword."""
+    low = buf[lo:hi].lower()
+    starts: dict[int, int] = {}
+    for literal in PREFILTER_LITERALS:
+        find = low.find
+        pos = find(literal)
+        while pos >= 0:
+            at = lo + pos
+            start = buf.rfind(b"\n", 0, at) + 1
+            if start not in starts or starts[start] > at:
+                starts[start] = at
+            end = buf.find(b"\n", at)
+            if end < 0 or end >= hi:
+                break
+            pos = find(literal, end + 1 - lo)
+    return starts
+
+
+def _process(state: _State, buf: bytes, base: int, lo: int, hi: int) -> None:
+    """Scan the lines starting in buf[lo:hi]; ``base`` is the line number of buf[0]."""
+    res = state.result
+    line_no, counted = base, 0
+    touched: dict[str, tuple[int, int, int]] = {}
+    for start in sorted(_hit_lines(buf, lo, hi).items()):
+        offset, focus = start
+        line_no += buf.count(b"\n", counted, offset)
+        counted = offset
+        raw, rel = _raw_line(buf, offset, focus)
+        masked = raw.encode("utf-8", "surrogateescape").translate(_DIGITS)[:512]
+        cached = state.cache.get(masked)
+        text = clean_line(raw)
+        if cached is None:
+            cls = classify(text)
+            cached = (cls, template_key(text))
+            if len(state.cache) > 50_000:
+                state.cache.clear()
+            state.cache[masked] = cached
+        cls, key = cached
+        if text.startswith(("##[group]", "$ ")):
+            _step_event(state, text, line_no)
+            continue
+        if cls.weight <= 0:
+            continue
+        res.hits += 1
+        if cls.kind in ("step-exit", "ci-exit"):
+            _exit_event(state, cls, text, line_no)
+        state.counts[key] = state.counts.get(key, 0) + 1
+        touched[key] = (offset, line_no, rel)
+        if key not in state.first:
+            state.first[key] = _window(state, buf, lo, offset, line_no, cls, key)
+    for key, (offset, line_no, _rel) in touched.items():
+        first = state.first.get(key)
+        if first is not None and first.hit != line_no:
+            state.last[key] = _window(state, buf, 0, offset, line_no, first.cls, key)
+    if len(state.first) > MAX_WINDOWS:
+        _prune(state)
+
+
+def _window(
+    state: _State, buf: bytes, lo: int, offset: int, line_no: int, cls: LineClass, key: str
+) -> Window:
+    n_before, lines = _context(buf, offset, cls.before, cls.after, 0)
+    return Window(line_no, line_no - n_before, lines, cls, key, state.step, state.step_line)
+
+
+def _prune(state: _State) -> None:
+    ranked = sorted(state.first.values(), key=lambda w: (w.cls.weight, w.hit))
+    for window in ranked[: len(ranked) - MAX_WINDOWS * 2 // 3]:
+        state.first.pop(window.key, None)
+        state.last.pop(window.key, None)
+        state.result.dropped_windows += 1
+
+
+def _tail(buf: bytes, base: int) -> tuple[int, list[str]]:
+    end = len(buf) - 1 if buf.endswith(b"\n") else len(buf)
+    pos = end
+    for _ in range(TAIL_LINES):
+        if pos <= 0:
+            break
+        pos = buf.rfind(b"\n", 0, pos)
+        if pos < 0:
+            break
+    first = 0 if pos <= 0 and not buf.startswith(b"\n") else pos + 1
+    if pos < 0:
+        first = 0
+    start_line = base + buf.count(b"\n", 0, first)
+    lines = [
+        clip(clean_line(buf[s : s + MAX_RAW_LINE].split(b"\n", 1)[0].decode("utf-8", "replace")))
+        for s in _starts(buf, first, end)
+    ]
+    return start_line, lines
+
+
+def _starts(buf: bytes, first: int, end: int) -> list[int]:
+    starts = [first]
+    pos = buf.find(b"\n", first, end)
+    while pos >= 0:
+        starts.append(pos + 1)
+        pos = buf.find(b"\n", pos + 1, end)
+    return starts
+
+
+def _carry_from(buf: bytes, safe: int, keep: int) -> int:
+    pos = safe
+    for _ in range(keep):
+        prev = buf.rfind(b"\n", 0, pos - 1) if pos > 1 else -1
+        if prev < 0:
+            pos = 0
+            break
+        pos = prev + 1
+    return max(pos, safe - MAX_CARRY)
+
+
+def scan(chunks: Iterable[bytes]) -> ScanResult:
+    """Scan a log given as byte chunks (any sizes) in one pass and bounded memory."""
+    state = _State()
+    res = state.result
+    buf, base, scan_from = b"", 0, 0
+    keep = max(TAIL_LINES, MAX_BEFORE) + MAX_AFTER
+    for data in chunks:
+        if not data:
+            continue
+        res.bytes_in += len(data)
+        buf = buf[:] + data if buf else data
+        safe = len(buf)
+        for _ in range(MAX_AFTER + 1):
+            safe = buf.rfind(b"\n", 0, safe)
+            if safe < 0:
+                break
+        if safe < 0 and len(buf) - scan_from < MAX_CARRY:
+            continue  # wait for more lines
+        safe = len(buf) if safe < 0 else safe + 1
+        _process(state, buf, base, scan_from, safe)
+        cut = _carry_from(buf, safe, keep)
+        base += buf.count(b"\n", 0, cut)
+        buf, scan_from = buf[cut:], safe - cut
+    if buf:
+        _process(state, buf, base, scan_from, len(buf))
+    res.lines_in = base + buf.count(b"\n") + (1 if buf and not buf.endswith(b"\n") else 0)
+    if buf:
+        res.tail_start, res.tail = _tail(buf, base)
+    else:
+        res.tail_start = res.lines_in
+    windows = list(state.first.values())
+    for key, last in state.last.items():
+        if key in state.first:
+            windows.append(last)
+    for window in windows:
+        window.repeats = state.counts.get(window.key, 1)
+    res.windows = sorted(windows, key=lambda w: w.hit)
+    return res
