@@ -45,8 +45,14 @@ def test_issue_analysis_from_prose_with_embedded_json() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "not json", "[1, 2]", '{"summary": "", "difficulty": "beginner"}',
-     '{"summary": "x", "difficulty": "impossible"}', '{"summary": "<b></b>", "difficulty": "easy"}'],
+    [
+        "",
+        "not json",
+        "[1, 2]",
+        '{"summary": "", "difficulty": "beginner"}',
+        '{"summary": "x", "difficulty": "impossible"}',
+        '{"summary": "<b></b>", "difficulty": "easy"}',
+    ],
 )
 def test_unusable_issue_answers_raise(text: str) -> None:
     with pytest.raises(ScoutOutputError):
