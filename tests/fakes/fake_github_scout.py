@@ -205,3 +205,36 @@ class ScoutFakeMixin:
                 issue.updated_at = max(time.time(), issue.updated_at + 1)
             return issue
 
+
+
+def seed_listed_repos(
+    fake: Any, data_json: str, *, issues_per_repo: int = 3, label_of: Callable[[str], str]
+) -> list[str]:
+    """Publish ``data.json`` as MunGell/awesome-for-beginners and add each GitHub repository
+    it lists with ``issues_per_repo`` issues under the label ``label_of(full_name)`` (the
+    last one assigned, so it stays out of the catalogue) plus one pull request."""
+    import json as _json
+
+    fake.add_repo("MunGell", "awesome-for-beginners", installation_id=99)
+    fake.set_file("MunGell", "awesome-for-beginners", "data.json", data_json)
+    names: list[str] = []
+    for entry in _json.loads(data_json)["repositories"]:
+        parts = entry["link"].rstrip("/").split("/")
+        if "github.com" not in entry["link"] or len(parts) != 5:
+            continue
+        owner, name = parts[3], parts[4]
+        full = f"{owner}/{name}"
+        if full.lower() in {n.lower() for n in names}:
+            continue
+        names.append(full)
+        fake.add_repo(owner, name, installation_id=99)
+        fake.set_repo_meta(owner, name, description=entry.get("description"),
+                           language=(entry.get("technologies") or [None])[0], stars=10)
+        label = label_of(full)
+        for n in range(1, issues_per_repo + 1):
+            fake.add_issue(owner, name, n, f"Issue {n} of {full}", labels=[label],
+                           comments=n, updated_at=1767225600.0 + n,
+                           assignees=["someone"] if n == issues_per_repo else [])
+        fake.add_issue(owner, name, 1000, "A pull request", labels=[label], is_pull=True,
+                       updated_at=1767225600.0)
+    return names

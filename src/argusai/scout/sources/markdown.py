@@ -29,7 +29,7 @@ def parse_markdown_list(text: str, label: str = DEFAULT_LABEL) -> SourceList:
     result = SourceList()
     urls = [m.group(1) for m in _LINK.finditer(text)] + [m.group(0) for m in _BARE.finditer(text)]
     for url in urls:
-        clean = url.split("#", 1)[0].split("?", 1)[0]
+        clean = url.split("#", 1)[0].split("?", 1)[0].rstrip(".,;:!")
         try:
             owner, name = github_repo(clean)
         except NotARepository as exc:
