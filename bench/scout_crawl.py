@@ -18,14 +18,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from argusai.scout.auth import CrawlIdentity  # noqa: E402
-from argusai.scout.crawl import CrawlEnv, run_crawl  # noqa: E402
-from argusai.scout.sources.awesome import parse_awesome_data  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.fakes.fake_github import FakeGitHub  # noqa: E402
 from tests.fakes.fake_github_scout import seed_listed_repos  # noqa: E402
 from tests.fakes.keys import generate_rsa_keypair  # noqa: E402
 from tests.support import make_runtime  # noqa: E402
+
+from argusai.scout.auth import CrawlIdentity  # noqa: E402
+from argusai.scout.crawl import CrawlEnv, run_crawl  # noqa: E402
+from argusai.scout.sources.awesome import parse_awesome_data  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "awesome-for-beginners" / "data.json"
 PAT = "ghp_bench"
