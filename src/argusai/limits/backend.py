@@ -143,9 +143,11 @@ class SQLiteBackend:
 
     def get_pause(self, key: str) -> float | None:
         with self._lock:
-            row = self._pauses().execute(
-                "SELECT until FROM argus_pauses WHERE key = ?", (key,)
-            ).fetchone()
+            row = (
+                self._pauses()
+                .execute("SELECT until FROM argus_pauses WHERE key = ?", (key,))
+                .fetchone()
+            )
         return None if row is None else float(row[0])
 
     def clear_pause(self, key: str) -> None:
@@ -227,9 +229,7 @@ class _Pool:
     def _connect(self) -> Any:
         import psycopg
 
-        conn = psycopg.connect(
-            self.conninfo, connect_timeout=3, options=f"-c search_path={SCHEMA}"
-        )
+        conn = psycopg.connect(self.conninfo, connect_timeout=3, options=f"-c search_path={SCHEMA}")
         if not self._schema_ready:
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (0x41524755,))

@@ -35,6 +35,23 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def normalize(rates: list[Rate]) -> list[Rate]:
+    """Rates ordered as pyrate-limiter requires, without the ones that can never bind.
+
+    pyrate-limiter refuses a list where a longer window allows a higher density (e.g.
+    2/minute + 500/hour: the hourly limit is unreachable) or no more permits than a
+    shorter one (then the shorter one is unreachable); such rates are dropped.
+    """
+    kept: list[Rate] = []
+    for rate in sorted((r for r in rates if r.limit > 0), key=lambda r: r.interval):
+        while kept and rate.limit <= kept[-1].limit:
+            kept.pop()
+        if kept and rate.limit / rate.interval > kept[-1].limit / kept[-1].interval:
+            continue
+        kept.append(rate)
+    return kept
+
+
 @dataclass
 class _Entry:
     bucket: AbstractBucket
@@ -50,7 +67,7 @@ class RateLimiter:
     ) -> None:
         self.backend = backend
         self.name = name
-        self.rates = [r for r in rates if r.limit > 0]  # a limit of 0 means "no limit"
+        self.rates = normalize(rates)
         self.cooldown = cooldown
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()

@@ -33,8 +33,9 @@ MINUTE = 60.0
 HOUR = 3600.0
 
 
-def _rate(limit: int, seconds: float) -> Rate:
-    return Rate(limit, int(seconds * 1000))
+def _rates(*limits: tuple[int, float]) -> list[Rate]:
+    """``(limit, window seconds)`` pairs as pyrate-limiter Rates; a limit of 0 is no limit."""
+    return [Rate(limit, int(seconds * 1000)) for limit, seconds in limits if limit > 0]
 
 
 @dataclass(frozen=True)
@@ -99,16 +100,16 @@ class Limits:
         self.github_writes = RateLimiter(
             self.backend,
             "gh-writes",
-            [
-                _rate(settings.github_writes_per_minute, MINUTE),
-                _rate(settings.github_writes_per_hour, HOUR),
-            ],
+            _rates(
+                (settings.github_writes_per_minute, MINUTE),
+                (settings.github_writes_per_hour, HOUR),
+            ),
         )
         self.reviews = RateLimiter(
-            self.backend, "reviews", [_rate(settings.reviews_per_minute_per_installation, MINUTE)]
+            self.backend, "reviews", _rates((settings.reviews_per_minute_per_installation, MINUTE))
         )
         self.webhooks = RateLimiter(
-            self.backend, "webhooks", [_rate(settings.webhooks_per_minute_per_repo, MINUTE)]
+            self.backend, "webhooks", _rates((settings.webhooks_per_minute_per_repo, MINUTE))
         )
         self.pauses = Pauses(self.backend)
 
