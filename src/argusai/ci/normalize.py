@@ -35,6 +35,9 @@ def clean_line(raw: str) -> str:
         parts = [p for p in line.split("\r") if strip_ansi(p).strip()]
         line = parts[-1] if parts else ""
     line = strip_ansi(line)
+    if line.startswith(("##[group]", "##[endgroup]")):
+        # Keep the step boundary's title, drop the fold markers.
+        return "" if line.startswith("##[endgroup]") else "▶ " + line[9:].strip()
     if "\ufeff" in line:
         line = line.replace("\ufeff", "")
     if _CONTROL.search(line):

@@ -68,7 +68,7 @@ _IGNORE = LineClass("noise", 0.0, 0, 0)
 _RULES: tuple[tuple[re.Pattern[str], LineClass], ...] = tuple(
     (re.compile(p), c)
     for p, c in (
-        (r"^##\[error\]Process completed with exit code", LineClass("step-exit", 6, 4, 1)),
+        (r"^##\[error\]Process completed with exit code", LineClass("step-exit", 6, 30, 1)),
         (
             r"has timed out after|timed out after \d+ minutes|exceeded the timeout",
             LineClass("timeout", 10, 10, 3),
@@ -169,7 +169,7 @@ _RULES: tuple[tuple[re.Pattern[str], LineClass], ...] = tuple(
         ),
         (
             r'The command ".*" exited with [1-9]\d*\.|Your build exited with [1-9]',
-            LineClass("ci-exit", 5, 6, 1),
+            LineClass("ci-exit", 5, 30, 1),
         ),
         (r"(?i)\bfatal\b|\baborted\b|Issues :-\(", LineClass("fatal", 7, 3, 8)),
         (r"(?i)\berror\b|\berr!|\berrors\b", LineClass("error", 5, 3, 6)),

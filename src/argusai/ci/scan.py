@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from argusai.ci.normalize import clean_line, clip
 from argusai.ci.patterns import PREFILTER_LITERALS, LineClass, classify, template_key
 
-MAX_BEFORE = 12  # context lines kept before a hit (upper bound over all line classes)
+MAX_BEFORE = 30  # context lines kept before a hit (upper bound over all line classes)
 MAX_AFTER = 40  # … and after
 TAIL_LINES = 200  # the end of the log is always a candidate
 MAX_RAW_LINE = 8_192  # bytes of one line we look at; longer lines are cut around the hit
@@ -81,7 +81,9 @@ def _raw_line(buf: bytes, start: int, focus: int) -> tuple[str, int]:
     if end - start > MAX_RAW_LINE:
         lo = max(start, focus - MAX_RAW_LINE // 4)
         hi = min(end, lo + MAX_RAW_LINE)
-        return clip(buf[lo:hi].decode("utf-8", "replace"), 0) + f" [… {end - hi:,} bytes cut]", 0
+        head = f"[… {lo - start:,} bytes cut] " if lo > start else ""
+        tail = f" [… {end - hi:,} bytes cut]" if hi < end else ""
+        return head + buf[lo:hi].decode("utf-8", "replace") + tail, len(head) + focus - lo
     return buf[start:end].decode("utf-8", "replace"), focus - start
 
 
@@ -126,8 +128,8 @@ def _continues(buf: bytes, pos: int) -> bool:
 
 
 def _step_event(state: _State, text: str, line_no: int) -> None:
-    if text.startswith("##[group]"):
-        state.step, state.step_line = text[9:].strip() or None, line_no
+    if text.startswith("▶ "):
+        state.step, state.step_line = text[2:].strip() or None, line_no
     elif text.startswith("$ "):
         state.step, state.step_line = text, line_no
 
@@ -185,7 +187,7 @@ def _process(state: _State, buf: bytes, base: int, lo: int, hi: int) -> None:
                 state.cache.clear()
             state.cache[masked] = cached
         cls, key = cached
-        if text.startswith(("##[group]", "$ ")):
+        if text.startswith(("▶ ", "$ ")):
             _step_event(state, text, line_no)
             continue
         if cls.weight <= 0:
@@ -194,21 +196,24 @@ def _process(state: _State, buf: bytes, base: int, lo: int, hi: int) -> None:
         if cls.kind in ("step-exit", "ci-exit"):
             _exit_event(state, cls, text, line_no)
         state.counts[key] = state.counts.get(key, 0) + 1
-        touched[key] = (offset, line_no, rel)
+        hit_text = clip(text, rel)
+        touched[key] = (offset, line_no, hit_text)
         if key not in state.first:
-            state.first[key] = _window(state, buf, lo, offset, line_no, cls, key)
-    for key, (offset, line_no, _rel) in touched.items():
+            state.first[key] = _window(state, buf, offset, line_no, hit_text, cls, key)
+    for key, (offset, line_no, hit_text) in touched.items():
         first = state.first.get(key)
         if first is not None and first.hit != line_no:
-            state.last[key] = _window(state, buf, 0, offset, line_no, first.cls, key)
+            state.last[key] = _window(state, buf, offset, line_no, hit_text, first.cls, key)
     if len(state.first) > MAX_WINDOWS:
         _prune(state)
 
 
 def _window(
-    state: _State, buf: bytes, lo: int, offset: int, line_no: int, cls: LineClass, key: str
+    state: _State, buf: bytes, offset: int, line_no: int, text: str, cls: LineClass, key: str
 ) -> Window:
     n_before, lines = _context(buf, offset, cls.before, cls.after, 0)
+    if n_before < len(lines):
+        lines[n_before] = text  # clipped around the keyword, not at the line's start
     return Window(line_no, line_no - n_before, lines, cls, key, state.step, state.step_line)
 
 
