@@ -234,9 +234,5 @@ def test_forged_summary_marker_in_a_human_comment_is_not_taken_over(world: World
     deliver(app_client(world.rt), "pull_request", hostile_payload())
     drain(world.rt.huey)
     bodies = {c["user"]["login"]: c["body"] for c in world.gh.issue_comments(OWNER, NAME, NUMBER)}
-    if bodies.get("mallory") != "<!-- argus:summary --> please keep this":
-        pytest.xfail(
-            "review_job._upsert_summary edits any comment holding the marker; "
-            "it must only consider the App's own comments (issue 3 report)"
-        )
+    assert bodies.get("mallory") == "<!-- argus:summary --> please keep this"
     assert any("argus:summary" in b for login, b in bodies.items() if login != "mallory")

@@ -376,10 +376,12 @@ def due_for_dispatch(db: Database, *, stale_after: timedelta, limit: int = 100) 
 
 
 def list_dead(db: Database) -> list[tuple[DeadLetter, Review | None]]:
-    """Dead letters not yet retried, with their items."""
+    """Dead letters of reviews not yet retried, with their items."""
     with db.session() as s:
         letters = s.scalars(
-            select(DeadLetter).where(DeadLetter.retried_at.is_(None)).order_by(DeadLetter.id)
+            select(DeadLetter)
+            .where(DeadLetter.retried_at.is_(None), DeadLetter.kind == REVIEW_KIND)
+            .order_by(DeadLetter.id)
         ).all()
         return [(d, s.get(Review, d.item_id)) for d in letters]
 

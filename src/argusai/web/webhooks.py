@@ -67,7 +67,7 @@ async def github_webhook(request: Request) -> JSONResponse:
 
     event = request.headers.get("x-github-event", "")
     delivery_id = request.headers.get("x-github-delivery", "")
-    if not event or not delivery_id or len(delivery_id) > 64:
+    if not event or not delivery_id or len(delivery_id) > 64 or len(event) > 64:
         return _answer(
             400,
             "bad_headers",
@@ -77,7 +77,7 @@ async def github_webhook(request: Request) -> JSONResponse:
         )
     try:
         payload = json.loads(bytes(body))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting is bad input too
         return _answer(400, "bad_json", state, started, detail="body is not valid JSON")
     if not isinstance(payload, dict):
         return _answer(400, "bad_json", state, started, detail="body must be a JSON object")
