@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from argusai.errors import ArgusError, ConfigError
+from argusai.scout.cli import scout_app
 from argusai.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Work items and dead letters.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(scout_app, name="scout")
 
 err = Console(stderr=True, soft_wrap=True)
 

@@ -59,6 +59,24 @@ def settings_secrets(settings: Settings) -> list[str]:
     return found
 
 
+def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    # resolved per logger, not once: whoever swaps sys.stderr (a test runner) and closes
+    # the old stream must not break later log lines
+    return structlog.PrintLogger(sys.stderr)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stdlib handler writing to the current ``sys.stderr`` (see ``_stderr_logger``)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_logging(settings: Settings, *, extra_secrets: Iterable[str] = ()) -> None:
     """Set up structlog and stdlib logging once per process."""
     level = getattr(logging, settings.log_level)
@@ -83,11 +101,11 @@ def configure_logging(settings: Settings, *, extra_secrets: Iterable[str] = ()) 
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     # stdlib loggers (uvicorn, huey, alembic) go through the same scrubbing renderer
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared[1:],

@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     job_retry_delay_seconds: float = Field(default=10.0, ge=0)
     job_lease_seconds: int = Field(default=600, ge=5)
     sweeper_interval_seconds: int = Field(default=60, ge=1)
+    #: a queued item whose message has not started after this long is dispatched again
+    redispatch_after_seconds: int = Field(default=300, ge=1)
+    redelivery_enabled: bool = True
+    redelivery_scan_limit: int = Field(default=1000, ge=1)
     worker_threads: int = Field(default=2, ge=1)
 
     # Web

@@ -20,14 +20,21 @@ REDELIVER_SCHEDULE = crontab(minute="*/10")
 
 
 def register_maintenance(huey: Huey, get_runtime: Callable[[], Runtime]) -> None:
-    """Declare the periodic maintenance tasks on ``huey``.
+    """Declare the periodic maintenance and scout tasks on ``huey``.
 
     The sweeper is not one of them: it runs as a thread in each worker, every minute.
     """
 
+    from argusai.scout.process import make_enqueue, register_processing_tasks
+    from argusai.scout.tasks import register_scout_tasks
+
     @huey.periodic_task(REDELIVER_SCHEDULE, name=REDELIVER_TASK)  # type: ignore[untyped-decorator]
     def redeliver_task() -> None:
         run_redelivery(get_runtime())
+
+    # scout: processing consumer + its sweep, then the scheduled crawl and its continuations
+    register_processing_tasks(huey, get_runtime)
+    register_scout_tasks(huey, get_runtime, enqueue=make_enqueue(huey))
 
 
 def run_redelivery(rt: Runtime) -> RedeliveryReport | None:

@@ -48,10 +48,28 @@ def create_huey(queue_url: str, *, immediate: bool = False) -> Huey:
         return RedisHuey(QUEUE_NAME, url=queue_url, results=False, immediate=immediate)
     if scheme.startswith("postgres"):
         dsn = queue_url.replace("postgresql+psycopg://", "postgresql://", 1)
-        return PostgresHuey(QUEUE_NAME, dsn=dsn, results=False, immediate=immediate)
+        huey = PostgresHuey(
+            QUEUE_NAME, dsn=dsn, results=False, immediate=immediate, create_tables=False
+        )
+        _create_postgres_queue_tables(huey, dsn)
+        return huey
     raise ConfigError(
         f"ARGUS_QUEUE_URL: unsupported scheme {scheme!r} (use sqlite:///, redis:// or postgresql://)"
     )
+
+
+def _create_postgres_queue_tables(huey: Huey, dsn: str) -> None:
+    """Huey's tables, created by one process at a time.
+
+    Huey's own ``CREATE TABLE IF NOT EXISTS`` races when several processes start on a fresh
+    database (PostgreSQL raises a unique violation on its type catalogue).
+    """
+    import psycopg
+
+    with psycopg.connect(dsn) as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(7411620002)")
+        for statement in huey.storage.ddl:
+            conn.execute(statement)
 
 
 def queue_ping(huey: Huey) -> int:

@@ -26,8 +26,6 @@ from argusai.store.models import ReviewStatus
 log = structlog.get_logger(__name__)
 
 REVIEW_TASK = "argus.review"
-#: a dispatched item that has not started after this long is dispatched again
-REDISPATCH_AFTER = timedelta(minutes=5)
 
 
 @dataclass
@@ -201,7 +199,9 @@ class Sweeper:
 def sweep(rt: Runtime, tasks: Tasks) -> int:
     """Re-dispatch lost, delayed and abandoned items; returns how many were sent."""
     sent = 0
-    for review_id in workitems.due_for_dispatch(rt.db, stale_after=REDISPATCH_AFTER):
+    for review_id in workitems.due_for_dispatch(
+        rt.db, stale_after=timedelta(seconds=rt.settings.redispatch_after_seconds)
+    ):
         if tasks.dispatch_review(rt.db, review_id):
             sent += 1
     if sent:
