@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +20,7 @@ def ci_group() -> None:
     """CI failure logs: reduce (offline); explain (with the LLM) comes with the API."""
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """How ``argus ci reduce`` prints its result."""
 
     text = "text"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Literals searched in the lower-cased bytes, one ``bytes.find``-speed scan each: a single
-# alternation regex is 10x slower (CPython's re has no multi-literal search).
-PREFILTER_LITERALS: tuple[bytes, ...] = (
+# Words searched in the lower-cased bytes, one ``bytes.find``-speed scan each (≈ 1 GB/s): a
+# single alternation regex over the same words runs at ≈ 10 MB/s (CPython's re has no
+# multi-literal search). Every scan costs ≈ 1 ms per MB, so the list stays short: lines that
+# explain a failure almost always carry one of these; the rest is reached as context.
+PREFILTER_WORDS: tuple[bytes, ...] = (
     b"err",  # error, Error, ERROR, npm ERR!, stderr (rejected later)
     b"fail",  # fail, FAILED, failure, failing
     b"fatal",
@@ -15,41 +17,15 @@ PREFILTER_LITERALS: tuple[bytes, ...] = (
     b"traceback",
     b"panic",
     b"abort",
+    b"killed",
     b"timed out",
     b"timeout",
-    b"killed",
-    b"out of memory",
-    b"***",  # make: ***, Travis "*** "
-    b"exit code",
-    b"exited with",
-    b"returned a non-zero",
-    b"undefined reference",
-    b"segmentation",
-    b"signal",
-    b"violation",
-    b"cannot ",
-    b"could not",
-    b"couldn't",
-    b"not found",
-    b"no such file",
-    b"denied",
-    b"assert",
-    b"expected",
-    b"unexpected",
-    b"issues :-(",
+    b"exit",  # exit code N, exited with N, exit status
     b"not ok",  # TAP
-    b"dubious",  # prove
-    b"sanitizer",
     b"[-] ",  # Pester
-    b"warning:",
-    b"\xe2\x97\x8f",  # ● (Jest)
-    b"\xe2\x9c\x96",  # ✖
-    b"\xe2\x9c\x97",  # ✗
-    b"\xe2\x9c\x98",  # ✘
-    b"\xe2\x9d\x8c",  # ❌
-    b"##[",  # GitHub Actions groups and annotations
-    b"\x1b[0k$ ",  # Travis command echo (step boundary)
 )
+# Rare first bytes keep this regex fast on the raw (not lower-cased) bytes.
+PREFILTER_MARKS = re.compile(rb"\*\*\*|##\[|\xe2(?:\x97\x8f|\x9c[\x95-\x98]|\x9d\x8c)|\x1b\[0K\$ ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,16 +55,13 @@ _RULES: tuple[tuple[re.Pattern[str], LineClass], ...] = tuple(
             r"(?i)\b(?:0|no) (?:errors?|failures?|failed|failing)\b"
             r"|errors?[=:] ?0\b|failures?[=:] ?0\b"
             r"|Failures: 0, Errors: 0|\bfailed=0\b",
-            _IGNORE,
+            LineClass("zero-counts", 0.0, 0, 0),
         ),
         (
             r"==\d+==ERROR: \w+Sanitizer|^SUMMARY: \w+Sanitizer|runtime error: ",
             LineClass("sanitizer", 10, 2, 40),
         ),
-        (
-            r"(?:\bOK|\bok|PASSED|passed|\u2713|\u2714)\s*$|^\[ +(?:RUN|OK) +\]|^ok \d|^ok\s",
-            _IGNORE,
-        ),
+        (r"^\[ +(?:RUN|OK) +\]|^ok\s", _IGNORE),
         (r"^not ok \d|Dubious, test returned|^\s*\[-\] ", LineClass("test-fail", 9, 2, 10)),
         (
             r"^\S+:\d+:\d+: (?:[EWFC]\d{3,4}|Warning:|warning: .*\[-Werror)",
@@ -172,19 +145,52 @@ _RULES: tuple[tuple[re.Pattern[str], LineClass], ...] = tuple(
             LineClass("ci-exit", 5, 30, 1),
         ),
         (r"(?i)\bfatal\b|\baborted\b|Issues :-\(", LineClass("fatal", 7, 3, 8)),
-        (r"(?i)\berror\b|\berr!|\berrors\b", LineClass("error", 5, 3, 6)),
-        (r"(?i)\bfail(?:ed|ure|ures|ing|s)?\b", LineClass("failure", 5, 3, 6)),
+        (r"(?i)\berror\b|\berr!|\berrors\b", LineClass("error", 5, 2, 3)),
+        (r"(?i)\bfail(?:ed|ure|ures|ing|s)?\b", LineClass("failure", 5, 2, 3)),
         (
             r"(?i)cannot |could not|couldn't|not found|no such file|denied|violation|unexpected",
-            LineClass("problem", 3, 2, 3),
+            LineClass("problem", 3, 1, 2),
         ),
     )
 )
 
 
+# A rule is only tried when one of its words (a necessary condition) is in the lower-cased
+# line: the substring test is far cheaper than a regex search over a long line.
+_NEEDLES: dict[str, tuple[str, ...]] = {
+    "timeout": ("time",),
+    "oom": ("kill", "memory", "137", "signal 9"),
+    "signal": ("sig", "fault", "core dumped", "abort"),
+    "fatal": ("fatal", "abort", "issues"),
+    "error": ("err",),
+    "failure": ("fail",),
+    "problem": ("cannot", "could", "not found", "no such", "denied", "violation", "unexpected"),
+    "exception": ("error", "exception", "failure", "exit", "caused by"),
+    "assertion": ("assert", "expect", "received"),
+    "ci-exit": ("exited with",),
+    "docker-error": ("failed to", "executor", "non-zero"),
+    "build-failure": ("build fail", "went wrong", "failed"),
+    "test-failures": ("failures:", "stdout ----", "failed tests", "in error", "failing"),
+    "link-error": ("undefined", "ld ", "collect2", "symbol", "lnk"),
+    "npm-error": ("err!",),
+    "zero-counts": ("0", "no "),
+    "make-error": ("failed:", "make", "ninja"),
+    "compile-error": ("error",),
+    "sanitizer": ("sanitizer", "runtime error"),
+    "rust-panic": ("panicked",),
+}
+_PASSED = ("OK", "ok", "PASSED", "passed", "\u2713", "\u2714")
+
+
 def classify(line: str) -> LineClass:
     """Classify a cleaned log line; weight 0 means it says nothing about the failure."""
+    if line.rstrip().endswith(_PASSED):
+        return _IGNORE
+    low = line.lower()
     for pattern, cls in _RULES:
+        needles = _NEEDLES.get(cls.kind)
+        if needles is not None and not any(n in low for n in needles):
+            continue
         if pattern.search(line):
             return cls
     return _IGNORE

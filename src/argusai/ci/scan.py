@@ -7,7 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from argusai.ci.normalize import clean_line, clip
-from argusai.ci.patterns import PREFILTER_LITERALS, LineClass, classify, template_key
+from argusai.ci.patterns import (
+    PREFILTER_MARKS,
+    PREFILTER_WORDS,
+    LineClass,
+    classify,
+    template_key,
+)
 
 MAX_BEFORE = 30  # context lines kept before a hit (upper bound over all line classes)
 MAX_AFTER = 40  # … and after
@@ -152,18 +158,25 @@ def _hit_lines(buf: bytes, lo: int, hi: int) -> dict[int, int]:
     """Line start → first hit offset, for every line in buf[lo:hi] that holds a keyword."""
     low = buf[lo:hi].lower()
     starts: dict[int, int] = {}
-    for literal in PREFILTER_LITERALS:
+
+    def note(at: int) -> int:
+        start = buf.rfind(b"\n", 0, at) + 1
+        if start not in starts or starts[start] > at:
+            starts[start] = at
+        end = buf.find(b"\n", at)
+        return hi if end < 0 else end + 1
+
+    for word in PREFILTER_WORDS:
         find = low.find
-        pos = find(literal)
+        pos = find(word)
         while pos >= 0:
-            at = lo + pos
-            start = buf.rfind(b"\n", 0, at) + 1
-            if start not in starts or starts[start] > at:
-                starts[start] = at
-            end = buf.find(b"\n", at)
-            if end < 0 or end >= hi:
+            nxt = note(lo + pos) - lo
+            if nxt >= hi - lo:
                 break
-            pos = find(literal, end + 1 - lo)
+            pos = find(word, nxt)
+    pos = lo
+    while (match := PREFILTER_MARKS.search(buf, pos, hi)) is not None:
+        pos = note(match.start())
     return starts
 
 
@@ -172,48 +185,49 @@ def _process(state: _State, buf: bytes, base: int, lo: int, hi: int) -> None:
     res = state.result
     line_no, counted = base, 0
     touched: dict[str, tuple[int, int, int]] = {}
-    for start in sorted(_hit_lines(buf, lo, hi).items()):
-        offset, focus = start
+    for offset, focus in sorted(_hit_lines(buf, lo, hi).items()):
         line_no += buf.count(b"\n", counted, offset)
         counted = offset
-        raw, rel = _raw_line(buf, offset, focus)
-        masked = raw.encode("utf-8", "surrogateescape").translate(_DIGITS)[:512]
+        head = buf[offset : offset + 48]
+        if b"##[group]" in head or b"\x1b[0K$ " in head or head.startswith(b"$ "):
+            text = clean_line(_raw_line(buf, offset, focus)[0])
+            if text.startswith(("▶ ", "$ ")):
+                _step_event(state, text, line_no)
+                continue
+        end = _line_end(buf, offset)
+        masked = buf[offset : min(end, offset + 512)].translate(_DIGITS)
         cached = state.cache.get(masked)
-        text = clean_line(raw)
         if cached is None:
-            cls = classify(text)
-            cached = (cls, template_key(text))
+            text = clean_line(_raw_line(buf, offset, focus)[0])
+            cached = (classify(text), template_key(text))
             if len(state.cache) > 50_000:
                 state.cache.clear()
             state.cache[masked] = cached
         cls, key = cached
-        if text.startswith(("▶ ", "$ ")):
-            _step_event(state, text, line_no)
-            continue
         if cls.weight <= 0:
             continue
         res.hits += 1
         if cls.kind in ("step-exit", "ci-exit"):
-            _exit_event(state, cls, text, line_no)
+            _exit_event(state, cls, clean_line(_raw_line(buf, offset, focus)[0]), line_no)
         state.counts[key] = state.counts.get(key, 0) + 1
-        hit_text = clip(text, rel)
-        touched[key] = (offset, line_no, hit_text)
+        touched[key] = (offset, line_no, focus)
         if key not in state.first:
-            state.first[key] = _window(state, buf, offset, line_no, hit_text, cls, key)
-    for key, (offset, line_no, hit_text) in touched.items():
+            state.first[key] = _window(state, buf, offset, line_no, focus, cls, key)
+    for key, (offset, line_no, focus) in touched.items():
         first = state.first.get(key)
         if first is not None and first.hit != line_no:
-            state.last[key] = _window(state, buf, offset, line_no, hit_text, first.cls, key)
+            state.last[key] = _window(state, buf, offset, line_no, focus, first.cls, key)
     if len(state.first) > MAX_WINDOWS:
         _prune(state)
 
 
 def _window(
-    state: _State, buf: bytes, offset: int, line_no: int, text: str, cls: LineClass, key: str
+    state: _State, buf: bytes, offset: int, line_no: int, focus: int, cls: LineClass, key: str
 ) -> Window:
     n_before, lines = _context(buf, offset, cls.before, cls.after, 0)
+    raw, rel = _raw_line(buf, offset, focus)
     if n_before < len(lines):
-        lines[n_before] = text  # clipped around the keyword, not at the line's start
+        lines[n_before] = clip(clean_line(raw), rel)  # around the keyword, not the line's start
     return Window(line_no, line_no - n_before, lines, cls, key, state.step, state.step_line)
 
 

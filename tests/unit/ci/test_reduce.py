@@ -71,11 +71,11 @@ def test_failing_step_and_exit_code_from_github_actions() -> None:
 
 def test_decoy_step_does_not_hide_the_real_failure() -> None:
     decoy = (
-        "##[group]Run mv td_results.json artifacts/\n"
-        "##[endgroup]\n"
-        "mv: cannot stat 'td_results.json': No such file or directory\n"
-        "##[error]Process completed with exit code 1.\n"
-    ).encode()
+        b"##[group]Run mv td_results.json artifacts/\n"
+        b"##[endgroup]\n"
+        b"mv: cannot stat 'td_results.json': No such file or directory\n"
+        b"##[error]Process completed with exit code 1.\n"
+    )
     log = decoy + noise(2_000) + (DATA / "python_traceback.log").read_bytes() + noise(300)
     result = reduce_bytes(log, budget=1_500)
     assert "KeyError: '0042_add_index'" in result.excerpt
@@ -145,7 +145,7 @@ def test_one_giant_line_of_5_mb() -> None:
 def test_chunk_boundaries_do_not_matter() -> None:
     log = noise(2_000) + (DATA / "rust_cargo.log").read_bytes() + noise(100)
     whole = reduce_bytes(log)
-    pieces = reduce_log((log[i : i + 4_099] for i in range(0, len(log), 4_099)))
+    pieces = reduce_log(log[i : i + 4_099] for i in range(0, len(log), 4_099))
     assert pieces.excerpt == whole.excerpt
 
 

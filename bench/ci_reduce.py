@@ -1,0 +1,104 @@
+"""Log reduction throughput and peak memory on a 50 MB log built from real CI log lines."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from argusai.ci.reduce import reduce_stream
+from argusai.llm.tokens import count_tokens
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data" / "ci-logs"
+TARGET_BYTES = 50 * 1024 * 1024
+FAILURE = "pytorch_full_hf_oserror.log"  # its traceback ends up ~2 MB before the end
+
+
+def build_log(path: Path, size: int = TARGET_BYTES, seed: int = 2020) -> None:
+    """Write ``size`` bytes of real log lines (digits varied), the PyTorch failure near the end."""
+    rng = random.Random(seed)
+    sources = sorted((SHARED / "logchunks" / "LogChunks" / "logs").glob("*/*/failed/*.log"))
+    sources += sorted(p for p in (SHARED / "gha-actions").glob("*.log") if p.name != FAILURE)
+    lines = [line for p in sources for line in p.read_bytes().splitlines(keepends=True)]
+    failure = (SHARED / "gha-actions" / FAILURE).read_bytes()
+    digits = bytes.maketrans(b"0123456789", b"1234567890")
+    written = 0
+    with path.open("wb") as out:
+        while written < size - len(failure) - 2_000_000:
+            start = rng.randrange(len(lines) - 2_000)
+            block = b"".join(lines[start : start + rng.randrange(200, 2_000)])
+            if rng.random() < 0.5:
+                block = block.translate(digits)  # same templates, different numbers
+            out.write(block)
+            written += len(block)
+        out.write(failure)
+        written += len(failure)
+        tail = b"".join(lines[:30_000])
+        out.write(tail[: max(0, size - written)])
+
+
+def child(path: Path) -> None:
+    """Reduce the file in a fresh process; print seconds, peak traced bytes, max RSS."""
+    count_tokens("warm up")
+    started = time.perf_counter()
+    with path.open("rb") as stream:
+        result = reduce_stream(stream)
+    elapsed = time.perf_counter() - started
+    tracemalloc.start()
+    with path.open("rb") as stream:
+        reduce_stream(stream)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    found = "OSError: We couldn't connect to 'https://huggingface.co'" in result.excerpt
+    print(f"{elapsed} {peak} {rss_kb} {result.tokens} {result.lines_kept} {found}")
+
+
+def main() -> int:
+    """Build the log, time the reducer against baselines, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--child", type=Path)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.log"
+        build_log(path)
+        data = path.read_bytes()
+        mb = len(data) / 1e6
+        t0 = time.perf_counter()
+        newlines = data.count(b"\n")
+        t_count = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        last200 = b"\n".join(data.split(b"\n")[-200:])
+        t_last = time.perf_counter() - t0
+        del data
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        elapsed, peak, rss_kb = float(out[0]), int(out[1]), int(out[2])
+        print(f"log: {mb:.1f} MB, {newlines:,} lines (real CI lines, failure ~2 MB before the end)")
+        print(f"argus reduce_stream: {elapsed:.2f} s = {mb / elapsed:.0f} MB/s (target >= 50)")
+        print(f"  excerpt {out[3]} tokens, {out[4]} lines; real cause found: {out[5]}")
+        print(f"  peak traced memory {peak / 1e6:.1f} MB, max RSS {rss_kb / 1024:.0f} MB")
+        print(f"baseline bytes.count(b'\\n'): {t_count:.3f} s = {mb / t_count:.0f} MB/s")
+        print(
+            f"baseline last 200 lines (split): {t_last:.2f} s = {mb / t_last:.0f} MB/s; "
+            f"real cause found: {b'huggingface.co' in last200}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
