@@ -43,15 +43,12 @@ def collapse_runs(numbered: list[tuple[int, str]]) -> tuple[list[tuple[int, str]
     """Drop the middle of runs of consecutive near-duplicate lines; return kept and folded."""
     kept: list[tuple[int, str]] = []
     folded: set[int] = set()
+    keys = [template_key(text) for _, text in numbered]
     i = 0
     while i < len(numbered):
-        key = template_key(numbered[i][1])
+        key = keys[i]
         j = i + 1
-        while (
-            j < len(numbered)
-            and numbered[j][0] == numbered[j - 1][0] + 1
-            and template_key(numbered[j][1]) == key
-        ):
+        while j < len(numbered) and numbered[j][0] == numbered[j - 1][0] + 1 and keys[j] == key:
             j += 1
         run = numbered[i:j]
         if len(run) > RUN_KEEP_HEAD + RUN_KEEP_TAIL + 1 and key:

@@ -19,10 +19,8 @@ PREFILTER_WORDS: tuple[bytes, ...] = (
     b"abort",
     b"killed",
     b"timed out",
-    b"timeout",
     b"exit",  # exit code N, exited with N, exit status
     b"not ok",  # TAP
-    b"[-] ",  # Pester
 )
 # Rare first bytes keep this regex fast on the raw (not lower-cased) bytes.
 PREFILTER_MARKS = re.compile(rb"\*\*\*|##\[|\xe2(?:\x97\x8f|\x9c[\x95-\x98]|\x9d\x8c)|\x1b\[0K\$ ")

@@ -139,6 +139,8 @@ def select(result: ScanResult, budget: int, count: Callable[[str], int]) -> Redu
 
     def add_windows(limit: float) -> None:
         for _score, window in order:
+            if sel.used >= sel.budget * limit - 8:
+                return  # full: the remaining windows are counted as cut
             if window.hit in shown:
                 continue
             numbered = [(window.start + i, t) for i, t in enumerate(window.lines)]

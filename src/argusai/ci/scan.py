@@ -22,6 +22,8 @@ MAX_RAW_LINE = 8_192  # bytes of one line we look at; longer lines are cut aroun
 MAX_CARRY = 1 << 20  # bytes carried between buffers when a "line" never ends
 MAX_WINDOWS = 1_500  # distinct error templates kept; the weakest are dropped beyond
 MAX_FAILED_STEPS = 50
+CONTEXT_PER_BUFFER = 64  # new weak templates per buffer that get their context read
+STRONG = 7.0  # line classes at least this heavy also keep their latest occurrence
 
 _DIGITS = bytes.maketrans(b"0123456789", b"##########")
 _EXIT_CODE = re.compile(r"exit(?:ed with| code) (\d+)")
@@ -185,6 +187,7 @@ def _process(state: _State, buf: bytes, base: int, lo: int, hi: int) -> None:
     res = state.result
     line_no, counted = base, 0
     touched: dict[str, tuple[int, int, int]] = {}
+    fresh: dict[str, tuple[int, int, int, LineClass, str | None, int]] = {}
     for offset, focus in sorted(_hit_lines(buf, lo, hi).items()):
         line_no += buf.count(b"\n", counted, offset)
         counted = offset
@@ -211,24 +214,45 @@ def _process(state: _State, buf: bytes, base: int, lo: int, hi: int) -> None:
             _exit_event(state, cls, clean_line(_raw_line(buf, offset, focus)[0]), line_no)
         state.counts[key] = state.counts.get(key, 0) + 1
         touched[key] = (offset, line_no, focus)
-        if key not in state.first:
-            state.first[key] = _window(state, buf, offset, line_no, focus, cls, key)
+        if key not in state.first and key not in fresh:
+            fresh[key] = (offset, line_no, focus, cls, state.step, state.step_line)
+    # Reading context costs more than finding hits: only the strongest new templates of this
+    # buffer get theirs; the others keep their own line (they rarely make the budget anyway).
+    ranked = sorted(fresh.items(), key=lambda item: (-item[1][3].weight, -item[1][1]))
+    for rank, (key, (offset, line_no, focus, cls, step, step_line)) in enumerate(ranked):
+        full = rank < CONTEXT_PER_BUFFER or cls.weight >= STRONG
+        state.first[key] = _window(buf, offset, line_no, focus, cls, key, step, step_line, full)
     for key, (offset, line_no, focus) in touched.items():
-        first = state.first.get(key)
-        if first is not None and first.hit != line_no:
-            state.last[key] = _window(state, buf, offset, line_no, focus, first.cls, key)
+        first = state.first[key]
+        # Weak generic lines keep their first occurrence only: re-reading their context in
+        # every buffer costs more than it tells.
+        if first.hit != line_no and first.cls.weight >= STRONG:
+            state.last[key] = _window(
+                buf, offset, line_no, focus, first.cls, key, state.step, state.step_line, True
+            )
     if len(state.first) > MAX_WINDOWS:
         _prune(state)
 
 
 def _window(
-    state: _State, buf: bytes, offset: int, line_no: int, focus: int, cls: LineClass, key: str
+    buf: bytes,
+    offset: int,
+    line_no: int,
+    focus: int,
+    cls: LineClass,
+    key: str,
+    step: str | None,
+    step_line: int,
+    full: bool,
 ) -> Window:
-    n_before, lines = _context(buf, offset, cls.before, cls.after, 0)
     raw, rel = _raw_line(buf, offset, focus)
+    hit = clip(clean_line(raw), rel)  # around the keyword, not the line's start
+    if not full:
+        return Window(line_no, line_no, [hit], cls, key, step, step_line)
+    n_before, lines = _context(buf, offset, cls.before, cls.after, 0)
     if n_before < len(lines):
-        lines[n_before] = clip(clean_line(raw), rel)  # around the keyword, not the line's start
-    return Window(line_no, line_no - n_before, lines, cls, key, state.step, state.step_line)
+        lines[n_before] = hit
+    return Window(line_no, line_no - n_before, lines, cls, key, step, step_line)
 
 
 def _prune(state: _State) -> None:
