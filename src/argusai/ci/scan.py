@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from argusai.ci.normalize import clean_line, clip
 from argusai.ci.patterns import (
-    PREFILTER_MARKS,
     PREFILTER_WORDS,
     LineClass,
     classify,
@@ -156,29 +158,46 @@ def _exit_event(state: _State, cls: LineClass, text: str, line_no: int) -> None:
     del failed[:-MAX_FAILED_STEPS]
 
 
-def _hit_lines(buf: bytes, lo: int, hi: int) -> dict[int, int]:
-    """Line start → first hit offset, for every line in buf[lo:hi] that holds a keyword."""
-    low = buf[lo:hi].lower()
-    starts: dict[int, int] = {}
+@functools.cache
+def _automaton() -> Any:
+    """One-pass multi-word search (ahocorasick-rs) when installed, else None."""
+    try:
+        module = importlib.import_module("ahocorasick_rs")
+    except ImportError:
+        return None
+    return module.BytesAhoCorasick(list(PREFILTER_WORDS))
 
-    def note(at: int) -> int:
-        start = buf.rfind(b"\n", 0, at) + 1
-        if start not in starts or starts[start] > at:
-            starts[start] = at
-        end = buf.find(b"\n", at)
-        return hi if end < 0 else end + 1
 
+def _word_offsets(low: bytes) -> Iterator[int]:
+    """Offsets in ``low`` where a prefilter word starts (several per line are fine)."""
+    automaton = _automaton()
+    if automaton is not None:
+        for _word, start, _end in automaton.find_matches_as_indexes(low):
+            yield start
+        return
     for word in PREFILTER_WORDS:
         find = low.find
         pos = find(word)
         while pos >= 0:
-            nxt = note(lo + pos) - lo
-            if nxt >= hi - lo:
+            yield pos
+            end = low.find(b"\n", pos)
+            if end < 0:
                 break
-            pos = find(word, nxt)
-    pos = lo
-    while (match := PREFILTER_MARKS.search(buf, pos, hi)) is not None:
-        pos = note(match.start())
+            pos = find(word, end + 1)
+
+
+def _hit_lines(buf: bytes, lo: int, hi: int) -> dict[int, int]:
+    """Line start → first hit offset, for every line in buf[lo:hi] that holds a keyword."""
+    starts: dict[int, int] = {}
+    line_end = -1
+    line_start = 0
+    for pos in _word_offsets(buf[lo:hi].lower()):
+        at = lo + pos
+        if not line_start <= at <= line_end:
+            line_start = buf.rfind(b"\n", 0, at) + 1
+            line_end = _line_end(buf, at)
+        if line_start not in starts or starts[line_start] > at:
+            starts[line_start] = at
     return starts
 
 
