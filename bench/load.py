@@ -264,6 +264,12 @@ def base_env(f: Fakes, secret: str, data_dir: Path, threads: int) -> dict[str, s
         "ARGUS_LLM_API_KEY": "sk-bench",
         "ARGUS_WORKER_THREADS": str(threads),
         "ARGUS_JOB_RETRY_DELAY_SECONDS": "1",
+        # all deliveries come from one installation: its review limit (10/min) and the
+        # per-repo webhook limit would pace the run; this measures the pipeline itself
+        "ARGUS_REVIEWS_PER_MINUTE_PER_INSTALLATION": "0",
+        "ARGUS_WEBHOOKS_PER_MINUTE_PER_REPO": "0",
+        "ARGUS_GITHUB_WRITES_PER_MINUTE": "0",
+        "ARGUS_GITHUB_WRITES_PER_HOUR": "0",
     }
 
 

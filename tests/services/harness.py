@@ -244,6 +244,8 @@ def base_env(tmp: Path, gh: FakeGitHub, llm: FakeLLMServer, private_pem: str) ->
         "ARGUS_LLM_API_KEY": "sk-services-test",
         "ARGUS_JOB_RETRY_DELAY_SECONDS": "0.2",
         "ARGUS_SWEEPER_INTERVAL_SECONDS": "1",
+        # these tests are about durability; rate limits have their own tests (test_limits_*)
+        "ARGUS_REVIEWS_PER_MINUTE_PER_INSTALLATION": "0",
     }
 
 
