@@ -13,7 +13,7 @@ import tracemalloc
 from pathlib import Path
 
 from argusai.ci.reduce import reduce_stream
-from argusai.llm.tokens import count_tokens
+from argusai.llm.tokens import count_tokens, estimate_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "ci-logs"
@@ -44,30 +44,58 @@ def build_log(path: Path, size: int = TARGET_BYTES, seed: int = 2020) -> None:
         out.write(tail[: max(0, size - written)])
 
 
+def peak_rss_kb() -> int:
+    """This process's peak RSS: VmHWM (reset by exec, unlike ru_maxrss, which a child inherits)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def child(path: Path) -> None:
     """Reduce the file in a fresh process; print seconds, peak traced bytes, max RSS."""
     count_tokens("warm up")
-    started = time.perf_counter()
-    with path.open("rb") as stream:
-        result = reduce_stream(stream)
-    elapsed = time.perf_counter() - started
+    rss_before_kb = peak_rss_kb()
+    elapsed = float("inf")
+    for _ in range(3):  # best of three: the machine is shared
+        started = time.perf_counter()
+        with path.open("rb") as stream:
+            result = reduce_stream(stream)
+        elapsed = min(elapsed, time.perf_counter() - started)
+    rss_after_kb = peak_rss_kb()
     tracemalloc.start()
     with path.open("rb") as stream:
         reduce_stream(stream)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     found = "OSError: We couldn't connect to 'https://huggingface.co'" in result.excerpt
-    print(f"{elapsed} {peak} {rss_kb} {result.tokens} {result.lines_kept} {found}")
+    print(
+        f"{elapsed} {peak} {rss_after_kb} {result.tokens} {result.lines_kept} {found} "
+        f"{rss_before_kb}"
+    )
+
+
+def child_rss(path: Path) -> None:
+    """Reduce with the character estimate instead of tiktoken; print max RSS (KB)."""
+    with path.open("rb") as stream:
+        reduce_stream(stream, count=estimate_tokens)
+    print(peak_rss_kb())
 
 
 def main() -> int:
     """Build the log, time the reducer against baselines, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--child", type=Path)
+    parser.add_argument("--child-rss", type=Path)
     args = parser.parse_args()
     if args.child:
         child(args.child)
+        return 0
+    if args.child_rss:
+        child_rss(args.child_rss)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.log"
@@ -89,9 +117,24 @@ def main() -> int:
         ).stdout.split()
         elapsed, peak, rss_kb = float(out[0]), int(out[1]), int(out[2])
         print(f"log: {mb:.1f} MB, {newlines:,} lines (real CI lines, failure ~2 MB before the end)")
-        print(f"argus reduce_stream: {elapsed:.2f} s = {mb / elapsed:.0f} MB/s (target >= 50)")
+        print(
+            f"argus reduce_stream (best of 3): {elapsed:.2f} s = {mb / elapsed:.0f} MB/s"
+            " (target >= 50)"
+        )
         print(f"  excerpt {out[3]} tokens, {out[4]} lines; real cause found: {out[5]}")
-        print(f"  peak traced memory {peak / 1e6:.1f} MB, max RSS {rss_kb / 1024:.0f} MB")
+        rss_before = int(out[6]) / 1024
+        bare = subprocess.run(
+            [sys.executable, __file__, "--child-rss", str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        rss_bare = int(bare[0]) / 1024
+        print(f"  peak traced memory {peak / 1e6:.1f} MB (target < 100)")
+        print(
+            f"  max RSS {rss_kb / 1024:.0f} MB ({rss_before:.0f} MB before reducing: interpreter,"
+            f" imports, tiktoken vocabulary); without tiktoken: {rss_bare:.0f} MB"
+        )
         print(f"baseline bytes.count(b'\\n'): {t_count:.3f} s = {mb / t_count:.0f} MB/s")
         print(
             f"baseline last 200 lines (split): {t_last:.2f} s = {mb / t_last:.0f} MB/s; "

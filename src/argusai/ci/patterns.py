@@ -238,7 +238,7 @@ _MASKS = (
 
 def template_key(line: str) -> str:
     """Mask numbers, hex ids, uuids and paths so that near-duplicate lines share one key."""
-    key = line.strip()
+    key = line.strip()[:300]
     for mask in _MASKS:
         key = mask.sub("#", key)
     return key[:200]

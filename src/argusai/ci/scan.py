@@ -220,7 +220,7 @@ def _process(state: _State, buf: bytes, base: int, lo: int, hi: int) -> None:
         masked = buf[offset : min(end, offset + 512)].translate(_DIGITS)
         cached = state.cache.get(masked)
         if cached is None:
-            text = clean_line(_raw_line(buf, offset, focus)[0])
+            text = clean_line(_raw_line(buf, offset, focus)[0])[:2_000]
             cached = (classify(text), template_key(text))
             if len(state.cache) > 50_000:
                 state.cache.clear()
