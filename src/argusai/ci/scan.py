@@ -217,10 +217,12 @@ def _process(state: _State, buf: bytes, base: int, lo: int, hi: int) -> None:
                 _step_event(state, text, line_no)
                 continue
         end = _line_end(buf, offset)
-        masked = buf[offset : min(end, offset + 512)].translate(_DIGITS)
+        key_from = offset if focus - offset < 400 else focus - 200
+        masked = buf[key_from : min(end, key_from + 512)].translate(_DIGITS)
         cached = state.cache.get(masked)
         if cached is None:
-            text = clean_line(_raw_line(buf, offset, focus)[0])[:2_000]
+            raw, rel = _raw_line(buf, offset, focus)
+            text = clip(clean_line(raw), rel, 2_000)
             cached = (classify(text), template_key(text))
             if len(state.cache) > 50_000:
                 state.cache.clear()
