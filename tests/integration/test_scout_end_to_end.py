@@ -87,7 +87,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
 
 
 def test_scout_run_processes_and_lists_the_catalogue(env: Any) -> None:
-    gh, llm = env
+    _gh, llm = env
     runner = CliRunner()
     result = runner.invoke(app, ["scout", "run"])
     assert result.exit_code == 0, result.output
