@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from argusai.ci.patterns import template_key
+import re
 from argusai.ci.scan import Window
 
+# Runs are folded on a key that masks only numbers and hex ids: lines that differ in a path or
+# a name (a list of broken links, of lint findings per file) are kept, progress and retry
+# lines that differ only in counters are folded.
+_NUMBERS = re.compile(r"\b0x[0-9a-fA-F]+\b|\b[0-9a-f]{7,64}\b|\d+")
 RUN_KEEP_HEAD = 3  # a run of similar lines keeps its first three …
 RUN_KEEP_TAIL = 1  # … and its last one
 
@@ -43,7 +47,7 @@ def collapse_runs(numbered: list[tuple[int, str]]) -> tuple[list[tuple[int, str]
     """Drop the middle of runs of consecutive near-duplicate lines; return kept and folded."""
     kept: list[tuple[int, str]] = []
     folded: set[int] = set()
-    keys = [template_key(text) for _, text in numbered]
+    keys = [_NUMBERS.sub("#", text.strip()) for _, text in numbered]
     i = 0
     while i < len(numbered):
         key = keys[i]
