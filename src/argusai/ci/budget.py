@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import re
 from argusai.ci.scan import Window
 
 # Runs are folded on a key that masks only numbers and hex ids: lines that differ in a path or

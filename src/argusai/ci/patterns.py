@@ -44,6 +44,7 @@ class LineClass:
 
 _IGNORE = LineClass("noise", 0.0, 0, 0)
 
+
 # First match wins; order matters (specific before generic).
 def _alternatives(pattern: str) -> list[str]:
     """Split a regex at its top-level ``|``."""

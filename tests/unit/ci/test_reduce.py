@@ -163,3 +163,12 @@ def test_budget_is_respected_with_real_tokens() -> None:
         result = reduce_bytes(log, budget=budget)
         assert result.tokens <= budget
         assert count_tokens(result.excerpt) == result.tokens
+
+
+def test_same_excerpt_without_ahocorasick(monkeypatch: pytest.MonkeyPatch) -> None:
+    import argusai.ci.scan as scan_module
+
+    log = noise(2_000) + b"".join((DATA / name).read_bytes() for name in sorted(LABELS))
+    with_automaton = reduce_bytes(log)
+    monkeypatch.setattr(scan_module, "_automaton", lambda: None)
+    assert reduce_bytes(log) == with_automaton
