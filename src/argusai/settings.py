@@ -95,6 +95,15 @@ class Settings(BaseSettings):
     reviews_per_minute_per_installation: int = Field(default=10, ge=0)
     webhooks_per_minute_per_repo: int = Field(default=60, ge=0)
 
+    # CI failure analysis (on GitHub and as a multi-tenant API)
+    secret_key: SecretStr | None = None  # encrypts tenants' callback secrets (Fernet key)
+    ci_enabled: bool = True
+    ci_token_budget: int = Field(default=6000, ge=500)
+    ci_sync_max_bytes: int = Field(default=10 * 1024, ge=0)
+    ci_max_log_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    ci_callback_allowlist: Annotated[tuple[str, ...], NoDecode] = ()  # hosts/CIDRs allowed
+    ci_callback_max_failures: int = Field(default=5, ge=1)
+
     # Scout (catalogue of beginner-friendly repositories and issues)
     scout_sources: Annotated[tuple[str, ...], NoDecode] = ("awesome-for-beginners",)
     scout_request_budget: int = Field(default=1000, ge=1)
@@ -106,7 +115,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.AUTO
 
-    @field_validator("review_enabled_events", "scout_sources", mode="before")
+    @field_validator(
+        "review_enabled_events", "scout_sources", "ci_callback_allowlist", mode="before"
+    )
     @classmethod
     def _split_events(cls, value: Any) -> Any:
         if isinstance(value, str):

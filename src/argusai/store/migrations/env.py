@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import argusai.ci.models  # noqa: F401 - registers the CI analysis tables on Base.metadata
 import argusai.scout.models  # noqa: F401 - registers the scout tables on Base.metadata
 from argusai.store.models import Base
 
