@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-import importlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from argusai.ci.normalize import clean_line, clip
-from argusai.ci.patterns import (
-    PREFILTER_WORDS,
-    LineClass,
-    classify,
-    template_key,
-)
+from argusai.ci.patterns import LineClass, classify, template_key
+from argusai.ci.prefilter import hit_lines
 
 MAX_BEFORE = 30  # context lines kept before a hit (upper bound over all line classes)
 MAX_AFTER = 40  # … and after
@@ -158,56 +151,13 @@ def _exit_event(state: _State, cls: LineClass, text: str, line_no: int) -> None:
     del failed[:-MAX_FAILED_STEPS]
 
 
-@functools.cache
-def _automaton() -> Any:
-    """One-pass multi-word search (ahocorasick-rs) when installed, else None."""
-    try:
-        module = importlib.import_module("ahocorasick_rs")
-    except ImportError:
-        return None
-    return module.BytesAhoCorasick(list(PREFILTER_WORDS))
-
-
-def _word_offsets(low: bytes) -> Iterator[int]:
-    """Offsets in ``low`` where a prefilter word starts (several per line are fine)."""
-    automaton = _automaton()
-    if automaton is not None:
-        for _word, start, _end in automaton.find_matches_as_indexes(low):
-            yield start
-        return
-    for word in PREFILTER_WORDS:
-        find = low.find
-        pos = find(word)
-        while pos >= 0:
-            yield pos
-            end = low.find(b"\n", pos)
-            if end < 0:
-                break
-            pos = find(word, end + 1)
-
-
-def _hit_lines(buf: bytes, lo: int, hi: int) -> dict[int, int]:
-    """Line start → first hit offset, for every line in buf[lo:hi] that holds a keyword."""
-    starts: dict[int, int] = {}
-    line_end = -1
-    line_start = 0
-    for pos in _word_offsets(buf[lo:hi].lower()):
-        at = lo + pos
-        if not line_start <= at <= line_end:
-            line_start = buf.rfind(b"\n", 0, at) + 1
-            line_end = _line_end(buf, at)
-        if line_start not in starts or starts[line_start] > at:
-            starts[line_start] = at
-    return starts
-
-
 def _process(state: _State, buf: bytes, base: int, lo: int, hi: int) -> None:
     """Scan the lines starting in buf[lo:hi]; ``base`` is the line number of buf[0]."""
     res = state.result
     line_no, counted = base, 0
     touched: dict[str, tuple[int, int, int]] = {}
     fresh: dict[str, tuple[int, int, int, LineClass, str | None, int]] = {}
-    for offset, focus in sorted(_hit_lines(buf, lo, hi).items()):
+    for offset, focus in sorted(hit_lines(buf, lo, hi).items()):
         line_no += buf.count(b"\n", counted, offset)
         counted = offset
         head = buf[offset : offset + 48]

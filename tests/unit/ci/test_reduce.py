@@ -166,9 +166,9 @@ def test_budget_is_respected_with_real_tokens() -> None:
 
 
 def test_same_excerpt_without_ahocorasick(monkeypatch: pytest.MonkeyPatch) -> None:
-    import argusai.ci.scan as scan_module
+    import argusai.ci.prefilter as prefilter_module
 
     log = noise(2_000) + b"".join((DATA / name).read_bytes() for name in sorted(LABELS))
     with_automaton = reduce_bytes(log)
-    monkeypatch.setattr(scan_module, "_automaton", lambda: None)
+    monkeypatch.setattr(prefilter_module, "_automaton", lambda: None)
     assert reduce_bytes(log) == with_automaton
