@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from argusai.errors import ArgusError, ConfigError
+from argusai.ci.cli import ci_app
 from argusai.scout.cli import scout_app
 from argusai.settings import Settings, load_settings
 
@@ -23,6 +24,7 @@ jobs_app = typer.Typer(help="Work items and dead letters.", no_args_is_help=True
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(scout_app, name="scout")
+app.add_typer(ci_app, name="ci")
 
 err = Console(stderr=True, soft_wrap=True)
 
