@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,10 +9,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from argusai.errors import LLMError
+from argusai.llm.json_answer import json_candidates
 from argusai.review.models import Category, Finding, Severity
 from argusai.review.schema import LLMFinding
-
-_FENCE = re.compile(r"```(?:json|JSON)?[ \t]*\n(.*?)```", re.DOTALL)
 
 SEVERITY_ALIASES = {
     "blocker": Severity.CRITICAL,
@@ -76,28 +74,6 @@ class ParsedReview:
     findings: list[Finding] = field(default_factory=list)
     dropped: int = 0
     problems: list[str] = field(default_factory=list)
-
-
-def _json_candidates(text: str) -> list[Any]:
-    stripped = text.strip()
-    found: list[Any] = []
-    blocks = [stripped, *(m.group(1) for m in _FENCE.finditer(text))]
-    for block in blocks:
-        try:
-            found.append(json.loads(block))
-        except ValueError:
-            continue
-    decoder = json.JSONDecoder()
-    pos = text.find("{")
-    while pos != -1 and len(found) < 5:
-        try:
-            value, end = decoder.raw_decode(text, pos)
-        except ValueError:
-            pos = text.find("{", pos + 1)
-            continue
-        found.append(value)
-        pos = text.find("{", end)
-    return found
 
 
 def _review_object(value: Any) -> dict[str, Any] | None:
@@ -165,7 +141,7 @@ def normalise_finding(item: Any) -> Finding:
 def parse_review_output(text: str) -> ParsedReview:
     """Parse an answer into summary + findings; raise ReviewOutputError if nothing is usable."""
     review: dict[str, Any] | None = None
-    for candidate in _json_candidates(text or ""):
+    for candidate in json_candidates(text or ""):
         review = _review_object(candidate)
         if review is not None:
             break

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from argusai.errors import LLMError
+from argusai.llm.json_answer import json_candidates
 from argusai.review.sanitize import neutralise_mentions, strip_control, truncate
 
 REPO_SCHEMA_NAME = "argus_scout_repository"
@@ -51,7 +52,6 @@ DIFFICULTY_ALIASES = {
 }
 
 _TAG = re.compile(r"<[^<>]{0,200}>")
-_FENCE = re.compile(r"```(?:json|JSON)?[ \t]*\n(.*?)```", re.DOTALL)
 
 
 class ScoutOutputError(LLMError):
@@ -165,26 +165,6 @@ def issue_json_schema() -> dict[str, Any]:
     }
 
 
-def _candidates(text: str) -> list[Any]:
-    found: list[Any] = []
-    for block in [text.strip(), *(m.group(1) for m in _FENCE.finditer(text))]:
-        try:
-            found.append(json.loads(block))
-        except ValueError:
-            continue
-    pos = text.find("{")
-    decoder = json.JSONDecoder()
-    while pos != -1 and len(found) < 5:
-        try:
-            value, end = decoder.raw_decode(text, pos)
-        except ValueError:
-            pos = text.find("{", pos + 1)
-            continue
-        found.append(value)
-        pos = text.find("{", end)
-    return found
-
-
 def _unwrap(value: Any, keys: tuple[str, ...]) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         return None
@@ -215,7 +195,7 @@ def _first(data: dict[str, Any], *keys: str) -> Any:
 def parse_repo_summary(text: str) -> RepoSummary:
     """Parse a repository summary; ScoutOutputError when nothing usable is in ``text``."""
     keys = ("stack", "tech_stack", "contributing", "description", "overview")
-    for candidate in _candidates(text or ""):
+    for candidate in json_candidates(text or ""):
         data = _unwrap(candidate, keys)
         if data is None:
             continue
@@ -235,7 +215,7 @@ def parse_repo_summary(text: str) -> RepoSummary:
 def parse_issue_analysis(text: str) -> IssueAnalysis:
     """Parse an issue analysis; ScoutOutputError when nothing usable is in ``text``."""
     keys = ("difficulty", "level", "skills", "skills_needed", "first_steps", "plain_summary")
-    for candidate in _candidates(text or ""):
+    for candidate in json_candidates(text or ""):
         data = _unwrap(candidate, keys)
         if data is None:
             continue
