@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from argusai.errors import ArgusError, ConfigError
 from argusai.ci.cli import ci_app
+from argusai.errors import ArgusError, ConfigError
 from argusai.scout.cli import scout_app
 from argusai.settings import Settings, load_settings
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-import argusai.ci.models  # noqa: F401 - registers the CI analysis tables on Base.metadata
-import argusai.scout.models  # noqa: F401 - registers the scout tables on Base.metadata
+from argusai.ci import models as ci_models
+from argusai.scout import models as scout_models
 from argusai.store.models import Base
+
+#: importing these registers their tables on Base.metadata
+TABLE_MODULES = (ci_models, scout_models)
 
 config = context.config
 target_metadata = Base.metadata
