@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from argusai import __version__
 from argusai.jobs.runtime import Runtime
 from argusai.jobs.tasks import register_tasks
-from argusai.web import health, scout, webhooks
+from argusai.web import analyses, health, scout, webhooks
 from argusai.web.state import AppState, Metrics
 
 
@@ -25,4 +25,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(health.router)
     app.include_router(scout.router)
+    app.include_router(analyses.router)
     return app

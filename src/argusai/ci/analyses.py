@@ -1,0 +1,300 @@
+"""Analyses of the API: rows, the reduce + explain step, and the worker's lease and retries."""
+
+from __future__ import annotations
+
+import gzip
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+
+from argusai.ci.api_models import AnalysisOut, AnalysisResult, CallbackState, ReductionSummary
+from argusai.ci.api_models import Usage as UsageOut
+from argusai.ci.explain import explain
+from argusai.ci.models import Analysis, AnalysisLog, AnalysisStatus
+from argusai.ci.reduce import reduce_bytes
+from argusai.ci.usage import add_tokens
+from argusai.jobs.workitems import backoff_seconds
+from argusai.llm.port import LLMClient
+from argusai.settings import Settings
+from argusai.store.db import Database
+from argusai.store.models import utcnow
+
+MAX_ERROR_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Processed:
+    """The stored result of one analysis and what it cost."""
+
+    result: dict[str, Any]
+    reduction_ms: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+
+
+def analyse(
+    llm: LLMClient, settings: Settings, data: bytes, workflow_name: str | None
+) -> Processed:
+    """Reduce a log and explain it (raises the LLM's errors)."""
+    started = time.perf_counter()
+    reduction = reduce_bytes(data, settings.ci_token_budget)
+    reduction_ms = int((time.perf_counter() - started) * 1000)
+    explanation = explain(llm, reduction, workflow_name=workflow_name)
+    summary = ReductionSummary(
+        failing_step=reduction.failing_step,
+        exit_code=reduction.exit_code,
+        lines_in=reduction.lines_in,
+        bytes_in=reduction.bytes_in,
+        lines_kept=reduction.lines_kept,
+        tokens=reduction.tokens,
+        blocks_cut=reduction.blocks_cut,
+        excerpt=reduction.excerpt,
+    )
+    result = AnalysisResult(explanation=explanation, reduction=summary)
+    return Processed(
+        result=result.model_dump(mode="json"),
+        reduction_ms=reduction_ms,
+        prompt_tokens=explanation.usage.prompt_tokens,
+        completion_tokens=explanation.usage.completion_tokens,
+        cost_usd=explanation.usage.cost_usd,
+    )
+
+
+def create(
+    db: Database,
+    *,
+    tenant_id: str,
+    api_key_id: str,
+    size: int,
+    mode: str,
+    workflow_name: str | None,
+    metadata: dict[str, Any] | None,
+    callback_url: str | None,
+    log_gzip: bytes | None = None,
+) -> Analysis:
+    """Record a new analysis (with its compressed log when it is processed later)."""
+    now = utcnow()
+    row = Analysis(
+        id=str(uuid.uuid4()),
+        tenant_id=tenant_id,
+        api_key_id=api_key_id,
+        workflow_name=workflow_name,
+        request_metadata=metadata,
+        logs_size_bytes=size,
+        mode=mode,
+        status=(AnalysisStatus.PROCESSING if mode == "sync" else AnalysisStatus.PENDING).value,
+        callback_url=callback_url,
+        callback_status="pending" if callback_url else None,
+        attempts=1 if mode == "sync" else 0,
+        created_at=now,
+        started_at=now if mode == "sync" else None,
+        next_attempt_at=now,
+    )
+    with db.session() as s:
+        s.add(row)
+        s.flush()
+        if log_gzip is not None:
+            s.add(AnalysisLog(analysis_id=row.id, data_gzip=log_gzip))
+    return row
+
+
+def complete(db: Database, analysis_id: str, done: Processed, owner: str | None = None) -> bool:
+    """Store the result, count the tokens, drop the log; False if the lease was lost."""
+    with db.session() as s:
+        row = s.get(Analysis, analysis_id)
+        if row is None or (owner is not None and row.lease_owner != owner):
+            return False
+        now = utcnow()
+        row.status = AnalysisStatus.COMPLETED.value
+        row.result = done.result
+        row.error_message = None
+        row.prompt_tokens = done.prompt_tokens
+        row.completion_tokens = done.completion_tokens
+        row.api_cost_usd = done.cost_usd
+        row.reduction_ms = done.reduction_ms
+        row.completed_at = now
+        row.lease_expires_at = None
+        if row.started_at is not None:
+            row.processing_duration_ms = _ms(now - _aware(row.started_at))
+        if row.tenant_id is not None:
+            add_tokens(s, row.tenant_id, done.prompt_tokens, done.completion_tokens, done.cost_usd)
+        s.execute(delete(AnalysisLog).where(AnalysisLog.analysis_id == analysis_id))
+        return True
+
+
+def fail(db: Database, analysis_id: str, error: str, owner: str | None = None) -> bool:
+    """Mark an analysis failed for good (the log is dropped); False if the lease was lost."""
+    with db.session() as s:
+        row = s.get(Analysis, analysis_id)
+        if row is None or (owner is not None and row.lease_owner != owner):
+            return False
+        now = utcnow()
+        row.status = AnalysisStatus.FAILED.value
+        row.error_message = error[:MAX_ERROR_CHARS]
+        row.completed_at = now
+        row.lease_expires_at = None
+        if row.started_at is not None:
+            row.processing_duration_ms = _ms(now - _aware(row.started_at))
+        s.execute(delete(AnalysisLog).where(AnalysisLog.analysis_id == analysis_id))
+        return True
+
+
+def retry_later(
+    db: Database, analysis_id: str, error: str, settings: Settings, owner: str
+) -> float | None:
+    """Back to pending with backoff; None (and failed) when the retry budget is spent."""
+    with db.session() as s:
+        row = s.get(Analysis, analysis_id)
+        if row is None or row.lease_owner != owner:
+            return None
+        if row.attempts > settings.job_max_retries:
+            attempts = row.attempts
+        else:
+            delay = backoff_seconds(row.attempts, settings.job_retry_delay_seconds)
+            row.status = AnalysisStatus.PENDING.value
+            row.error_message = error[:MAX_ERROR_CHARS]
+            row.lease_expires_at = None
+            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            return delay
+    fail(db, analysis_id, f"gave up after {attempts} attempts: {error}", owner)
+    return None
+
+
+def claim(db: Database, analysis_id: str, lease_seconds: int, owner: str) -> bytes | None:
+    """Take a pending (or lease-expired) analysis; its gzip log, or None if not ours to run."""
+    now = utcnow()
+    early = now + timedelta(seconds=2)  # the queue may fire a scheduled retry a bit early
+    with db.session() as s:
+        result = s.execute(
+            update(Analysis)
+            .where(
+                Analysis.id == analysis_id,
+                or_(
+                    and_(
+                        Analysis.status == AnalysisStatus.PENDING.value,
+                        Analysis.next_attempt_at <= early,
+                    ),
+                    and_(
+                        Analysis.status == AnalysisStatus.PROCESSING.value,
+                        Analysis.mode == "async",
+                        Analysis.lease_expires_at < now,
+                    ),
+                ),
+            )
+            .values(
+                status=AnalysisStatus.PROCESSING.value,
+                started_at=now,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                lease_owner=owner,
+                attempts=Analysis.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return (
+            s.scalar(select(AnalysisLog.data_gzip).where(AnalysisLog.analysis_id == analysis_id))
+            or b""
+        )
+
+
+def stale(db: Database, limit: int = 100) -> list[str]:
+    """Async analyses a lost message or a dead worker left behind (for the sweeper)."""
+    now = utcnow()
+    with db.session() as s:
+        return list(
+            s.scalars(
+                select(Analysis.id)
+                .where(
+                    Analysis.mode == "async",
+                    or_(
+                        and_(
+                            Analysis.status == AnalysisStatus.PENDING.value,
+                            Analysis.next_attempt_at < now - timedelta(minutes=5),
+                        ),
+                        and_(
+                            Analysis.status == AnalysisStatus.PROCESSING.value,
+                            Analysis.lease_expires_at < now,
+                        ),
+                    ),
+                )
+                .limit(limit)
+            )
+        )
+
+
+def get_for_tenant(db: Database, tenant_id: str, analysis_id: str) -> Analysis | None:
+    """The tenant's own analysis, or None (another tenant's looks exactly like a missing one)."""
+    with db.session() as s:
+        return s.scalar(
+            select(Analysis).where(Analysis.id == analysis_id, Analysis.tenant_id == tenant_id)
+        )
+
+
+def list_for_tenant(
+    db: Database, tenant_id: str, *, limit: int, offset: int, status: str | None = None
+) -> list[Analysis]:
+    """The tenant's analyses, newest first."""
+    query = select(Analysis).where(Analysis.tenant_id == tenant_id)
+    if status is not None:
+        query = query.where(Analysis.status == status)
+    query = query.order_by(Analysis.created_at.desc(), Analysis.id.desc())
+    with db.session() as s:
+        return list(s.scalars(query.offset(offset).limit(limit)))
+
+
+def gzip_log(data: bytes) -> bytes:
+    """The log as stored until processed."""
+    return gzip.compress(data, compresslevel=5, mtime=0)
+
+
+def view(row: Analysis) -> AnalysisOut:
+    """The API's view of a row."""
+    status: Any = row.status
+    mode: Any = row.mode
+    return AnalysisOut(
+        id=row.id,
+        status=status,
+        mode=mode,
+        workflow_name=row.workflow_name,
+        metadata=row.request_metadata,
+        logs_size_bytes=row.logs_size_bytes,
+        result=AnalysisResult.model_validate(row.result) if row.result else None,
+        error=row.error_message,
+        created_at=_aware(row.created_at),
+        started_at=_aware(row.started_at) if row.started_at else None,
+        completed_at=_aware(row.completed_at) if row.completed_at else None,
+        reduction_ms=row.reduction_ms,
+        processing_duration_ms=row.processing_duration_ms,
+        usage=UsageOut(
+            prompt_tokens=row.prompt_tokens,
+            completion_tokens=row.completion_tokens,
+            cost_usd=row.api_cost_usd,
+        ),
+        callback=CallbackState(
+            url=row.callback_url, status=row.callback_status, attempts=row.callback_attempts
+        )
+        if row.callback_url
+        else None,
+    )
+
+
+def _aware(when: Any) -> Any:
+    from datetime import UTC
+
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _ms(delta: timedelta) -> int:
+    return max(0, int(delta.total_seconds() * 1000))
+
+
+def get_workflow(db: Database, analysis_id: str) -> str | None:
+    """The workflow name given with an analysis."""
+    with db.session() as s:
+        return s.scalar(select(Analysis.workflow_name).where(Analysis.id == analysis_id))
