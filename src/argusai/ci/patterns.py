@@ -23,12 +23,14 @@ PREFILTER_WORDS: tuple[bytes, ...] = (
     b"exit",  # exit code N, exited with N, exit status
     b"not ok",  # TAP
     b"[-] ",  # Pester
-    b"***",  # make: ***
+    b"***",  # make: ***, ScalaTest "*** FAILED ***"
     b"##[",  # GitHub Actions groups and annotations
     b"\xe2\x97\x8f",  # ● (Jest)
     b"\xe2\x9c",  # ✓ ✔ ✕ ✖ ✗ ✘
     b"\xe2\x9d\x8c",  # ❌
     b"\x1b[0k$ ",  # Travis command echo (a step boundary)
+    b"====diff",  # PHP run-tests
+    b"there w",  # PHPUnit "There was 1 failure:", "There were 2 errors:"
 )
 
 
@@ -40,6 +42,7 @@ class LineClass:
     weight: float
     before: int = 6
     after: int = 12
+    block: int = 0  # > 0: keep reading after the hit until the section ends (≤ this many lines)
 
 
 _IGNORE = LineClass("noise", 0.0, 0, 0)
@@ -92,7 +95,7 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
         ),
         (
             r"==\d+==ERROR: \w+Sanitizer|^SUMMARY: \w+Sanitizer|runtime error: ",
-            LineClass("sanitizer", 10, 2, 40),
+            LineClass("sanitizer", 10, 2, 40, 300),
         ),
         (r"^\[ +(?:RUN|OK) +\]|^ok\s", _IGNORE),
         (r"^not ok \d|Dubious, test returned|^\s*\[-\] ", LineClass("test-fail", 9, 2, 10)),
@@ -100,7 +103,14 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
             r"^\S+:\d+:\d+: (?:[EWFC]\d{3,4}|Warning:|warning: .*\[-Werror)",
             LineClass("lint-error", 6, 1, 4),
         ),
-        (r"^Traceback \(most recent call last\)", LineClass("traceback", 7, 2, 40)),
+        (r"\*\*\* FAILED \*\*\*", LineClass("test-fail", 9, 1, 14)),  # ScalaTest
+        (r"Failing due to -Werror", LineClass("werror", 9, 8, 2)),
+        (r"^=+DIFF=+$", LineClass("test-diff", 9, 2, 20, 200)),  # PHP run-tests
+        (
+            r"^There (?:was|were) \d+ (?:failures?|errors?):",  # PHPUnit
+            LineClass("test-failures", 9, 1, 40, 400),
+        ),
+        (r"^Traceback \(most recent call last\)", LineClass("traceback", 7, 2, 40, 300)),
         (
             r"^panic: |^fatal error: all goroutines|^goroutine \d+ \[running\]",
             LineClass("go-panic", 10, 3, 25),
@@ -118,13 +128,13 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
             LineClass("link-error", 9, 3, 4),
         ),
         (r"^(?:FAILED|ERROR) \S+(?: - |::| \()", LineClass("test-failed", 10, 1, 2)),
-        (r"^(?:FAIL|ERROR): \w+ \(", LineClass("unittest-fail", 10, 1, 25)),
+        (r"^(?:FAIL|ERROR): \w+ \(", LineClass("unittest-fail", 10, 1, 25, 200)),
         (r"^--- FAIL: |^FAIL\s+\S+\s|^FAIL$", LineClass("go-test-fail", 9, 2, 12)),
-        (r"^\s*● ", LineClass("jest-fail", 10, 1, 25)),
+        (r"^\s*● ", LineClass("jest-fail", 10, 1, 25, 200)),
         (r"^\s*(?:FAIL|✕|×|✖|✗|✘|❌) ", LineClass("test-fail", 8, 1, 12)),
         (
             r"^=+ (?:FAILURES|ERRORS|short test summary info) =+|^=+ .*\b\d+ (?:failed|errors?)\b",
-            LineClass("test-summary", 8, 1, 30),
+            LineClass("test-summary", 8, 1, 30, 300),
         ),
         (
             r"^(?:FAILED \((?:failures|errors)=|test result: FAILED|Tests:.*\d+ failed"
@@ -134,7 +144,7 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
         (
             r"^failures:$|^---- .* stdout ----$|^Failures:$|^Failed tests:|^Tests in error:"
             r"|\d+ failing$",
-            LineClass("test-failures", 8, 1, 40),
+            LineClass("test-failures", 8, 1, 40, 400),
         ),
         (
             r"BUILD FAILURE|FAILURE: Build failed|What went wrong:|> Task \S+ FAILED|BUILD FAILED",
@@ -167,14 +177,15 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
         (
             r"^\s*(?:[\w$.]+\.)?[\w$]*(?:Error|Exception|Failure|Exit)\b(?::|$)"
             r"|^Caused by: |Exception in thread",
-            LineClass("exception", 9, 12, 15),
+            LineClass("exception", 9, 12, 15, 150),
         ),
         (
             r"AssertionError|^\s*assert |Expected:|expected .* (?:got|but|to )|Received:",
             LineClass("assertion", 7, 3, 6),
         ),
         (
-            r'The command ".*" exited with [1-9]\d*\.|Your build exited with [1-9]',
+            r'The command ".*" exited with [1-9]\d*\.|^" exited with [1-9]\d*\.'
+            r"|Your build exited with [1-9]",
             LineClass("ci-exit", 5, 30, 1),
         ),
         (r"(?i)\bfatal\b|\baborted\b|Issues :-\(", LineClass("fatal", 7, 3, 8)),
@@ -201,9 +212,11 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
     "exception": ("error", "exception", "failure", "exit", "caused by"),
     "assertion": ("assert", "expect", "received"),
     "ci-exit": ("exited with",),
+    "werror": ("werror",),
+    "test-diff": ("diff",),
     "docker-error": ("failed to", "executor", "non-zero"),
     "build-failure": ("build fail", "went wrong", "failed"),
-    "test-failures": ("failures:", "stdout ----", "failed tests", "in error", "failing"),
+    "test-failures": ("there w", "failures:", "stdout ----", "failed tests", "in error", "failing"),
     "link-error": ("undefined", "ld ", "collect2", "symbol", "lnk"),
     "npm-error": ("err!",),
     "zero-counts": ("0", "no "),

@@ -6,14 +6,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from argusai.ci.blocks import MAX_BLOCK, MAX_RAW_LINE, context, line_end, raw_line
 from argusai.ci.normalize import clean_line, clip
 from argusai.ci.patterns import LineClass, classify, template_key
 from argusai.ci.prefilter import hit_lines
 
 MAX_BEFORE = 30  # context lines kept before a hit (upper bound over all line classes)
-MAX_AFTER = 40  # … and after
 TAIL_LINES = 200  # the end of the log is always a candidate
-MAX_RAW_LINE = 8_192  # bytes of one line we look at; longer lines are cut around the hit
 MAX_CARRY = 1 << 20  # bytes carried between buffers when a "line" never ends
 MAX_WINDOWS = 1_500  # distinct error templates kept; the weakest are dropped beyond
 MAX_FAILED_STEPS = 50
@@ -74,62 +73,6 @@ class _State:
     result: ScanResult = field(default_factory=ScanResult)
 
 
-def _line_end(buf: bytes, start: int) -> int:
-    end = buf.find(b"\n", start)
-    return len(buf) if end < 0 else end
-
-
-def _raw_line(buf: bytes, start: int, focus: int) -> tuple[str, int]:
-    end = _line_end(buf, start)
-    if end - start > MAX_RAW_LINE:
-        lo = max(start, focus - MAX_RAW_LINE // 4)
-        hi = min(end, lo + MAX_RAW_LINE)
-        head = f"[… {lo - start:,} bytes cut] " if lo > start else ""
-        tail = f" [… {end - hi:,} bytes cut]" if hi < end else ""
-        return head + buf[lo:hi].decode("utf-8", "replace") + tail, len(head) + focus - lo
-    return buf[start:end].decode("utf-8", "replace"), focus - start
-
-
-def _context(buf: bytes, start: int, before: int, after: int, lo: int) -> tuple[int, list[str]]:
-    """Cleaned lines around the line at ``start``: returns (lines before it, all lines)."""
-    first = start
-    n_before = 0
-    while n_before < before and first > lo:
-        prev = buf.rfind(b"\n", lo, first - 1)
-        first = prev + 1 if prev >= 0 else lo
-        n_before += 1
-    lines: list[str] = []
-    pos = first
-    limit = n_before + 1 + after
-    while len(lines) < limit or (len(lines) < n_before + 1 + MAX_AFTER and _continues(buf, pos)):
-        if pos > len(buf) or (pos == len(buf) and lines):
-            break
-        end = _line_end(buf, pos)
-        raw = buf[pos : min(end, pos + MAX_RAW_LINE)].decode("utf-8", "replace")
-        lines.append(clip(clean_line(raw)))
-        pos = end + 1
-    return n_before, lines
-
-
-def _continues(buf: bytes, pos: int) -> bool:
-    """Whether the line at ``pos`` continues a block: indented, a stack frame, a caret line."""
-    head = buf[pos : pos + 24].lstrip(b"\x1b[0123456789;m")
-    return head[:1] in (
-        b" ",
-        b"\t",
-        b"=",
-        b"#",
-        b"|",
-        b"^",
-        b"~",
-        b"+",
-        b"-",
-        b">",
-    ) or head.startswith(
-        (b"at ", b"Caused by", b"E ", b"goroutine ", b"note:", b"help:", b"In file included")
-    )
-
-
 def _step_event(state: _State, text: str, line_no: int) -> None:
     if text.startswith("▶ "):
         state.step, state.step_line = text[2:].strip() or None, line_no
@@ -144,7 +87,8 @@ def _exit_event(state: _State, cls: LineClass, text: str, line_no: int) -> None:
     travis = _TRAVIS_COMMAND.search(text)
     if travis:
         title = f"$ {travis.group(1)}"
-    if code == 0 or cls.kind not in ("step-exit", "ci-exit"):
+    if code == 0 or cls.kind not in ("step-exit", "ci-exit") or "Your build exited" in text:
+        # Travis's "Done. Your build exited with 1." closes the job, not a step.
         return
     failed = state.result.failed_steps
     failed.append(FailedStep(title, state.step_line, line_no, code))
@@ -162,16 +106,16 @@ def _process(state: _State, buf: bytes, base: int, lo: int, hi: int) -> None:
         counted = offset
         head = buf[offset : offset + 48]
         if b"##[group]" in head or b"\x1b[0K$ " in head or head.startswith(b"$ "):
-            text = clean_line(_raw_line(buf, offset, focus)[0])
+            text = clean_line(raw_line(buf, offset, focus)[0])
             if text.startswith(("▶ ", "$ ")):
                 _step_event(state, text, line_no)
                 continue
-        end = _line_end(buf, offset)
+        end = line_end(buf, offset)
         key_from = offset if focus - offset < 400 else focus - 200
         masked = buf[key_from : min(end, key_from + 512)].translate(_DIGITS)
         cached = state.cache.get(masked)
         if cached is None:
-            raw, rel = _raw_line(buf, offset, focus)
+            raw, rel = raw_line(buf, offset, focus)
             text = clip(clean_line(raw), rel, 2_000)
             cached = (classify(text), template_key(text))
             if len(state.cache) > 50_000:
@@ -182,7 +126,7 @@ def _process(state: _State, buf: bytes, base: int, lo: int, hi: int) -> None:
             continue
         res.hits += 1
         if cls.kind in ("step-exit", "ci-exit"):
-            _exit_event(state, cls, clean_line(_raw_line(buf, offset, focus)[0]), line_no)
+            _exit_event(state, cls, clean_line(raw_line(buf, offset, focus)[0]), line_no)
         state.counts[key] = state.counts.get(key, 0) + 1
         touched[key] = (offset, line_no, focus)
         if key not in state.first and key not in fresh:
@@ -216,11 +160,11 @@ def _window(
     step_line: int,
     full: bool,
 ) -> Window:
-    raw, rel = _raw_line(buf, offset, focus)
+    raw, rel = raw_line(buf, offset, focus)
     hit = clip(clean_line(raw), rel)  # around the keyword, not the line's start
     if not full:
         return Window(line_no, line_no, [hit], cls, key, step, step_line)
-    n_before, lines = _context(buf, offset, cls.before, cls.after, 0)
+    n_before, lines = context(buf, offset, cls)
     if n_before < len(lines):
         lines[n_before] = hit
     return Window(line_no, line_no - n_before, lines, cls, key, step, step_line)
@@ -279,14 +223,14 @@ def scan(chunks: Iterable[bytes]) -> ScanResult:
     state = _State()
     res = state.result
     buf, base, scan_from = b"", 0, 0
-    keep = max(TAIL_LINES, MAX_BEFORE) + MAX_AFTER
+    keep = max(TAIL_LINES, MAX_BEFORE) + MAX_BLOCK
     for data in chunks:
         if not data:
             continue
         res.bytes_in += len(data)
         buf = buf[:] + data if buf else data
         safe = len(buf)
-        for _ in range(MAX_AFTER + 1):
+        for _ in range(MAX_BLOCK + 1):
             safe = buf.rfind(b"\n", 0, safe)
             if safe < 0:
                 break
