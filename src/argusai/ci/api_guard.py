@@ -1,0 +1,119 @@
+"""Guards of the analysis API: the API key, the tier's per-minute limit, the audit trail."""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+
+from argusai.ci import apikeys, audit
+from argusai.ci.apikeys import KeyOwner
+from argusai.ci.tiers import Tier, tier_named
+from argusai.jobs.runtime import Runtime
+from argusai.limits import RateLimiter, limits_for
+from argusai.limits.policy import MINUTE
+
+_limiters: weakref.WeakKeyDictionary[Any, dict[str, RateLimiter]] = weakref.WeakKeyDictionary()
+
+
+class ApiError(Exception):
+    """An error answer with headers."""
+
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.headers = status, detail, headers or {}
+
+
+def actor(request: Request) -> audit.Actor:
+    return audit.Actor(
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+def _limiter(rt: Runtime, tier: Tier) -> RateLimiter | None:
+    if tier.requests_per_minute is None:
+        return None
+    from pyrate_limiter import Rate
+
+    limits = limits_for(rt.settings)
+    per = _limiters.setdefault(limits, {})
+    if tier.name not in per:
+        rate = Rate(tier.requests_per_minute, int(MINUTE * 1000))
+        per[tier.name] = RateLimiter(limits.backend, f"api-{tier.name}", [rate])
+    return per[tier.name]
+
+
+def _remaining(limiter: RateLimiter, key: str, limit: int) -> int:
+    """Permits left in the window (best effort: the bucket's count after a clean-up)."""
+    from argusai.limits.limiter import now_ms
+
+    try:
+        entry = limiter._entry(key)  # the limiter exposes no count of its own
+        with entry.lock:
+            entry.bucket.leak(now_ms())
+            count = entry.bucket.count()
+    except Exception:  # noqa: BLE001 - a header is not worth failing the request for
+        return max(0, limit - 1)
+    return max(0, limit - int(count if isinstance(count, int) else limit))
+
+
+async def authorise(
+    request: Request, rt: Runtime, key: str | None
+) -> tuple[KeyOwner, Tier, dict[str, str]]:
+    """Check the key and the per-minute limit; the owner, tier and rate headers."""
+    owner = await run_in_threadpool(apikeys.authenticate, rt.db, key)
+    if owner is None:
+        await run_in_threadpool(record, rt, None, "auth.failed", request, None, None)
+        raise ApiError(401, "missing, unknown or revoked API key", {"WWW-Authenticate": "ApiKey"})
+    tier = tier_named(owner.tier)
+    limiter = _limiter(rt, tier)
+    headers: dict[str, str] = {}
+    if limiter is not None and tier.requests_per_minute is not None:
+        limit = tier.requests_per_minute
+        wait = await run_in_threadpool(limiter.acquire, owner.key_id)
+        if wait > 0:
+            reset = str(max(1, int(wait + 0.999)))
+            await run_in_threadpool(
+                record, rt, owner.tenant_id, "ratelimit.exceeded", request, "api_key", owner.key_id
+            )
+            raise ApiError(
+                429,
+                f"rate limit exceeded: {limit} requests/minute for the {tier.name} tier",
+                {
+                    "Retry-After": reset,
+                    "X-RateLimit-Limit": str(limit),
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": reset,
+                },
+            )
+        left = await run_in_threadpool(_remaining, limiter, owner.key_id, limit)
+        headers = {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(left),
+            "X-RateLimit-Reset": str(int(MINUTE)),
+        }
+    return owner, tier, headers
+
+
+def record(
+    rt: Runtime,
+    tenant_id: str | None,
+    action: str,
+    request: Request,
+    resource_type: str | None,
+    resource_id: str | None,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    with rt.db.session() as s:
+        audit.record(
+            s,
+            tenant_id=tenant_id,
+            action=action,
+            actor=actor(request),
+            resource_type=resource_type,
+            resource_id=resource_id,
+            changes=changes,
+        )
