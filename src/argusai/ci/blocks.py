@@ -20,14 +20,14 @@ MAX_BLOCK = 400  # upper bound of any class's ``block``
 # Lines that end a section (included: they usually say how it ended). Checked from the
 # third line after the hit, so that a section's own header and first entry title pass.
 _SECTION_END = re.compile(
-    r"^(?:\$ |=+ .*=+$|_{3,} .* _{3,}$|The command \"|FAILURES!$|ERRORS!$|Tests: \d+, Assert"
-    r"|Finished in |Failed examples:|test result: |Results :|Tests run: |SUMMARY: |=+DONE=+$"
+    r"^(?:\$ |=+ .*=+$|The command \"|FAILURES!$|ERRORS!$|Tests: \d+, Assert"
+    r"|Finished in |Failed examples:|test result: |Results :|Tests run: |=+DONE=+$"
     r"|BUILD |\* Try:|npm ERR! A complete log|Done\. Your build)"
 )
 # What continues an exception's stack: indented lines, Java/JS/Ruby/Lua/Go frames, causes.
 _FRAME = re.compile(
-    r"^(?:\s|at |Caused by|\.\.\. \d+ more|\[info\]\s|goroutine |created by |\S+:\d+:in [`'])"
-    r"|in function |^\S+\.\w+:\d+(?::\d+)?:? "
+    r"^\s*(?:at |Caused by|\.\.\. \d+ more|goroutine |created by |\[info\]\s+at )"
+    r"|:\d+:in [`']|in function |^\s+\S+\.\w+:\d+"
 )
 _TRACE_HEADERS = ("Traceback", "During handling", "The above exception")
 
@@ -69,18 +69,22 @@ def context(buf: bytes, start: int, cls: LineClass, lo: int = 0) -> tuple[int, l
         text = clip(clean_line(buf[pos : min(end, pos + MAX_RAW_LINE)].decode("utf-8", "replace")))
         lines.append(text)
         pos = end + 1
-        if cls.block and len(lines) > n_before + 2 and _ends_block(cls.kind, text):
+        prev = lines[-2] if len(lines) > 1 else ""
+        if cls.block and len(lines) > max(fixed, n_before + 2) and _ends_block(cls, text, prev):
             break
     return n_before, lines
 
 
-def _ends_block(kind: str, text: str) -> bool:
+def _ends_block(cls: LineClass, text: str, prev: str) -> bool:
     if _SECTION_END.match(text) is not None:
         return True
-    if kind == "traceback":  # the exception line closes a Python traceback
-        return bool(text) and not text[0].isspace() and not text.startswith(_TRACE_HEADERS)
-    if kind == "exception":
-        return bool(text.strip()) and _FRAME.search(text) is None
+    if cls.kind == "sanitizer":
+        return "==ABORTING" in text
+    if cls.kind == "traceback":  # frames are 'File "…"' lines, each followed by its source line
+        frame = text.lstrip().startswith('File "') or prev.lstrip().startswith('File "')
+        return bool(text.strip()) and not frame and not text.startswith(_TRACE_HEADERS)
+    if cls.kind == "exception":
+        return _FRAME.search(text) is None
     return False
 
 

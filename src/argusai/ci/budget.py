@@ -14,6 +14,7 @@ from argusai.ci.scan import Window
 _NUMBERS = re.compile(r"\b0x[0-9a-fA-F]+\b|\b[0-9a-f]{7,64}\b|\d+")
 RUN_KEEP_HEAD = 3  # a run of similar lines keeps its first three …
 RUN_KEEP_TAIL = 1  # … and its last one
+RUN_MIN = 10  # shorter runs are kept whole: stack frames differ only in a name and a number
 
 
 @dataclass(slots=True)
@@ -55,7 +56,7 @@ def collapse_runs(numbered: list[tuple[int, str]]) -> tuple[list[tuple[int, str]
         while j < len(numbered) and numbered[j][0] == numbered[j - 1][0] + 1 and keys[j] == key:
             j += 1
         run = numbered[i:j]
-        if len(run) > RUN_KEEP_HEAD + RUN_KEEP_TAIL + 1 and key:
+        if len(run) > max(RUN_MIN, RUN_KEEP_HEAD + RUN_KEEP_TAIL + 1) and key:
             kept.extend(run[:RUN_KEEP_HEAD])
             kept.extend(run[-RUN_KEEP_TAIL:])
             folded.update(n for n, _ in run[RUN_KEEP_HEAD:-RUN_KEEP_TAIL])

@@ -141,7 +141,7 @@ def select(result: ScanResult, budget: int, count: Callable[[str], int]) -> Redu
         for _score, window in order:
             if sel.used >= sel.budget * limit - 8:
                 return  # full: the remaining windows are counted as cut
-            if window.hit in shown:
+            if window.hit in shown and limit < 1.0:
                 continue
             numbered = [(window.start + i, t) for i, t in enumerate(window.lines)]
             kept, folded = collapse_runs(numbered)
