@@ -69,8 +69,8 @@ def context(buf: bytes, start: int, cls: LineClass, lo: int = 0) -> tuple[int, l
         text = clip(clean_line(buf[pos : min(end, pos + MAX_RAW_LINE)].decode("utf-8", "replace")))
         lines.append(text)
         pos = end + 1
-        prev = lines[-2] if len(lines) > 1 else ""
-        if cls.block and len(lines) > max(fixed, n_before + 2) and _ends_block(cls, text, prev):
+        before = lines[-2] if len(lines) > 1 else ""
+        if cls.block and len(lines) > max(fixed, n_before + 2) and _ends_block(cls, text, before):
             break
     return n_before, lines
 
