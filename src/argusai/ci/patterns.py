@@ -94,7 +94,7 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
             LineClass("zero-counts", 0.0, 0, 0),
         ),
         (
-            r"==\d+==ERROR: \w+Sanitizer|^SUMMARY: \w+Sanitizer|runtime error: ",
+            r"==\d+==ERROR: \w+Sanitizer|^SUMMARY: \w+Sanitizer|:\d+:\d+: runtime error: ",
             LineClass("sanitizer", 10, 2, 40, 300),
         ),
         (r"^\[ +(?:RUN|OK) +\]|^ok\s", _IGNORE),

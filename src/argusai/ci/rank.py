@@ -12,9 +12,28 @@ def failing_step(scan: ScanResult) -> FailedStep | None:
     return scan.failed_steps[-1] if scan.failed_steps else None
 
 
-def score(window: Window, scan: ScanResult, failed: FailedStep | None) -> float:
+FIRST_BONUS = 3.0  # the first strong error of the failing step: later ones are often its echo
+FIRST_MIN_WEIGHT = 8.0
+
+
+def first_strong(scan: ScanResult, failed: FailedStep | None) -> int | None:
+    """Line of the first strong error window inside the failing step (or the log)."""
+    lo, hi = (failed.line, failed.exit_line) if failed is not None else (0, scan.lines_in)
+    hits = [
+        w.hit
+        for w in scan.windows
+        if w.cls.weight >= FIRST_MIN_WEIGHT and lo <= w.hit < hi and w.cls.kind != "step-exit"
+    ]
+    return min(hits, default=None)
+
+
+def score(
+    window: Window, scan: ScanResult, failed: FailedStep | None, first: int | None = None
+) -> float:
     """Higher is more likely to explain the failure."""
     value = window.cls.weight
+    if window.hit == first:
+        value += FIRST_BONUS
     value += 3.0 * window.hit / max(1, scan.lines_in)
     value -= min(2.0, math.log10(window.repeats)) if window.repeats > 1 else 0.0
     if failed is not None:
@@ -31,6 +50,7 @@ def score(window: Window, scan: ScanResult, failed: FailedStep | None) -> float:
 def ranked(scan: ScanResult) -> list[tuple[float, Window]]:
     """Windows best first (ties: later in the log first)."""
     failed = failing_step(scan)
-    scored = [(score(w, scan, failed), w) for w in scan.windows]
+    first = first_strong(scan, failed)
+    scored = [(score(w, scan, failed, first), w) for w in scan.windows]
     scored.sort(key=lambda item: (-item[0], -item[1].hit))
     return scored
