@@ -98,6 +98,17 @@ def main() -> int:
         print(row + f"   ({time.perf_counter() - started:.1f} s)")
     budget_ok = all(count_tokens(argus(d)) <= DEFAULT_BUDGET for _, _, d, _ in logs)
     print(f"every excerpt within {DEFAULT_BUDGET:,} tokens: {budget_ok}")
+    held = [
+        ok
+        for _, log, _, _ in logs
+        if log.startswith("LogChunks")
+        for ok in [log not in {m.split(": ", 1)[1] for m in misses}]
+    ]
+    even, odd = held[0::2], held[1::2]
+    print(
+        f"LogChunks by subset.jsonl index (tuned on even, odd held out): even {sum(even)}/"
+        f"{len(even)}, odd {sum(odd)}/{len(odd)}"
+    )
     if misses:
         print("argus misses:\n  " + "\n  ".join(misses))
     return 0
