@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from argusai.ci.cli import ci_app
+from argusai.ci.tenant_cli import apikey_app, explain_command, tenant_app, usage_command
 from argusai.errors import ArgusError, ConfigError
 from argusai.scout.cli import scout_app
 from argusai.settings import Settings, load_settings
@@ -25,6 +26,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(scout_app, name="scout")
 app.add_typer(ci_app, name="ci")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(apikey_app, name="apikey")
+app.command("usage")(usage_command)
+ci_app.command("explain")(explain_command)
 
 err = Console(stderr=True, soft_wrap=True)
 

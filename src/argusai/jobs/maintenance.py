@@ -25,6 +25,7 @@ def register_maintenance(huey: Huey, get_runtime: Callable[[], Runtime]) -> None
     The sweeper is not one of them: it runs as a thread in each worker, every minute.
     """
 
+    from argusai.ci.analysis_tasks import register_analysis_tasks
     from argusai.scout.process import make_enqueue, register_processing_tasks
     from argusai.scout.tasks import register_scout_tasks
 
@@ -32,6 +33,8 @@ def register_maintenance(huey: Huey, get_runtime: Callable[[], Runtime]) -> None
     def redeliver_task() -> None:
         run_redelivery(get_runtime())
 
+    # CI analysis API: async analyses, their callbacks and sweep
+    register_analysis_tasks(huey, get_runtime)
     # scout: processing consumer + its sweep, then the scheduled crawl and its continuations
     register_processing_tasks(huey, get_runtime)
     register_scout_tasks(huey, get_runtime, enqueue=make_enqueue(huey))
