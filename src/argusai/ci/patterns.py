@@ -31,6 +31,7 @@ PREFILTER_WORDS: tuple[bytes, ...] = (
     b"\x1b[0k$ ",  # Travis command echo (a step boundary)
     b"====diff",  # PHP run-tests
     b"there w",  # PHPUnit "There was 1 failure:", "There were 2 errors:"
+    b"dubious",  # Perl prove "Dubious, test returned 1"
 )
 
 
@@ -131,7 +132,10 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
         (r"^(?:FAIL|ERROR): \w+ \(", LineClass("unittest-fail", 10, 1, 25, 200)),
         (r"^--- FAIL: |^FAIL\s+\S+\s|^FAIL$", LineClass("go-test-fail", 9, 2, 12)),
         (r"^\s*● ", LineClass("jest-fail", 10, 1, 25, 200)),
-        (r"^\s*(?:FAIL|✕|×|✖|✗|✘|❌) ", LineClass("test-fail", 8, 1, 12)),
+        (r"^\s*(?:FAIL|✕|×|✖|✗|✘) ", LineClass("test-fail", 8, 1, 12)),
+        # ❌ marks an error wherever it stands (xcpretty prints compiler errors as "❌  file:l:c:
+        # message" with no "error" word; other tools put a prefix before it).
+        (r"❌", LineClass("test-fail", 9, 1, 12)),
         (
             r"^=+ (?:FAILURES|ERRORS|short test summary info) =+|^=+ .*\b\d+ (?:failed|errors?)\b",
             LineClass("test-summary", 8, 1, 30, 300),
@@ -189,8 +193,13 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
             LineClass("ci-exit", 5, 30, 1),
         ),
         (r"(?i)\bfatal\b|\baborted\b|Issues :-\(", LineClass("fatal", 7, 3, 8)),
-        (r"(?i)\berror\b|\berr!|\berrors\b", LineClass("error", 5, 2, 3)),
-        (r"(?i)\bfail(?:ed|ure|ures|ing|s)?\b", LineClass("failure", 5, 2, 3)),
+        # The bare words count, not parts of a file or path name ("ref-errors.sh", "Error.pm",
+        # "localized-error-pages"): a test list names such files in every passing run.
+        (r"(?i)(?<![-/.])\b(?:errors?\b(?![-/]|\.\w)|err!)", LineClass("error", 5, 2, 3)),
+        (
+            r"(?i)(?<![-/.])\bfail(?:ed|ure|ures|ing|s)?\b(?![-/]|\.\w)",
+            LineClass("failure", 5, 2, 3),
+        ),
         (
             r"(?i)cannot |could not|couldn't|not found|no such file|denied|violation|unexpected",
             LineClass("problem", 3, 1, 2),

@@ -17,6 +17,9 @@ CHUNK_BYTES = 4 << 20
 _HEADER_RESERVE = 160  # tokens kept for the header line and gap markers' rounding
 _FIRST_PASS_SHARE = 0.55  # strongest windows may use this much before the tail gets its turn
 _TAIL_SHARE = 0.80
+_HEADLINE_SHARE = 0.30  # budget share for the headlines of all strong errors, taken first
+_HEADLINE_LINES = 6
+_HEADLINE_MIN_WEIGHT = 8.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +159,14 @@ def select(result: ScanResult, budget: int, count: Callable[[str], int]) -> Redu
             sel.add(window_order[1:], reserve)
             del kept
 
+    # Breadth before depth: every strong error gets its headline (the hit and its nearest
+    # lines) before any one of them spends the budget on a long stack or section.
+    for _score, window in order:
+        if window.cls.weight < _HEADLINE_MIN_WEIGHT:
+            continue
+        if sel.used >= sel.budget * _HEADLINE_SHARE - 8:
+            break
+        sel.add(window_lines(window)[:_HEADLINE_LINES], int(sel.budget * (1 - _HEADLINE_SHARE)))
     add_windows(_FIRST_PASS_SHARE)
     sel.collapsed.update(tail_folded)
     sel.add(list(reversed(tail_kept)), int(sel.budget * (1 - _TAIL_SHARE)))
