@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, or_, select, update
+from sqlalchemy import and_, case, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,8 +80,9 @@ def record_delivery(
     """
     try:
         with db.session() as s:
-            s.add(
-                WebhookDelivery(
+            # Core statements, not ORM objects: this is the webhook's hot path
+            s.execute(
+                insert(WebhookDelivery).values(
                     delivery_id=delivery_id,
                     event=event,
                     action=action,
@@ -90,7 +91,6 @@ def record_delivery(
                     status=(DeliveryStatus.ACCEPTED if request else DeliveryStatus.IGNORED).value,
                 )
             )
-            s.flush()
             review_id = (
                 _create_review(s, request, delivery_id, dispatched=True, delay=delay)
                 if request
@@ -154,22 +154,24 @@ def _create_review(
             error_message="superseded by a newer push",
         )
     )
-    review = Review(
-        # from a webhook: optimistic, the handler enqueues next (and un-marks on failure)
-        dispatched_at=utcnow() if dispatched else None,
-        delivery_id=delivery_id,
-        installation_id=req.installation_id,
-        repo_name=req.repo_name,
-        pr_number=req.pr_number,
-        sha=req.sha,
-        trigger=req.trigger,
-        status=ReviewStatus.QUEUED.value,
+    now = utcnow()
+    review_id = s.scalar(
+        insert(Review)
+        .values(
+            # from a webhook: optimistic, the handler enqueues next (and un-marks on failure)
+            dispatched_at=now if dispatched else None,
+            delivery_id=delivery_id,
+            installation_id=req.installation_id,
+            repo_name=req.repo_name,
+            pr_number=req.pr_number,
+            sha=req.sha,
+            trigger=req.trigger,
+            status=ReviewStatus.QUEUED.value,
+            next_attempt_at=now + timedelta(seconds=delay) if delay > 0 else now,
+        )
+        .returning(Review.id)
     )
-    if delay > 0:
-        review.next_attempt_at = utcnow() + timedelta(seconds=delay)
-    s.add(review)
-    s.flush()
-    return review.id
+    return int(review_id) if review_id is not None else None
 
 
 def enqueue_review(db: Database, req: ReviewRequest) -> int | None:
