@@ -4,20 +4,37 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from githubkit.exception import GitHubException
+
 from argusai.errors import GitHubError
 from argusai.github import parse
-from argusai.github.port import Comparison, IssueComment, PullRequest, ReviewCommentDraft
-from argusai.github.rest import GitHubRest, segment
+from argusai.github.failures import from_githubkit
+from argusai.github.port import (
+    CheckRun,
+    CheckRunOutput,
+    Comparison,
+    IssueComment,
+    JobLog,
+    PullRequest,
+    ReviewCommentDraft,
+    WorkflowJob,
+    WorkflowRun,
+)
+from argusai.github.rest import JSON_ACCEPT, GitHubRest, segment
 from argusai.review.models import ChangedFile
 
 T = TypeVar("T")
 
 GITHUB_FILES_CAP = 3000  # the pull request files API lists at most this many
 RAW_ACCEPT = "application/vnd.github.raw+json"
+LOG_CHUNK = 1 << 20
+LOG_READ_FACTOR = 4  # a log is read through up to this many times the cap, then refused
+MAX_JOB_PAGES = 10
 
 
 def _parsed(fn: Callable[[Any], T], data: Any, what: str) -> T:
@@ -138,6 +155,161 @@ class InstallationClient:
         path = f"{self._repo(owner, repo)}/pulls/{int(number)}/reviews"
         data = self._rest.json("POST", path, json=payload)
         return _parsed(lambda d: int(d["id"]), data, "created review")
+
+    # ---- GitHub Actions and checks (CI failure analysis) ----------------------------------
+
+    def get_workflow_run(self, owner: str, repo: str, run_id: int) -> WorkflowRun:
+        """The run's latest attempt: status, conclusion, head SHA."""
+        data = self._rest.json("GET", f"{self._repo(owner, repo)}/actions/runs/{int(run_id)}")
+        return _parsed(_workflow_run, data, "workflow run")
+
+    def list_run_attempt_jobs(
+        self, owner: str, repo: str, run_id: int, attempt: int
+    ) -> list[WorkflowJob]:
+        """The jobs of one attempt of a run (``{"total_count", "jobs"}`` pages)."""
+        path = f"{self._repo(owner, repo)}/actions/runs/{int(run_id)}/attempts/{int(attempt)}/jobs"
+        jobs: list[WorkflowJob] = []
+        for page in range(1, MAX_JOB_PAGES + 1):
+            data = self._rest.json("GET", path, params={"per_page": 100, "page": page})
+            items = data.get("jobs") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise GitHubError("unexpected GitHub response for workflow jobs: no `jobs` list")
+            jobs.extend(_parsed(_workflow_job, item, "workflow job") for item in items)
+            total = data.get("total_count")
+            if not items or not isinstance(total, int) or len(jobs) >= total:
+                break
+        return jobs
+
+    def download_job_log(self, owner: str, repo: str, job_id: int, *, max_bytes: int) -> JobLog:
+        """A job's log, streamed: GitHub answers 302 to a short-lived blob URL, followed here.
+
+        httpx drops the ``Authorization`` header on the cross-origin redirect, so the token
+        never reaches the blob store. Memory stays under ``max_bytes`` (+ one chunk): a
+        longer log keeps its tail, where failures are; past ``LOG_READ_FACTOR`` times the
+        cap reading stops and the log is refused.
+        """
+        path = f"{self._repo(owner, repo)}/actions/jobs/{int(job_id)}/logs"
+        # GitHubRest buffers whole bodies: this one call streams through its githubkit client
+        github, version = self._rest._github, self._rest._api_version
+        headers = {"Accept": JSON_ACCEPT, "X-GitHub-Api-Version": version}
+        try:
+            response = github.request("GET", path, headers=headers, stream=True).raw_response
+        except GitHubException as exc:
+            raise from_githubkit(exc, what=f"GET {path}") from None
+        try:
+            return _read_capped(response, max_bytes)
+        finally:
+            response.close()
+
+    def list_check_runs(self, owner: str, repo: str, ref: str, *, name: str) -> list[CheckRun]:
+        """Check runs called ``name`` on ``ref`` (newest first, as GitHub lists them)."""
+        path = f"{self._repo(owner, repo)}/commits/{quote(ref, safe='')}/check-runs"
+        data = self._rest.json(
+            "GET", path, params={"check_name": name, "filter": "all", "per_page": 100}
+        )
+        items = data.get("check_runs") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise GitHubError("unexpected GitHub response for check runs: no `check_runs` list")
+        return [_parsed(_check_run, item, "check run") for item in items]
+
+    def create_check_run(
+        self,
+        owner: str,
+        repo: str,
+        *,
+        name: str,
+        head_sha: str,
+        external_id: str,
+        conclusion: str,
+        output: CheckRunOutput,
+        details_url: str | None = None,
+    ) -> int:
+        """Create a completed check run on ``head_sha``; returns its id."""
+        payload: dict[str, Any] = {
+            "name": name,
+            "head_sha": head_sha,
+            "external_id": external_id,
+            "status": "completed",
+            "conclusion": conclusion,
+            "output": _check_output(output),
+        }
+        if details_url:
+            payload["details_url"] = details_url
+        data = self._rest.json("POST", f"{self._repo(owner, repo)}/check-runs", json=payload)
+        return _parsed(lambda d: int(d["id"]), data, "created check run")
+
+    def update_check_run(
+        self, owner: str, repo: str, check_run_id: int, *, conclusion: str, output: CheckRunOutput
+    ) -> None:
+        """Replace a check run's conclusion and output."""
+        payload = {"status": "completed", "conclusion": conclusion, "output": _check_output(output)}
+        path = f"{self._repo(owner, repo)}/check-runs/{int(check_run_id)}"
+        self._rest.request("PATCH", path, json=payload)
+
+
+def _read_capped(response: Any, max_bytes: int) -> JobLog:
+    """Read a streamed body keeping at most ``max_bytes`` of its tail."""
+    tail: deque[bytes] = deque()
+    kept = total = 0
+    for chunk in response.iter_bytes(LOG_CHUNK):
+        total += len(chunk)
+        if total > max_bytes * LOG_READ_FACTOR:
+            return JobLog(data=b"", total_bytes=total, truncated=True, refused=True)
+        tail.append(chunk)
+        kept += len(chunk)
+        while kept - len(tail[0]) >= max_bytes:
+            kept -= len(tail.popleft())
+    data = b"".join(tail)
+    return JobLog(data=data[-max_bytes:], total_bytes=total, truncated=total > max_bytes)
+
+
+def _check_output(output: CheckRunOutput) -> dict[str, str]:
+    # GitHub's limits: summary and text 65,535 characters each
+    out = {"title": output.title[:255], "summary": output.summary[:65_000]}
+    if output.text:
+        out["text"] = output.text[:65_000]
+    return out
+
+
+def _workflow_run(data: Any) -> WorkflowRun:
+    return WorkflowRun(
+        id=int(data["id"]),
+        run_attempt=int(data.get("run_attempt") or 1),
+        name=str(data.get("name") or ""),
+        head_sha=str(data["head_sha"]),
+        status=str(data.get("status") or ""),
+        conclusion=data["conclusion"] if isinstance(data.get("conclusion"), str) else None,
+        html_url=str(data.get("html_url") or ""),
+    )
+
+
+def _workflow_job(data: Any) -> WorkflowJob:
+    steps = data.get("steps") if isinstance(data.get("steps"), list) else []
+    failed = tuple(
+        str(s.get("name") or "")
+        for s in steps
+        if isinstance(s, dict) and s.get("conclusion") in ("failure", "timed_out")
+    )
+    return WorkflowJob(
+        id=int(data["id"]),
+        name=str(data.get("name") or ""),
+        status=str(data.get("status") or ""),
+        conclusion=data["conclusion"] if isinstance(data.get("conclusion"), str) else None,
+        html_url=str(data.get("html_url") or ""),
+        failed_steps=failed,
+    )
+
+
+def _check_run(data: Any) -> CheckRun:
+    external = data.get("external_id")
+    return CheckRun(
+        id=int(data["id"]),
+        name=str(data.get("name") or ""),
+        head_sha=str(data.get("head_sha") or ""),
+        external_id=external if isinstance(external, str) else None,
+        status=str(data.get("status") or ""),
+        conclusion=data["conclusion"] if isinstance(data.get("conclusion"), str) else None,
+    )
 
 
 def _review_comment(draft: ReviewCommentDraft) -> dict[str, Any]:

@@ -48,6 +48,60 @@ class ReviewCommentDraft:
     start_line: int | None = None
 
 
+@dataclass(frozen=True)
+class WorkflowRun:
+    """One attempt of a GitHub Actions workflow run, as ``GET …/actions/runs/{id}`` shows it."""
+
+    id: int
+    run_attempt: int
+    name: str
+    head_sha: str
+    status: str  # queued | in_progress | completed
+    conclusion: str | None  # success | failure | timed_out | cancelled | …
+    html_url: str = ""
+
+
+@dataclass(frozen=True)
+class WorkflowJob:
+    """One job of a workflow run attempt."""
+
+    id: int
+    name: str
+    status: str
+    conclusion: str | None
+    html_url: str = ""
+    failed_steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class JobLog:
+    """A job's log, at most ``max_bytes`` of it: the tail when the log is longer."""
+
+    data: bytes
+    total_bytes: int  # bytes GitHub sent (read through), ≥ len(data)
+    truncated: bool  # the head was dropped to stay under the cap
+    refused: bool = False  # too large even to read through: ``data`` is empty
+
+
+@dataclass(frozen=True)
+class CheckRunOutput:
+    """What a check run shows: title, summary (markdown), optional details text."""
+
+    title: str
+    summary: str
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    id: int
+    name: str
+    head_sha: str
+    external_id: str | None
+    status: str
+    conclusion: str | None
+
+
 class GitHubRepoClient(Protocol):
     """GitHub calls ArgusAI makes, authenticated as one installation.
 
@@ -88,6 +142,45 @@ class GitHubRepoClient(Protocol):
         body: str,
         comments: list[ReviewCommentDraft],
     ) -> int: ...
+
+    def get_workflow_run(self, owner: str, repo: str, run_id: int) -> WorkflowRun:
+        """The run's latest attempt."""
+        ...
+
+    def list_run_attempt_jobs(
+        self, owner: str, repo: str, run_id: int, attempt: int
+    ) -> list[WorkflowJob]:
+        """The jobs of one attempt of a workflow run."""
+        ...
+
+    def download_job_log(self, owner: str, repo: str, job_id: int, *, max_bytes: int) -> JobLog:
+        """A job's plain-text log (GitHub redirects to a blob URL), capped at ``max_bytes``."""
+        ...
+
+    def list_check_runs(self, owner: str, repo: str, ref: str, *, name: str) -> list[CheckRun]:
+        """Check runs called ``name`` on a commit."""
+        ...
+
+    def create_check_run(
+        self,
+        owner: str,
+        repo: str,
+        *,
+        name: str,
+        head_sha: str,
+        external_id: str,
+        conclusion: str,
+        output: CheckRunOutput,
+        details_url: str | None = None,
+    ) -> int:
+        """Create a completed check run; returns its id."""
+        ...
+
+    def update_check_run(
+        self, owner: str, repo: str, check_run_id: int, *, conclusion: str, output: CheckRunOutput
+    ) -> None:
+        """Replace a check run's conclusion and output."""
+        ...
 
 
 class GitHubAppClient(Protocol):

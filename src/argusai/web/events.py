@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from argusai.ci.github_runs import CIRequest
 from argusai.jobs.workitems import InstallationChange, ReviewRequest
 
 INSTALLATION_EVENTS = ("installation", "installation_repositories")
@@ -58,12 +59,64 @@ class Routed:
     review: ReviewRequest | None
     ignored_reason: str | None = None
     installation_change: InstallationChange | None = None
+    ci: CIRequest | None = None
+
+
+class _RunRepo(_Lenient):
+    id: int | None = None
+
+
+class _RunRef(_Lenient):
+    repo: _RunRepo | None = None
+
+
+class _RunPR(_Lenient):
+    number: int = Field(gt=0, lt=MAX_NUMBER)
+    base: _RunRef | None = None
+
+
+class _Run(_Lenient):
+    id: int = Field(gt=0, lt=MAX_ID)
+    run_attempt: int = Field(default=1, gt=0, lt=MAX_NUMBER)
+    head_sha: str = Field(min_length=1, max_length=MAX_SHORT)
+    conclusion: str | None = Field(default=None, max_length=MAX_SHORT)
+    name: str | None = None
+    html_url: str | None = Field(default=None, max_length=2048)
+    pull_requests: list[_RunPR] = Field(default_factory=list)
+
+
+class _RepoWithId(_Repo):
+    id: int | None = None
+
+
+class _Workflow(_Lenient):
+    name: str | None = None
+
+
+class WorkflowRunEvent(_Lenient):
+    action: str
+    workflow_run: _Run
+    repository: _RepoWithId
+    installation: _Installation | None = None
+    workflow: _Workflow | None = None
+
+
+#: conclusions explained; a ``success`` is routed only for a re-run (attempt > 1)
+CI_FAILED = ("failure", "timed_out")
 
 
 def route(
-    event: str, payload: dict[str, object], *, enabled: tuple[str, ...], review_drafts: bool
+    event: str,
+    payload: dict[str, object],
+    *,
+    enabled: tuple[str, ...],
+    review_drafts: bool,
+    ci_enabled: bool = False,
 ) -> Routed:
-    """Decide what a delivery asks for; unknown or disabled events are ignored, not errors."""
+    """Decide what a delivery asks for; unknown or disabled events are ignored, not errors.
+
+    ``workflow_run`` is routed whenever ``ci_enabled``, whatever ``enabled`` says.
+    """
     action = _bounded_str(payload.get("action"), MAX_SHORT)
     inst = payload.get("installation")
     installation_id = inst.get("id") if isinstance(inst, dict) else None
@@ -80,6 +133,8 @@ def route(
         if change is None:
             return replace(base, ignored_reason=f"{key} without an installation id")
         return replace(base, installation_change=change, ignored_reason=f"recorded {key}")
+    if event == "workflow_run" and ci_enabled:
+        return _route_workflow_run(base, key, payload)
     if key not in enabled and event not in enabled:
         return replace(base, ignored_reason=f"event {key} is not enabled")
     if event != "pull_request":
@@ -104,6 +159,50 @@ def route(
         trigger=key,
     )
     return replace(base, review=request)
+
+
+def _route_workflow_run(base: Routed, key: str, payload: dict[str, object]) -> Routed:
+    """A completed failed run (or a passing re-run) → a CI request."""
+    if base.action != "completed":
+        return replace(base, ignored_reason=f"{key}: only completed runs are analysed")
+    try:
+        ev = WorkflowRunEvent.model_validate(payload)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
+        return replace(base, ignored_reason=f"payload lacks {fields}")
+    run = ev.workflow_run
+    if ev.installation is None:
+        return replace(base, ignored_reason="no installation in payload")
+    conclusion = run.conclusion or ""
+    if conclusion not in CI_FAILED and not (conclusion == "success" and run.run_attempt > 1):
+        return replace(base, ignored_reason=f"workflow run concluded {conclusion or 'nothing'}")
+    repo_id = ev.repository.id
+    # only PRs of this repository: a number from another one would land on the wrong PR
+    numbers = tuple(
+        sorted(
+            {
+                pr.number
+                for pr in run.pull_requests
+                if repo_id is None
+                or pr.base is None
+                or pr.base.repo is None
+                or pr.base.repo.id in (None, repo_id)
+            }
+        )
+    )
+    name = run.name or (ev.workflow.name if ev.workflow else None) or None
+    request = CIRequest(
+        installation_id=ev.installation.id,
+        repo_name=ev.repository.full_name,
+        run_id=run.id,
+        run_attempt=run.run_attempt,
+        workflow_name=_bounded_str(name, MAX_NAME),
+        head_sha=run.head_sha,
+        conclusion=conclusion,
+        pr_numbers=numbers[:20],
+        html_url=run.html_url,
+    )
+    return replace(base, ci=request)
 
 
 def _bounded_str(value: object, limit: int) -> str | None:

@@ -12,7 +12,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
+from argusai.ci import github_runs
 from argusai.jobs import workitems
+from argusai.jobs.ci_job import register_ci_tasks
 from argusai.limits.policy import limits_for
 from argusai.web import signature
 from argusai.web.events import Routed, route
@@ -88,8 +90,14 @@ async def github_webhook(request: Request) -> JSONResponse:
         return _answer(200, "pong", state, started)
 
     routed = route(
-        event, payload, enabled=settings.review_enabled_events, review_drafts=settings.review_drafts
+        event,
+        payload,
+        enabled=settings.review_enabled_events,
+        review_drafts=settings.review_drafts,
+        ci_enabled=settings.ci_enabled,
     )
+    if routed.ci is not None:
+        return await _accept_ci(state, started, delivery_id, event, routed, bound)
     try:
         accepted, delay = await run_in_threadpool(_record, state, delivery_id, event, routed)
     except SQLAlchemyError as exc:
@@ -122,6 +130,45 @@ async def github_webhook(request: Request) -> JSONResponse:
         )
     bound.info("review queued", pr=routed.review.pr_number, job_id=accepted.review_id)
     return _answer(202, "queued", state, started, review_id=accepted.review_id)
+
+
+async def _accept_ci(
+    state: AppState, started: float, delivery_id: str, event: str, routed: Routed, bound: Any
+) -> JSONResponse:
+    """Record a ``workflow_run`` delivery with its CI run, enqueue it, answer."""
+    assert routed.ci is not None
+    try:
+        accepted = await run_in_threadpool(_record_ci, state, delivery_id, event, routed)
+    except SQLAlchemyError as exc:
+        bound.error("database unavailable; delivery refused", error=type(exc).__name__)
+        return _answer(503, "unavailable", state, started, detail="database unavailable")
+    bound = bound.bind(installation_id=routed.installation_id, repo=routed.repo_name)
+    if accepted.duplicate:
+        bound.info("duplicate delivery ignored")
+        return _answer(200, "duplicate", state, started)
+    if accepted.ci_run_id is None:
+        reason = "this run attempt is already recorded"
+        bound.info("delivery ignored", reason=reason, run_id=routed.ci.run_id)
+        return _answer(202, "ignored", state, started, reason=reason)
+    bound.info("ci run queued", run_id=routed.ci.run_id, job_id=f"ci:{accepted.ci_run_id}")
+    return _answer(202, "queued", state, started, ci_run_id=accepted.ci_run_id)
+
+
+def _record_ci(
+    state: AppState, delivery_id: str, event: str, routed: Routed
+) -> github_runs.CIAccepted:
+    assert routed.ci is not None
+    accepted = github_runs.record_delivery(
+        state.runtime.db,
+        delivery_id=delivery_id,
+        event=event,
+        action=routed.action,
+        request=routed.ci,
+    )
+    if accepted.ci_run_id is not None:
+        tasks = register_ci_tasks(state.runtime.huey, lambda: state.runtime)
+        tasks.dispatch(state.runtime.db, accepted.ci_run_id, recorded=True)
+    return accepted
 
 
 def _record(
