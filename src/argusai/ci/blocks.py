@@ -29,6 +29,9 @@ _FRAME = re.compile(
     r"^\s*(?:at |Caused by|\.\.\. \d+ more|goroutine |created by |\[info\]\s+at )"
     r"|:\d+:in [`']|in function |^\s+\S+\.\w+:\d+"
 )
+# Classes whose report is the header line and the indented lines under it (go test's
+# "--- FAIL:" with its testify "Error Trace:" entries).
+_INDENTED_BODY = frozenset({"go-test-fail"})
 _TRACE_HEADERS = ("Traceback", "During handling", "The above exception")
 
 
@@ -83,6 +86,8 @@ def _ends_block(cls: LineClass, text: str, prev: str) -> bool:
     if cls.kind == "traceback":  # frames are 'File "…"' lines, each followed by its source line
         frame = text.lstrip().startswith('File "') or prev.lstrip().startswith('File "')
         return bool(text.strip()) and not frame and not text.startswith(_TRACE_HEADERS)
+    if cls.kind in _INDENTED_BODY:  # the report is indented under its header line
+        return bool(text.strip()) and not text[:1].isspace()
     if cls.kind == "exception":
         return _FRAME.search(text) is None
     return False

@@ -130,7 +130,8 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
         ),
         (r"^(?:FAILED|ERROR) \S+(?: - |::| \()", LineClass("test-failed", 10, 1, 2)),
         (r"^(?:FAIL|ERROR): \w+ \(", LineClass("unittest-fail", 10, 1, 25, 200)),
-        (r"^--- FAIL: |^FAIL\s+\S+\s|^FAIL$", LineClass("go-test-fail", 9, 2, 12)),
+        (r"^--- FAIL: ", LineClass("go-test-fail", 9, 2, 12, 150)),
+        (r"^FAIL\s+\S+\s|^FAIL$", LineClass("go-test-fail", 9, 2, 12)),
         (r"^\s*● ", LineClass("jest-fail", 10, 1, 25, 200)),
         (r"^\s*(?:FAIL|✕|×|✖|✗|✘) ", LineClass("test-fail", 8, 1, 12)),
         # ❌ marks an error wherever it stands (xcpretty prints compiler errors as "❌  file:l:c:

@@ -18,7 +18,7 @@ _HEADER_RESERVE = 160  # tokens kept for the header line and gap markers' roundi
 _FIRST_PASS_SHARE = 0.55  # strongest windows may use this much before the tail gets its turn
 _TAIL_SHARE = 0.80
 _HEADLINE_SHARE = 0.30  # budget share for the headlines of all strong errors, taken first
-_HEADLINE_LINES = 6
+_HEADLINE_LINES = 4
 _HEADLINE_MIN_WEIGHT = 8.0
 
 
@@ -139,13 +139,14 @@ def select(result: ScanResult, budget: int, count: Callable[[str], int]) -> Redu
     tail = list(enumerate(result.tail, start=result.tail_start))
     tail_kept, tail_folded = collapse_runs(tail)
     shown: set[int] = set()
+    expanded: set[str] = set()
 
     def add_windows(limit: float) -> None:
         for _score, window in order:
             if sel.used >= sel.budget * limit - 8:
                 return  # full: the remaining windows are counted as cut
-            if window.hit in shown and limit < 1.0:
-                continue
+            if limit < 1.0 and (window.hit in shown or window.key in expanded):
+                continue  # one full block per template until the budget has room to spare
             numbered = [(window.start + i, t) for i, t in enumerate(window.lines)]
             kept, folded = collapse_runs(numbered)
             sel.collapsed.update(folded - {window.hit})
@@ -156,14 +157,18 @@ def select(result: ScanResult, budget: int, count: Callable[[str], int]) -> Redu
             if window.hit not in sel.lines and not sel.add(window_order[:1], reserve):
                 continue
             shown.add(window.hit)
+            expanded.add(window.key)
             sel.add(window_order[1:], reserve)
             del kept
 
     # Breadth before depth: every strong error gets its headline (the hit and its nearest
     # lines) before any one of them spends the budget on a long stack or section.
+    # A template seen again (its first and last occurrence are both windows) gets one headline.
+    headlined: set[str] = set()
     for _score, window in order:
-        if window.cls.weight < _HEADLINE_MIN_WEIGHT:
+        if window.cls.weight < _HEADLINE_MIN_WEIGHT or window.key in headlined:
             continue
+        headlined.add(window.key)
         if sel.used >= sel.budget * _HEADLINE_SHARE - 8:
             break
         sel.add(window_lines(window)[:_HEADLINE_LINES], int(sel.budget * (1 - _HEADLINE_SHARE)))
