@@ -47,7 +47,8 @@ Set-up: :meth:`add_repo`, :meth:`add_installation`, :meth:`set_file`, :meth:`add
 Inspection: :meth:`reviews`, :meth:`issue_comments`, :meth:`review_comments`,
 :meth:`tokens_issued`, :meth:`redeliveries`, :meth:`requests` (log of every request).
 Scout (issues, languages, ETags / 304, personal tokens, latency, in-flight counter):
-see ``fake_github_scout``.
+see ``fake_github_scout``. Actions (workflow runs, jobs per attempt, job logs answered
+with a 302 to a blob server on another origin) and check runs: see ``fake_github_actions``.
 Faults: :meth:`fail` queues canned responses per method + path pattern;
 :meth:`rate_limit_primary` / :meth:`rate_limit_secondary` are shorthands.
 """
@@ -62,6 +63,7 @@ from collections import deque
 from fnmatch import fnmatchcase
 from typing import Any
 
+from tests.fakes.fake_github_actions import ActionsFakeMixin, FakeJob
 from tests.fakes.fake_github_routes import dispatch
 from tests.fakes.fake_github_scout import FakeIssue, ScoutFakeMixin
 from tests.fakes.fake_github_server import Server
@@ -76,10 +78,10 @@ from tests.fakes.fake_github_state import (
     fake_sha,
 )
 
-__all__ = ["FakeFile", "FakeGitHub", "FakeIssue", "RecordedRequest"]
+__all__ = ["FakeFile", "FakeGitHub", "FakeIssue", "FakeJob", "RecordedRequest"]
 
 
-class FakeGitHub(ScoutFakeMixin, Server):
+class FakeGitHub(ActionsFakeMixin, ScoutFakeMixin, Server):
     """GitHub's REST API for one App, in memory, on a loopback port."""
 
     def __init__(
@@ -110,6 +112,7 @@ class FakeGitHub(ScoutFakeMixin, Server):
         self._faults: list[FaultRule] = []
         self._log: list[RecordedRequest] = []
         self._init_scout()
+        self._init_actions()
 
     def _handle(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes

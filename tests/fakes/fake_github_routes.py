@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import jwt
 
+from tests.fakes.fake_github_actions import actions_routes
 from tests.fakes.fake_github_issue import issue_routes
 from tests.fakes.fake_github_scout import PAT_INSTALLATION, conditional, scout_routes
 from tests.fakes.fake_github_state import (
@@ -312,6 +313,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
         ("POST", rf"{_REPO}/pulls/(\d+)/reviews", "installation", create_review),
         *scout_routes(),
         *issue_routes(),
+        *actions_routes(),
     ]
 ]
 
