@@ -32,6 +32,9 @@ _FRAME = re.compile(
 # Classes whose report is the header line and the indented lines under it (go test's
 # "--- FAIL:" with its testify "Error Trace:" entries).
 _INDENTED_BODY = frozenset({"go-test-fail"})
+# Classes whose report is one paragraph: the header up to the next blank line (Erlang's
+# "=ERROR REPORT====" with its "** Reason == …" lines).
+_PARAGRAPH = frozenset({"report"})
 _TRACE_HEADERS = ("Traceback", "During handling", "The above exception")
 
 
@@ -86,6 +89,8 @@ def _ends_block(cls: LineClass, text: str, prev: str) -> bool:
     if cls.kind == "traceback":  # frames are 'File "…"' lines, each followed by its source line
         frame = text.lstrip().startswith('File "') or prev.lstrip().startswith('File "')
         return bool(text.strip()) and not frame and not text.startswith(_TRACE_HEADERS)
+    if cls.kind in _PARAGRAPH:  # the report runs to the next blank line
+        return not text.strip()
     if cls.kind in _INDENTED_BODY:  # the report is indented under its header line
         return bool(text.strip()) and not text[:1].isspace()
     if cls.kind == "exception":

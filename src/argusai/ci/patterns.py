@@ -47,6 +47,12 @@ class LineClass:
 
 
 _IGNORE = LineClass("noise", 0.0, 0, 0)
+# A failed command's exit line (Travis "The command … exited with N.", Actions "Process
+# completed with exit code N") keeps this much of the output before it: a build can fail in an
+# earlier command than the last one, and that command's own output is what explains it. The
+# ranker shows the nearest EXIT_NEAR lines like any context, the rest only with budget to spare.
+EXIT_BEFORE = 150
+EXIT_NEAR = 30
 
 
 # First match wins; order matters (specific before generic).
@@ -81,7 +87,10 @@ def _compile(pattern: str) -> tuple[re.Pattern[str], bool]:
 _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
     (_compile(p), c)
     for p, c in (
-        (r"^##\[error\]Process completed with exit code", LineClass("step-exit", 6, 30, 1)),
+        (
+            r"^##\[error\]Process completed with exit code",
+            LineClass("step-exit", 6, EXIT_BEFORE, 1),
+        ),
         (
             r"has timed out after|timed out after \d+ minutes|exceeded the timeout",
             LineClass("timeout", 10, 10, 3),
@@ -111,6 +120,7 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
             r"^There (?:was|were) \d+ (?:failures?|errors?):",  # PHPUnit
             LineClass("test-failures", 9, 1, 40, 400),
         ),
+        (r"^=(?:ERROR|CRASH|SUPERVISOR) REPORT====", LineClass("report", 9, 0, 4, 60)),  # Erlang
         (r"^Traceback \(most recent call last\)", LineClass("traceback", 7, 2, 40, 300)),
         (
             r"^panic: |^fatal error: all goroutines|^goroutine \d+ \[running\]",
@@ -191,7 +201,7 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
         (
             r'The command ".*" exited with [1-9]\d*\.|^" exited with [1-9]\d*\.'
             r"|Your build exited with [1-9]",
-            LineClass("ci-exit", 5, 30, 1),
+            LineClass("ci-exit", 5, EXIT_BEFORE, 1),
         ),
         (r"(?i)\bfatal\b|\baborted\b|Issues :-\(", LineClass("fatal", 7, 3, 8)),
         # The bare words count, not parts of a file or path name ("ref-errors.sh", "Error.pm",

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import IO, Any
 
 from argusai.ci.budget import Selection, collapse_runs, window_lines
+from argusai.ci.patterns import EXIT_NEAR
 from argusai.ci.rank import failing_step, ranked
 from argusai.ci.scan import ScanResult, scan
 
@@ -20,6 +21,7 @@ _TAIL_SHARE = 0.80
 _HEADLINE_SHARE = 0.30  # budget share for the headlines of all strong errors, taken first
 _HEADLINE_LINES = 4
 _HEADLINE_MIN_WEIGHT = 8.0
+_EXIT_KINDS = ("ci-exit", "step-exit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,8 @@ def select(result: ScanResult, budget: int, count: Callable[[str], int]) -> Redu
             window_order = [
                 n for n in window_lines(window) if n[0] not in folded or n[0] == window.hit
             ]
+            if window.cls.kind in _EXIT_KINDS:
+                window_order = window_order[: EXIT_NEAR + 2]
             reserve = int(sel.budget * (1 - limit))
             if window.hit not in sel.lines and not sel.add(window_order[:1], reserve):
                 continue
@@ -177,6 +181,17 @@ def select(result: ScanResult, budget: int, count: Callable[[str], int]) -> Redu
     sel.add(list(reversed(tail_kept)), int(sel.budget * (1 - _TAIL_SHARE)))
     add_windows(1.0)
     sel.add(list(reversed(tail_kept)))
+    # Budget to spare: the output just before each failed command's exit line, nearest first,
+    # the failing step's first, then the earlier failed commands' (latest first).
+    exits = sorted(
+        (w for w in result.windows if w.cls.kind in _EXIT_KINDS),
+        key=lambda w: (failed is None or w.hit != failed.exit_line, -w.hit),
+    )
+    for window in exits:
+        numbered = [(window.start + i, t) for i, t in enumerate(window.lines)]
+        _kept, folded = collapse_runs(numbered)
+        sel.collapsed.update(folded - {window.hit})
+        sel.add([n for n in window_lines(window) if n[0] not in folded])
     return _render(result, sel, order, shown, failed, budget, count)
 
 
