@@ -363,3 +363,28 @@ def test_log_far_over_the_cap_is_refused_with_a_note(make_world: Callable[..., W
     assert world.llm.request_count == 0
     assert world.analyses()[0].status == "failed"
     assert world.ci_runs()[0].status == "done"
+
+
+def test_retry_after_a_crash_between_posting_and_recording_posts_nothing_twice(
+    world: World,
+) -> None:
+    from sqlalchemy import update
+
+    from argusai.jobs.ci_job import register_ci_tasks
+
+    seed_attempt(world.gh, 1, PYTEST_LOG.encode())
+    world.llm.enqueue(answer("assertion in test_total", ["E       assert 3 == 4"]))
+    deliver(world.client, "workflow_run", payload(), delivery_id="ci-crash")
+    world.run_worker()
+    run = world.ci_runs()[0]
+    with world.rt.db.session() as s:  # as if the worker died before recording "done"
+        s.execute(update(CIRun).where(CIRun.id == run.id).values(
+            status="queued", check_run_id=None, comment_ids=None))
+    register_ci_tasks(world.rt.huey, lambda: world.rt).dispatch(world.rt.db, run.id)
+    world.run_worker()
+    assert world.ci_runs()[0].status == "done"
+    assert len(world.comments()) == 1
+    assert len(world.gh.check_runs(OWNER, NAME)) == 1
+    assert world.llm.request_count == 1
+    assert world.gh.requests("POST", "/repos/*/issues/*/comments")[0].status == 201
+    assert len(world.gh.requests("POST", "/repos/*/issues/*/comments")) == 1

@@ -1,0 +1,72 @@
+"""``workflow_run`` deliveries → CI requests: which conclusions, which PRs, which switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argusai.web.events import route
+
+ENABLED = ("pull_request.opened",)
+
+
+def payload(**run: Any) -> dict[str, Any]:
+    base = {
+        "id": 77, "run_attempt": 1, "head_sha": "a" * 40, "conclusion": "failure",
+        "name": "CI", "html_url": "https://github.com/o/r/actions/runs/77",
+        "pull_requests": [
+            {"number": 5, "base": {"repo": {"id": 10}}},
+            {"number": 9, "base": {"repo": {"id": 999}}},  # a PR of another repository
+        ],
+    }
+    base.update(run)
+    return {
+        "action": "completed",
+        "workflow_run": base,
+        "repository": {"id": 10, "full_name": "o/r"},
+        "installation": {"id": 3},
+    }
+
+
+def routed(data: dict[str, Any], *, ci_enabled: bool = True) -> Any:
+    return route("workflow_run", data, enabled=ENABLED, review_drafts=False, ci_enabled=ci_enabled)
+
+
+def test_failed_run_becomes_a_ci_request_with_its_own_prs_only() -> None:
+    r = routed(payload())
+    assert r.review is None and r.ci is not None
+    assert (r.ci.run_id, r.ci.run_attempt, r.ci.repo_name) == (77, 1, "o/r")
+    assert r.ci.pr_numbers == (5,)
+    assert r.ci.installation_id == 3 and r.ci.workflow_name == "CI"
+
+
+def test_timed_out_is_explained_too() -> None:
+    assert routed(payload(conclusion="timed_out")).ci is not None
+
+
+def test_success_only_on_a_rerun() -> None:
+    first = routed(payload(conclusion="success"))
+    assert first.ci is None and first.ignored_reason == "workflow run concluded success"
+    rerun = routed(payload(conclusion="success", run_attempt=2))
+    assert rerun.ci is not None and rerun.ci.conclusion == "success"
+
+
+def test_cancelled_and_in_progress_are_ignored() -> None:
+    assert routed(payload(conclusion="cancelled")).ci is None
+    requested = payload()
+    requested["action"] = "requested"
+    assert routed(requested).ci is None
+
+
+def test_routed_regardless_of_review_events_but_not_when_ci_is_off() -> None:
+    assert routed(payload()).ci is not None  # ENABLED has no workflow_run
+    off = routed(payload(), ci_enabled=False)
+    assert off.ci is None and "not enabled" in (off.ignored_reason or "")
+
+
+def test_bad_payloads_are_ignored_not_errors() -> None:
+    no_inst = payload()
+    del no_inst["installation"]
+    assert routed(no_inst).ignored_reason == "no installation in payload"
+    assert routed(payload(id=-1)).ci is None
+    assert routed(payload(head_sha="")).ci is None
+    assert routed({"action": "completed"}).ci is None
