@@ -26,6 +26,7 @@ def register_maintenance(huey: Huey, get_runtime: Callable[[], Runtime]) -> None
     """
 
     from argusai.ci.analysis_tasks import register_analysis_tasks
+    from argusai.jobs.ci_job import register_ci_tasks
     from argusai.scout.process import make_enqueue, register_processing_tasks
     from argusai.scout.tasks import register_scout_tasks
 
@@ -33,7 +34,8 @@ def register_maintenance(huey: Huey, get_runtime: Callable[[], Runtime]) -> None
     def redeliver_task() -> None:
         run_redelivery(get_runtime())
 
-    # CI analysis API: async analyses, their callbacks and sweep
+    # CI: failed workflow runs on GitHub, and the analysis API's async analyses and callbacks
+    register_ci_tasks(huey, get_runtime)
     register_analysis_tasks(huey, get_runtime)
     # scout: processing consumer + its sweep, then the scheduled crawl and its continuations
     register_processing_tasks(huey, get_runtime)
