@@ -187,44 +187,44 @@ def db_upgrade() -> None:
 
 @jobs_app.command("dead")
 def jobs_dead() -> None:
-    """List dead letters (work items whose retries ran out)."""
-    from argusai.jobs import workitems
+    """List dead letters (work items whose retries ran out), of every kind."""
+    from argusai.jobs.dead_letters import list_dead
     from argusai.store.db import Database
 
     settings = _settings()
-    letters = workitems.list_dead(Database(settings.resolved_database_url()))
-    table = Table("id", "repo", "pr", "sha", "attempts", "reason", "failed at")
-    for letter, review in letters:
+    items = list_dead(Database(settings.resolved_database_url()))
+    table = Table("kind", "id", "item", "attempts", "reason", "failed at")
+    for item in items:
         table.add_row(
-            str(letter.item_id),
-            review.repo_name if review else "?",
-            str(review.pr_number) if review else "?",
-            review.sha[:10] if review else "?",
-            str(letter.attempts),
-            letter.reason[:80],
-            letter.created_at.isoformat(timespec="seconds"),
+            item.kind,
+            str(item.item_id),
+            item.what,
+            str(item.attempts),
+            item.reason[:80],
+            item.created_at.isoformat(timespec="seconds"),
         )
-    Console().print(table if letters else "no dead letters")
+    Console().print(table if items else "no dead letters")
 
 
 @jobs_app.command("retry")
 def jobs_retry(
-    review_id: Annotated[int, typer.Argument(help="Id from 'argus jobs dead'.")],
+    item_id: Annotated[int, typer.Argument(help="Id from 'argus jobs dead'.")],
+    kind: Annotated[
+        str, typer.Option(help="review, ci_run, scout_repository or scout_issue.")
+    ] = "review",
 ) -> None:
-    """Re-queue a dead or failed review with a fresh retry budget."""
-    from argusai.jobs import workitems
-    from argusai.jobs.tasks import register_tasks
+    """Queue a dead or failed item again with a fresh retry budget."""
+    from argusai.jobs.dead_letters import KINDS, retry
 
+    if kind not in KINDS:
+        err.print(f"[red]error:[/red] --kind must be one of {', '.join(KINDS)}")
+        raise typer.Exit(2)
     settings = _settings()
     runtime = _runtime(settings)
-    if not workitems.retry_dead(runtime.db, review_id):
-        err.print(f"[red]error:[/red] review {review_id} is not failed (nothing to retry)")
+    if not retry(runtime, kind, item_id):
+        err.print(f"[red]error:[/red] {kind} {item_id} is not failed (nothing to retry)")
         raise typer.Exit(1)
-    tasks = register_tasks(runtime.huey, lambda: runtime)
-    sent = tasks.dispatch_review(runtime.db, review_id)
-    typer.echo(
-        f"review {review_id} re-queued" + ("" if sent else " (the sweeper will dispatch it)")
-    )
+    typer.echo(f"{kind} {item_id} re-queued")
 
 
 def main() -> None:

@@ -153,3 +153,37 @@ def test_jobs_dead_and_retry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 
     again = runner.invoke(app, ["jobs", "retry", str(review_id)])
     assert again.exit_code == 1
+
+
+def test_jobs_dead_lists_and_retries_ci_runs_too(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from argusai.ci.models import CIRun
+    from argusai.store.models import DeadLetter
+
+    monkeypatch.setenv("ARGUS_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    db = Database(f"sqlite:///{tmp_path / 'data' / 'argus.db'}")
+    with db.session() as s:
+        run = CIRun(
+            installation_id=1,
+            repo_name="o/r",
+            run_id=99,
+            run_attempt=2,
+            status="failed",
+            attempts=6,
+        )
+        s.add(run)
+        s.flush()
+        s.add(DeadLetter(kind="ci_run", item_id=run.id, reason="GitHub 502", attempts=6))
+        run_id = run.id
+    listed = runner.invoke(app, ["jobs", "dead"])
+    assert "ci_run" in listed.output and "o/r run 99/2" in listed.output
+    assert runner.invoke(app, ["jobs", "retry", str(run_id), "--kind", "nope"]).exit_code == 2
+    retried = runner.invoke(app, ["jobs", "retry", str(run_id), "--kind", "ci_run"])
+    assert retried.exit_code == 0, retried.output
+    with db.session() as s:
+        row = s.get(CIRun, run_id)
+        assert row is not None and (row.status, row.attempts) == ("queued", 0)
+    assert "no dead letters" in runner.invoke(app, ["jobs", "dead"]).output
