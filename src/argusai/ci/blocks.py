@@ -16,6 +16,7 @@ from argusai.ci.patterns import LineClass
 MAX_RAW_LINE = 8_192  # bytes of one line we look at; longer lines are cut around the hit
 MAX_AFTER = 40  # continuation lines (indented, frames) read beyond a class's fixed context
 MAX_BLOCK = 400  # upper bound of any class's ``block``
+EXCEPTION_STRAYS = 3
 
 # Lines that end a section (included: they usually say how it ended). Checked from the
 # third line after the hit, so that a section's own header and first entry title pass.
@@ -68,6 +69,7 @@ def context(buf: bytes, start: int, cls: LineClass, lo: int = 0) -> tuple[int, l
     pos = first
     fixed = n_before + 1 + cls.after
     limit = n_before + 1 + (max(cls.after, cls.block) if cls.block else max(cls.after, MAX_AFTER))
+    strays = 0  # consecutive non-empty lines that do not continue an exception's stack
     while len(lines) < limit and pos <= len(buf) and not (pos == len(buf) and lines):
         end = line_end(buf, pos)
         if len(lines) >= fixed and not cls.block and not _continues(buf, pos):
@@ -77,7 +79,18 @@ def context(buf: bytes, start: int, cls: LineClass, lo: int = 0) -> tuple[int, l
         pos = end + 1
         before = lines[-2] if len(lines) > 1 else ""
         if cls.block and len(lines) > max(fixed, n_before + 2) and _ends_block(cls, text, before):
-            break
+            if cls.kind != "exception":
+                break
+            if not text.strip():
+                continue
+            # A runner's note can sit between a stack and the test's location ("Tasks: TOP =>
+            # …", "(See full trace …)", then the indented file:line): a stack ends only after
+            # EXCEPTION_STRAYS lines in a row that are not frames.
+            strays += 1
+            if strays >= EXCEPTION_STRAYS:
+                break
+        elif text.strip():
+            strays = 0
     return n_before, lines
 
 

@@ -71,13 +71,15 @@ def test_java_exception_reads_frames_and_causes_then_stops() -> None:
         + "\t... 12 more\n"
         + "[INFO] next test\n"
         + "[INFO] more output\n"
+        + "[INFO] third\n"
+        + "[INFO] fourth\n"
     )
     n_before, lines = read(log, "java.lang.IllegalStateException: boom")
     assert lines[n_before] == "java.lang.IllegalStateException: boom"
     assert len(lines) - n_before > 30  # beyond the class's fixed after-context
     assert "Caused by: java.io.IOException: disk" in lines
-    assert lines[-1] == "[INFO] next test"  # the first non-frame line ends it (kept)
-    assert "[INFO] more output" not in lines
+    assert lines[-1] == "[INFO] third"  # three non-frame lines in a row end it (kept)
+    assert "[INFO] fourth" not in lines
 
 
 def test_section_end_line_closes_a_test_failures_section() -> None:
@@ -185,3 +187,24 @@ def test_long_line_is_cut_around_the_focus() -> None:
     assert text[rel : rel + 5] == "error"
     assert text.startswith("[… ") and text.endswith("bytes cut]")
     assert line_end(buf, 0) == buf.index(b"\n")
+
+
+def test_exception_stack_survives_a_runner_note_before_the_test_location() -> None:
+    frames = "".join(f"/gems/minitest/lib/test.rb:{i}:in `run'\n" for i in range(30))
+    log = (
+        "RuntimeError: rails command failed (1)\n"
+        + frames
+        + "Tasks: TOP => db:migrate\n"
+        + "(See full trace by running task with --trace)\n"
+        + "\n"
+        + "    test/application/rake/dbs_test.rb:164:in `block in <class:RakeDbsTest>'\n"
+        + "\n"
+        + "rails test test/application/rake/dbs_test.rb:160\n"
+        + "..\n"
+        + "Finished tests\n"
+        + "unrelated\n"
+    )
+    _, lines = read(log, "RuntimeError: rails command failed (1)")
+    assert "    test/application/rake/dbs_test.rb:164:in `block in <class:RakeDbsTest>'" in lines
+    assert lines[-1] == "Finished tests"  # the third non-frame line in a row ends it
+    assert "unrelated" not in lines
