@@ -14,6 +14,7 @@ from argusai.ci.scan import Window
 _NUMBERS = re.compile(r"\b0x[0-9a-fA-F]+\b|\b[0-9a-f]{7,64}\b|\d+")
 RUN_KEEP_HEAD = 3  # a run of similar lines keeps its first three …
 RUN_KEEP_TAIL = 1  # … and its last one
+GAP_COST = 8  # tokens of an "… N lines omitted …" marker
 RUN_MIN = 10  # shorter runs are kept whole: stack frames differ only in a name and a number
 
 
@@ -36,7 +37,9 @@ class Selection:
         for number, text in numbered:
             if number in self.lines or number in self.collapsed:
                 continue
-            cost = self.cost(text) + 2  # a gap marker may follow
+            # A line next to a chosen one extends a run; any other may open a new gap marker.
+            joined = number - 1 in self.lines or number + 1 in self.lines
+            cost = self.cost(text) + (0 if joined else GAP_COST)
             if self.used + cost > self.budget - reserve:
                 return False
             self.lines[number] = text

@@ -51,7 +51,7 @@ _IGNORE = LineClass("noise", 0.0, 0, 0)
 # completed with exit code N") keeps this much of the output before it: a build can fail in an
 # earlier command than the last one, and that command's own output is what explains it. The
 # ranker shows the nearest EXIT_NEAR lines like any context, the rest only with budget to spare.
-EXIT_BEFORE = 150
+EXIT_BEFORE = 300
 EXIT_NEAR = 30
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
@@ -22,6 +23,7 @@ _HEADLINE_SHARE = 0.30  # budget share for the headlines of all strong errors, t
 _HEADLINE_LINES = 4
 _HEADLINE_MIN_WEIGHT = 8.0
 _EXIT_KINDS = ("ci-exit", "step-exit")
+_LOCATION = re.compile(r"\s*[\w./\\-]+\.\w+[:(]\d+")  # "src/a.js:12 …", "a.c(3): …"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,11 +189,26 @@ def select(result: ScanResult, budget: int, count: Callable[[str], int]) -> Redu
         (w for w in result.windows if w.cls.kind in _EXIT_KINDS),
         key=lambda w: (failed is None or w.hit != failed.exit_line, -w.hit),
     )
+    spare: set[tuple[int, str]] = set()
     for window in exits:
         numbered = [(window.start + i, t) for i, t in enumerate(window.lines)]
         _kept, folded = collapse_runs(numbered)
         sel.collapsed.update(folded - {window.hit})
         sel.add([n for n in window_lines(window) if n[0] not in folded])
+        spare.update((n, t) for n, t in numbered if n in folded)
+    # Folding near-duplicates is a budget measure: lines that differ only in numbers can still
+    # be distinct findings (a linter's "file:line message" list; retries and progress lines
+    # name no source location). With tokens left, folded findings of the tail and of the
+    # failed commands' output come back, first lines first.
+    spare.update((n, t) for n, t in tail if n in tail_folded)
+    restore = sorted(
+        (n, t)
+        for n, t in spare
+        if n in sel.collapsed and n not in sel.lines and _LOCATION.match(t) is not None
+    )
+    sel.collapsed.difference_update(n for n, _ in restore)
+    sel.add(restore)
+    sel.collapsed.update(n for n, _ in restore if n not in sel.lines)
     return _render(result, sel, order, shown, failed, budget, count)
 
 

@@ -11,7 +11,7 @@ from argusai.ci.normalize import clean_line, clip
 from argusai.ci.patterns import LineClass, classify, template_key
 from argusai.ci.prefilter import hit_lines
 
-MAX_BEFORE = 150  # context lines kept before a hit (upper bound over all line classes)
+MAX_BEFORE = 300  # context lines kept before a hit (upper bound over all line classes)
 TAIL_LINES = 200  # the end of the log is always a candidate
 MAX_CARRY = 1 << 20  # bytes carried between buffers when a "line" never ends
 MAX_WINDOWS = 1_500  # distinct error templates kept; the weakest are dropped beyond
