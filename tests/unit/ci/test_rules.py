@@ -69,3 +69,17 @@ def test_every_strong_error_gets_its_headline_before_long_blocks() -> None:
     excerpt = reduce_bytes(log.encode()).excerpt
     for name in ("alpha", "beta", "gamma", "delta", "epsilon"):
         assert f"[info] - case {name} *** FAILED ***" in excerpt
+
+
+def test_folded_findings_come_back_with_spare_budget_but_retries_do_not() -> None:
+    findings = "".join(f"src/grammar.js:{i} Extra semicolon. (semi)\n" for i in range(40))
+    retries = "".join(f"WARN retrying connection to db-{i}.internal:5432\n" for i in range(40))
+    log = (
+        "$ script/lint\n"
+        + retries
+        + findings
+        + '" exited with 1.\nDone. Your build exited with 1.\n'
+    )
+    excerpt = reduce_bytes(log.encode()).excerpt
+    assert all(f"src/grammar.js:{i} Extra semicolon. (semi)" in excerpt for i in range(40))
+    assert excerpt.count("WARN retrying") < 10
