@@ -39,6 +39,14 @@ _PARAGRAPH = frozenset({"report"})
 _TRACE_HEADERS = ("Traceback", "During handling", "The above exception")
 
 
+_COMMAND_EXITS = frozenset({"ci-exit", "step-exit"})
+
+
+def _is_command_echo(head: bytes) -> bool:
+    """Whether a raw line is a Travis command echo or an Actions step header."""
+    return head.startswith((b"$ ", b"##[group]")) or b"\x1b[0K$ " in head or b"Z ##[group]" in head
+
+
 def line_end(buf: bytes, start: int) -> int:
     """Offset of the newline ending the line at ``start`` (or the buffer's end)."""
     end = buf.find(b"\n", start)
@@ -61,10 +69,13 @@ def context(buf: bytes, start: int, cls: LineClass, lo: int = 0) -> tuple[int, l
     """Cleaned lines around the line at ``start``: returns (lines before it, all lines)."""
     first = start
     n_before = 0
+    own_output = cls.kind in _COMMAND_EXITS
     while n_before < cls.before and first > lo:
         prev = buf.rfind(b"\n", lo, first - 1)
         first = prev + 1 if prev >= 0 else lo
         n_before += 1
+        if own_output and _is_command_echo(buf[first : first + 160]):
+            break  # a failed command's output starts at its own command line
     lines: list[str] = []
     pos = first
     fixed = n_before + 1 + cls.after

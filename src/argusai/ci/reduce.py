@@ -194,8 +194,9 @@ def select(result: ScanResult, budget: int, count: Callable[[str], int]) -> Redu
         numbered = [(window.start + i, t) for i, t in enumerate(window.lines)]
         _kept, folded = collapse_runs(numbered)
         sel.collapsed.update(folded - {window.hit})
-        sel.add([n for n in window_lines(window) if n[0] not in folded])
         spare.update((n, t) for n, t in numbered if n in folded)
+        if not sel.add([n for n in window_lines(window) if n[0] not in folded]):
+            break  # full: the earlier failed commands' output stays cut
     # Folding near-duplicates is a budget measure: lines that differ only in numbers can still
     # be distinct findings (a linter's "file:line message" list; retries and progress lines
     # name no source location). With tokens left, folded findings of the tail and of the
