@@ -7,18 +7,16 @@ they really appear in the excerpt, and every text is sanitised before anyone sho
 
 from __future__ import annotations
 
-import functools
 import re
-from importlib import resources
 from typing import Any, Literal
 
-import jinja2
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from argusai.ci.reduce import Reduction
 from argusai.errors import LLMError
 from argusai.llm.json_answer import json_candidates
 from argusai.llm.port import Completion, LLMClient
+from argusai.prompts import environment
 from argusai.review.prompt import quote_untrusted
 from argusai.review.sanitize import sanitize_code, sanitize_inline, sanitize_markdown
 
@@ -118,27 +116,11 @@ def explanation_json_schema() -> dict[str, Any]:
     }
 
 
-@functools.cache
-def _environment() -> jinja2.Environment:
-    package = resources.files("argusai.prompts")
-    templates = {
-        name: package.joinpath(name).read_text(encoding="utf-8")
-        for name in ("ci_explain_system.j2", "ci_explain_user.j2")
-    }
-    return jinja2.Environment(
-        loader=jinja2.DictLoader(templates),
-        autoescape=False,  # noqa: S701 - plain-text prompts, not HTML
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_prompts(
     reduction: Reduction, *, workflow_name: str | None = None, job_name: str | None = None
 ) -> tuple[str, str]:
     """System and user prompt for one reduced log."""
-    env = _environment()
+    env = environment()
     user = env.get_template("ci_explain_user.j2").render(
         workflow_name=quote_untrusted(" ".join(workflow_name.split()), 200)
         if workflow_name

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import re
-from importlib import resources
-
-import jinja2
 
 from argusai.llm.tokens import count_tokens
-from argusai.prompts import PROMPT_VERSION
+from argusai.prompts import PROMPT_VERSION, environment
 from argusai.review.chunk import Chunk
 from argusai.review.repo_config import PathInstruction, RepoConfig
 from argusai.review.select import matches
@@ -19,23 +15,6 @@ __all__ = ["PROMPT_VERSION", "prompt_overhead", "render_system", "render_user"]
 MAX_TITLE_CHARS = 300
 MAX_BODY_CHARS = 4000
 _DELIMITER = re.compile(r"<(/?)(untrusted_)", re.IGNORECASE)
-
-
-@functools.cache
-def _environment() -> jinja2.Environment:
-    package = resources.files("argusai.prompts")
-    templates = {
-        name: package.joinpath(name).read_text(encoding="utf-8")
-        for name in ("review_system.j2", "review_user.j2")
-    }
-    return jinja2.Environment(
-        loader=jinja2.DictLoader(templates),
-        autoescape=False,  # noqa: S701 - plain-text prompts, not HTML
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-    )
 
 
 def quote_untrusted(text: str, limit: int | None = None) -> str:
@@ -48,7 +27,7 @@ def quote_untrusted(text: str, limit: int | None = None) -> str:
 
 def render_system(language: str) -> str:
     """The system prompt, asking for comments in ``language``."""
-    return _environment().get_template("review_system.j2").render(language=language)
+    return environment().get_template("review_system.j2").render(language=language)
 
 
 def instructions_for(paths: list[str], config: RepoConfig) -> list[PathInstruction]:
@@ -89,7 +68,7 @@ def render_user(
     if any(p.truncated_lines for p in chunk.pieces):
         notes.append("Some very long lines were cut; '[… chars cut]' marks where.")
     return (
-        _environment()
+        environment()
         .get_template("review_user.j2")
         .render(
             repo=repo,

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, TypeVar
 
-import jinja2
 from pydantic import BaseModel
 
 from argusai.llm.port import Completion, LLMClient
+from argusai.prompts import environment
 from argusai.review.prompt import quote_untrusted
 from argusai.scout.summary_schema import (
     ISSUE_SCHEMA_NAME,
@@ -29,12 +27,6 @@ from argusai.scout.summary_schema import (
 SCOUT_PROMPT_VERSION = "scout-v1"
 MAX_BODY_CHARS = 6000
 MAX_FIELD_CHARS = 600
-_TEMPLATES = (
-    "scout_repo_system.j2",
-    "scout_repo_user.j2",
-    "scout_issue_system.j2",
-    "scout_issue_user.j2",
-)
 _REPAIR = (
     "\n\nYour previous answer could not be used ({error}). Answer again with one JSON "
     "object only, exactly matching the schema. Previous answer:\n<untrusted_previous>\n"
@@ -81,19 +73,6 @@ class Answer:
     cost_usd: float
 
 
-@functools.cache
-def _environment() -> jinja2.Environment:
-    package = resources.files("argusai.prompts")
-    templates = {name: package.joinpath(name).read_text(encoding="utf-8") for name in _TEMPLATES}
-    return jinja2.Environment(
-        loader=jinja2.DictLoader(templates),
-        autoescape=False,  # noqa: S701 - plain-text prompts, not HTML
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def _languages(languages: dict[str, int]) -> str:
     ranked = sorted(languages.items(), key=lambda kv: -kv[1])[:10]
     return ", ".join(f"{quote_untrusted(k, 40)} {v}" for k, v in ranked) or "unknown"
@@ -101,7 +80,7 @@ def _languages(languages: dict[str, int]) -> str:
 
 def render_repo(facts: RepoFacts) -> tuple[str, str]:
     """System and user prompt for a repository summary."""
-    env = _environment()
+    env = environment()
     user = env.get_template("scout_repo_user.j2").render(
         full_name=quote_untrusted(facts.full_name, 200),
         stars=facts.stars,
@@ -115,7 +94,7 @@ def render_repo(facts: RepoFacts) -> tuple[str, str]:
 
 def render_issue(facts: IssueFacts) -> tuple[str, str]:
     """System and user prompt for an issue analysis."""
-    env = _environment()
+    env = environment()
     user = env.get_template("scout_issue_user.j2").render(
         full_name=quote_untrusted(facts.full_name, 200),
         languages=_languages(facts.languages),
