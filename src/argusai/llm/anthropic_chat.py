@@ -15,9 +15,13 @@ import anthropic
 import structlog
 
 from argusai.errors import LLMError
-from argusai.llm.backend import ChatRequest, json_text
+from argusai.llm.backend import (
+    ChatRequest,
+    json_text,
+    log_request_failure,
+    priced_completion,
+)
 from argusai.llm.port import Completion
-from argusai.llm.pricing import estimate_cost
 from argusai.llm.provider_errors import connection_error, error_for_status, unusable_response
 
 if TYPE_CHECKING:
@@ -154,23 +158,9 @@ class AnthropicChat:
             raise LLMError(
                 f"{self.provider} model {model!r} returned a response of unexpected shape"
             ) from None
-        return Completion(
-            text=text,
-            model=used,
-            prompt_tokens=prompt,
-            completion_tokens=completion,
-            cost_usd=estimate_cost(used, prompt, completion),
-        )
+        return priced_completion(text, used, prompt, completion)
 
     def _log_failure(
         self, model: str, attempt: int, started: float, status: int | None, *, kind: str = "http"
     ) -> None:
-        log.warning(
-            "llm.request_failed",
-            provider=self.provider,
-            model=model,
-            status=status,
-            error=kind,
-            attempt=attempt,
-            latency_ms=round((time.perf_counter() - started) * 1000),
-        )
+        log_request_failure(self.provider, model, attempt, started, status, kind=kind)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -16,6 +17,7 @@ import structlog
 
 from argusai.errors import LLMError
 from argusai.llm.port import Completion
+from argusai.llm.pricing import estimate_cost
 
 log = structlog.get_logger(__name__)
 _FENCE = re.compile(r"^```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?```\s*$", re.DOTALL)
@@ -73,4 +75,32 @@ def schema_instructions(request: ChatRequest) -> str:
         f"{request.system}\n\nAnswer with one JSON object only, no prose and no code fences. "
         f"It must conform to this JSON schema (named {request.schema_name!r}):\n"
         f"{json.dumps(request.schema, separators=(',', ':'))}"
+    )
+
+
+def priced_completion(
+    text: str, model: str, prompt_tokens: int, completion_tokens: int
+) -> Completion:
+    """A Completion with its estimated cost (every provider reports the same way)."""
+    return Completion(
+        text=text,
+        model=model,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        cost_usd=estimate_cost(model, prompt_tokens, completion_tokens),
+    )
+
+
+def log_request_failure(
+    provider: str, model: str, attempt: int, started: float, status: int | None, *, kind: str
+) -> None:
+    """One log line per failed provider call: what, how long; never the prompt or the key."""
+    log.warning(
+        "llm.request_failed",
+        provider=provider,
+        model=model,
+        status=status,
+        error=kind,
+        attempt=attempt,
+        latency_ms=round((time.perf_counter() - started) * 1000),
     )
