@@ -72,23 +72,14 @@ def process_ci_run(rt: Runtime, item: CIRun, owner: str) -> None:
     comments: dict[str, Any] = {}
     for number in pr_numbers(item):
         comments[str(number)] = upsert_comment(gh, repo_owner, repo, number, item.run_id, body)
-    title, summary = check_output(info, analyses)
-    check_id = upsert_check_run(
+    check_id = _check_and_finish(
+        rt,
         gh,
-        repo_owner,
-        repo,
-        head_sha=info.head_sha,
-        run_id=item.run_id,
-        output=CheckRunOutput(title=title, summary=summary),
-        details_url=info.html_url,
-    )
-    github_runs.finish(
-        rt.db,
-        item.id,
+        item,
         owner,
-        ReviewStatus.DONE,
-        check_run_id=check_id,
-        comment_ids=comments,
+        info,
+        check_output(info, analyses),
+        comments,
         result={"jobs": [a.to_dict() for a in analyses], "skipped": skipped},
     )
     log.info(
@@ -127,7 +118,33 @@ def _process_passed(rt: Runtime, gh: GitHubRepoClient, item: CIRun, owner: str) 
         found = upsert_comment(gh, repo_owner, repo, number, item.run_id, body, create=False)
         if found is not None:
             comments[str(number)] = found
-    title, summary = check_output(info, jobs, passed=True)
+    _check_and_finish(
+        rt,
+        gh,
+        item,
+        owner,
+        info,
+        check_output(info, jobs, passed=True),
+        comments,
+        result={"passed": True, "earlier_attempt": earlier.run_attempt},
+    )
+    log.info("ci.rerun_passed_posted", comments=len(comments), earlier=earlier.run_attempt)
+
+
+def _check_and_finish(
+    rt: Runtime,
+    gh: GitHubRepoClient,
+    item: CIRun,
+    owner: str,
+    info: RunInfo,
+    output: tuple[str, str],
+    comments: dict[str, Any],
+    *,
+    result: dict[str, Any],
+) -> int:
+    """Create or update our check run, then close the item as done; returns the check id."""
+    repo_owner, repo = item.repo_name.split("/", 1)
+    title, summary = output
     check_id = upsert_check_run(
         gh,
         repo_owner,
@@ -144,9 +161,9 @@ def _process_passed(rt: Runtime, gh: GitHubRepoClient, item: CIRun, owner: str) 
         ReviewStatus.DONE,
         check_run_id=check_id,
         comment_ids=comments,
-        result={"passed": True, "earlier_attempt": earlier.run_attempt},
+        result=result,
     )
-    log.info("ci.rerun_passed_posted", comments=len(comments), earlier=earlier.run_attempt)
+    return check_id
 
 
 def _last_look(rt: Runtime, item: CIRun, owner: str) -> None:
