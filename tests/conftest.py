@@ -113,12 +113,42 @@ def postgres_url() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A Redis database number for this test, flushed before and after."""
+@pytest.fixture(scope="session")
+def _redis_db() -> Iterator[int]:
+    """A Redis database number claimed by this test run alone.
+
+    Two runs on one host (two checkouts, CI beside a developer) must not flush each
+    other's data: each run claims a free database 1–15 with a lock key in database 0
+    (``SET NX`` with an expiry, released at the end), and only ever flushes its own.
+    """
+    import uuid
+
     import redis
 
-    url = "redis://127.0.0.1:6379/11"
+    admin = redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=3)
+    _service_or_skip("Redis", admin.ping)
+    token = uuid.uuid4().hex
+    for db in range(1, 16):
+        if admin.set(f"argus-tests:db:{db}", token, nx=True, ex=4 * 3600):
+            break
+    else:
+        admin.close()
+        pytest.fail("all Redis databases 1-15 are claimed by other test runs on this host")
+    try:
+        yield db
+    finally:
+        if admin.get(f"argus-tests:db:{db}") == token.encode():
+            redis.Redis.from_url(f"redis://127.0.0.1:6379/{db}").flushdb()
+            admin.delete(f"argus-tests:db:{db}")
+        admin.close()
+
+
+@pytest.fixture
+def redis_url(_redis_db: int) -> Iterator[str]:
+    """This run's own Redis database, flushed before and after the test."""
+    import redis
+
+    url = f"redis://127.0.0.1:6379/{_redis_db}"
     client = redis.Redis.from_url(url, socket_connect_timeout=3)
     _service_or_skip("Redis", client.ping)
     client.flushdb()
