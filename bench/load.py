@@ -288,17 +288,12 @@ def postgres_database() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def redis_database(db: int) -> Iterator[str]:
-    import redis
+def redis_database() -> Iterator[str]:
+    """A Redis database claimed for this run alone (never one a test run is using)."""
+    from tests.redis_claim import claimed_database
 
-    url = f"redis://127.0.0.1:6379/{db}"
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    try:
-        yield url
-    finally:
-        client.flushdb()
-        client.close()
+    with claimed_database() as db:
+        yield f"redis://127.0.0.1:6379/{db}"
 
 
 @contextlib.contextmanager
@@ -311,7 +306,7 @@ def deployment(
     with contextlib.ExitStack() as stack:
         if kind == "scaled":
             env["ARGUS_DATABASE_URL"] = stack.enter_context(postgres_database())
-            env["ARGUS_QUEUE_URL"] = stack.enter_context(redis_database(args.redis_db))
+            env["ARGUS_QUEUE_URL"] = stack.enter_context(redis_database())
         cluster = Cluster(tmp, env)
         stack.callback(shutil.rmtree, tmp, True)
         stack.callback(cluster.close)
@@ -448,7 +443,6 @@ def add_common_options(parser: argparse.ArgumentParser, count: int) -> None:
     parser.add_argument("--llm-latency", type=float, default=1.0, help="fake LLM latency, s")
     parser.add_argument("--threads", type=int, default=8, help="ARGUS_WORKER_THREADS")
     parser.add_argument("--repos", type=int, default=200, help="repositories (installations)")
-    parser.add_argument("--redis-db", type=int, default=13, help="Redis DB number (flushed)")
     parser.add_argument("--drain-timeout", type=float, default=0.0, help="0: from the load")
     parser.add_argument("--settle", type=float, default=5.0, help="wait for duplicates, s")
 

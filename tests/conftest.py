@@ -115,32 +115,18 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def _redis_db() -> Iterator[int]:
-    """A Redis database number claimed by this test run alone.
+    """A Redis database number claimed by this test run alone (see tests/redis_claim.py).
 
     Two runs on one host (two checkouts, CI beside a developer) must not flush each
-    other's data: each run claims a free database 1–15 with a lock key in database 0
-    (``SET NX`` with an expiry, released at the end), and only ever flushes its own.
+    other's data: each run claims a free database and only ever flushes its own.
     """
-    import uuid
-
     import redis
 
-    admin = redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=3)
-    _service_or_skip("Redis", admin.ping)
-    token = uuid.uuid4().hex
-    for db in range(1, 16):
-        if admin.set(f"argus-tests:db:{db}", token, nx=True, ex=4 * 3600):
-            break
-    else:
-        admin.close()
-        pytest.fail("all Redis databases 1-15 are claimed by other test runs on this host")
-    try:
+    from tests.redis_claim import claimed_database
+
+    _service_or_skip("Redis", redis.Redis.from_url("redis://127.0.0.1:6379/0").ping)
+    with claimed_database() as db:
         yield db
-    finally:
-        if admin.get(f"argus-tests:db:{db}") == token.encode():
-            redis.Redis.from_url(f"redis://127.0.0.1:6379/{db}").flushdb()
-            admin.delete(f"argus-tests:db:{db}")
-        admin.close()
 
 
 @pytest.fixture
