@@ -85,6 +85,14 @@ class Settings(BaseSettings):
 
     # Web
     max_webhook_bytes: int = 25 * 1024 * 1024
+    #: proxies whose X-Forwarded-For / -Proto are believed (IPs or CIDRs); empty: none
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    #: connection deadlines of ``argus serve`` (uvicorn plus ``web/connections.py``)
+    http_keepalive_seconds: int = Field(default=5, ge=1)
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    http_body_timeout_seconds: float = Field(default=60.0, gt=0)
+    http_max_header_bytes: int = Field(default=64 * 1024, ge=4096)
+    http_max_concurrency: int = Field(default=500, ge=10)  # connections + tasks, then 503
 
     # Rate limits (shared by every process through the limiter backend; 0 = no limit)
     rate_limit_url: str | None = None
@@ -103,6 +111,9 @@ class Settings(BaseSettings):
     ci_max_log_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     ci_callback_allowlist: Annotated[tuple[str, ...], NoDecode] = ()  # hosts/CIDRs allowed
     ci_callback_max_failures: int = Field(default=5, ge=1)
+    #: sync analyses holding an LLM call at once (in total, per tenant); the rest go async
+    ci_sync_max_concurrency: int = Field(default=8, ge=0)
+    ci_sync_max_per_tenant: int = Field(default=2, ge=0)
 
     # Scout (catalogue of beginner-friendly repositories and issues)
     scout_sources: Annotated[tuple[str, ...], NoDecode] = ("awesome-for-beginners",)
@@ -123,6 +134,20 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(e.strip() for e in value.split(",") if e.strip())
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _check_proxies(cls, value: Any) -> Any:
+        import ipaddress
+
+        if isinstance(value, str):
+            value = tuple(p.strip() for p in value.split(",") if p.strip())
+        for entry in value:
+            try:
+                ipaddress.ip_network(str(entry), strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR") from None
+        return tuple(str(e) for e in value)
 
     @field_validator("log_level")
     @classmethod
