@@ -21,8 +21,22 @@ DNS = resolver(
         "localhost": ["127.0.0.1", "::1"],
         "me.localtest.me": ["127.0.0.1"],
         "v6.example.com": ["::ffff:192.168.1.1"],
+        "nat64.example.com": ["64:ff9b::5db8:d822"],  # 93.184.216.34 through NAT64
+        "sixtofour.example.com": ["2002:5db8:d822::1"],  # 93.184.216.34 through 6to4
     }
 )
+
+
+def _nxdomain(host: str, port: int) -> list[str]:
+    """The system resolver, answering NXDOMAIN without asking any DNS server."""
+    import socket
+    from unittest import mock
+
+    from argusai.ci.ssrf import system_resolver
+
+    error = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    with mock.patch.object(socket, "getaddrinfo", side_effect=error):
+        return system_resolver(host, port)
 
 
 @pytest.mark.parametrize(
@@ -41,11 +55,48 @@ DNS = resolver(
         "http://[fe80::1]/",
         "ftp://hooks.example.com/",
         "http://user:pw@hooks.example.com/",
+        # IPv6 forms that carry a private IPv4 address
+        "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+        "http://[2002:a00:1::1]/",  # 6to4 of 10.0.0.1
+        "http://[64:ff9b::7f00:1]/",  # NAT64 of 127.0.0.1
+        "http://[64:ff9b::a9fe:a9fe]/",  # NAT64 of 169.254.169.254
+        "http://[64:ff9b:1::5db8:d822]/",  # local-use NAT64: refused whatever it carries
+        "http://[2001:0:5db8:d822::1]/",  # Teredo: refused outright
+        "http://[::127.0.0.1]/",  # IPv4-compatible (deprecated)
+        "http://[::5db8:d822]/",  # IPv4-compatible, even of a public address
+        "http://[::ffff:127.0.0.1]/",  # IPv4-mapped
+        "http://[::ffff:7f00:1]/",  # the same, written in hex
     ],
 )
 def test_refused(url: str) -> None:
     with pytest.raises(UnsafeURL):
         check_url(url, (), DNS)
+
+
+def test_refusals_say_not_allowed_and_nothing_about_dns() -> None:
+    """A private answer, no answer and a private literal read the same: no DNS oracle."""
+    texts = set()
+    for url, dns in (
+        ("http://me.localtest.me/hook", DNS),
+        ("http://sneaky.example.com/", DNS),
+        ("http://10.0.0.1/x", DNS),
+        ("http://[2002:7f00:1::]/", DNS),
+        ("http://internal-name/x", _nxdomain),
+    ):
+        with pytest.raises(UnsafeURL) as caught:
+            check_url(url, (), dns)
+        texts.add(str(caught.value))
+        assert caught.value.detail  # the real reason, for the server's log only
+    assert texts == {"callback_url is not allowed"}
+    with pytest.raises(UnsafeURL, match=r"^callback_url is not allowed: only http and https"):
+        check_url("ftp://hooks.example.com/", (), DNS)
+
+
+def test_public_addresses_inside_ipv6_forms_pass() -> None:
+    assert check_url("http://nat64.example.com/", (), DNS).address == "64:ff9b::5db8:d822"
+    assert check_url("http://sixtofour.example.com/", (), DNS).address == "2002:5db8:d822::1"
+    # the allowlist admits an embedded address too (an operator's own receiver)
+    assert check_url("http://[::ffff:127.0.0.1]:9/", ("127.0.0.1",), DNS).port == 9
 
 
 def test_public_and_allowlisted() -> None:

@@ -3,8 +3,15 @@
 Every address a host resolves to must be public: not private, loopback, link-local,
 multicast, reserved, unspecified, shared (CGNAT) or a cloud metadata address, unless the
 operator's allowlist (``ARGUS_CI_CALLBACK_ALLOWLIST``: host names or CIDRs) admits it.
-The caller connects to the checked address itself (see ``callbacks``), so a second DNS
-answer cannot swap in a private one between the check and the connection.
+IPv6 forms that carry an IPv4 address (IPv4-mapped, 6to4, NAT64) are judged by the IPv4
+address inside; Teredo, local-use NAT64 and the deprecated IPv4-compatible form are
+refused outright. The caller connects to the checked address itself (see ``callbacks``),
+so a second DNS answer cannot swap in a private one between the check and the connection.
+
+What a tenant is told never depends on DNS: "cannot resolve", "resolves to a private
+address" and "is a private address" all read ``callback_url is not allowed`` (else the
+API would be an oracle for internal names). ``UnsafeURL.detail`` keeps the real reason
+for the server's log.
 """
 
 from __future__ import annotations
@@ -19,10 +26,21 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
+_6TO4 = ipaddress.ip_network("2002::/16")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+#: IPv6 ranges refused whatever they carry: Teredo (its IPv4 is obfuscated), local-use
+#: NAT64 (a site's own translator), IPv4-compatible (deprecated, ``::a.b.c.d``)
+_REFUSED_V6 = tuple(ipaddress.ip_network(n) for n in ("2001::/32", "64:ff9b:1::/48", "::/96"))
+NOT_ALLOWED = "callback_url is not allowed"
 
 
 class UnsafeURL(ValueError):
-    """A callback URL that must not be called."""
+    """A callback URL that must not be called; ``str()`` is safe to show the tenant."""
+
+    def __init__(self, reason: str | None = None, *, detail: str | None = None) -> None:
+        public = f"{NOT_ALLOWED}: {reason}" if reason else NOT_ALLOWED
+        super().__init__(public)
+        self.detail = detail or public
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +59,30 @@ def system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeURL(f"cannot resolve {host!r}: {exc}") from None
+        raise UnsafeURL(detail=f"cannot resolve {host!r}: {exc}") from None
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv4-mapped, 6to4 or NAT64 (64:ff9b::/96) address carries."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _6TO4:
+        return ip.sixtofour
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def is_public(ip: IPAddress) -> bool:
-    """True for a globally routable unicast address."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return is_public(ip.ipv4_mapped)
+    """True for a globally routable unicast address (and, in IPv6, what it embeds)."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in net for net in _REFUSED_V6):
+            return False
+        inner = embedded_ipv4(ip)
+        if inner is not None:
+            # NAT64's prefix sits in ::/8, "reserved" to ipaddress: judge what it carries
+            return is_public(inner)
     return not (
         ip in _METADATA
         or ip.is_private
@@ -63,6 +97,7 @@ def is_public(ip: IPAddress) -> bool:
 
 
 def _allowed(host: str, ip: IPAddress, allowlist: Iterable[str]) -> bool:
+    inner = embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
     for entry in allowlist:
         entry = entry.strip().lower()
         if not entry:
@@ -70,10 +105,11 @@ def _allowed(host: str, ip: IPAddress, allowlist: Iterable[str]) -> bool:
         if entry == host.lower():
             return True
         try:
-            if ip in ipaddress.ip_network(entry, strict=False):
-                return True
+            net = ipaddress.ip_network(entry, strict=False)
         except ValueError:
             continue
+        if ip in net or (inner is not None and inner in net):
+            return True
     return False
 
 
@@ -83,12 +119,12 @@ def check_url(
     """The URL's target if every resolved address is public or allowlisted; UnsafeURL if not."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise UnsafeURL("only http and https callback URLs are allowed")
+        raise UnsafeURL("only http and https URLs")
     if parts.username or parts.password:
-        raise UnsafeURL("credentials in callback URLs are not allowed")
+        raise UnsafeURL("no credentials in the URL")
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise UnsafeURL("the callback URL has no host")
+        raise UnsafeURL("the URL has no host")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
@@ -97,10 +133,14 @@ def check_url(
     try:
         addresses = [ipaddress.ip_address(host)]
     except ValueError:
-        addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolver(host, port)]
+        answers = resolver(host, port)  # UnsafeURL when the name does not resolve
+        try:
+            addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in answers]
+        except ValueError:
+            raise UnsafeURL(detail=f"{host!r} resolves to an unparsable address") from None
     if not addresses:
-        raise UnsafeURL(f"{host!r} resolves to no address")
+        raise UnsafeURL(detail=f"{host!r} resolves to no address")
     for ip in addresses:
         if not is_public(ip) and not _allowed(host, ip, allow):
-            raise UnsafeURL(f"{host!r} resolves to a non-public address ({ip})")
+            raise UnsafeURL(detail=f"{host!r} resolves to a non-public address ({ip})")
     return Target(url=url, scheme=parts.scheme, host=host, port=port, address=str(addresses[0]))
