@@ -153,3 +153,57 @@ def test_scout_list_prints_a_table(rt: Runtime) -> None:
     out.truncate(0)
     scout_list(rt.db, difficulty="advanced", language="CSS", console=console)
     assert "no issues match" in out.getvalue()
+
+
+EMOJI_LABEL = "🤩 Good First PR"
+
+
+def test_label_filter_matches_non_ascii_labels(rt: Runtime, client: TestClient) -> None:
+    import json
+
+    from sqlalchemy import text
+
+    from argusai.scout.models import ScoutIssue, ScoutRepository
+
+    with rt.db.session() as s:
+        repo = ScoutRepository(full_name="emoji/friendly", source="test", label=EMOJI_LABEL,
+                               html_url="https://github.com/emoji/friendly")
+        s.add(repo)
+        s.flush()
+        for n in range(1, 7):
+            s.add(ScoutIssue(repository_id=repo.id, number=n, title=f"Emoji issue {n}",
+                             labels={"names": [EMOJI_LABEL, "names"]}))
+    with rt.db.session() as s:  # one row as a serialiser with ensure_ascii=False writes it
+        raw = json.dumps({"names": [EMOJI_LABEL, "names"]}, ensure_ascii=False)
+        s.execute(text("UPDATE scout_issues SET labels = :raw WHERE title = 'Emoji issue 6'"),
+                  {"raw": raw})
+
+    for asked in (EMOJI_LABEL, "🤩 good first pr"):
+        body = client.get("/v1/scout/issues", params={"label": asked}).json()
+        assert body["total"] == 6, asked
+        assert {item["repository"] for item in body["items"]} == {"emoji/friendly"}
+    assert client.get("/v1/scout/issues", params={"label": "🤩"}).json()["total"] == 0
+    assert client.get("/v1/scout/issues", params={"label": "names"}).json()["total"] == 6
+    assert client.get("/v1/scout/issues", params={"label": "docs"}).json()["total"] == 1
+    page = client.get("/scout", params={"label": EMOJI_LABEL}).text
+    assert "6 issues" in page and "Emoji issue 6" in page
+    repos = client.get("/v1/scout/repositories", params={"label": EMOJI_LABEL}).json()
+    assert [r["full_name"] for r in repos["items"]] == ["emoji/friendly"]
+
+
+def test_label_filter_takes_the_label_whole(rt: Runtime, client: TestClient) -> None:
+    from argusai.scout.models import ScoutIssue, ScoutRepository
+
+    with rt.db.session() as s:
+        repo = ScoutRepository(full_name="quote/org", source="test", label="x")
+        s.add(repo)
+        s.flush()
+        s.add(ScoutIssue(repository_id=repo.id, number=1, title="Quoted",
+                         labels={"names": ['say "hi"', "a\\b"]}))
+        s.add(ScoutIssue(repository_id=repo.id, number=2, title="Not a label",
+                         labels={"names": ["other"]}))
+    assert titles(client.get("/v1/scout/issues", params={"label": 'say "hi"'}).json()) == [
+        "Quoted"]
+    assert titles(client.get("/v1/scout/issues", params={"label": "a\\b"}).json()) == ["Quoted"]
+    # the key of the stored object is not a label
+    assert client.get("/v1/scout/issues", params={"label": "names"}).json()["total"] == 0

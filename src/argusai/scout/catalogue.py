@@ -2,10 +2,14 @@
 
 Filters work on SQLite and PostgreSQL alike: JSON columns are matched as text
 (``"Python":`` in the languages object, ``"good first issue"`` in the label names).
+A label is matched whole, as a list element (followed by ``,`` or ``]``), in both the
+spellings a JSON serialiser may have stored: ``\\uXXXX`` escapes (SQLAlchemy's
+default, ``ensure_ascii``) and raw UTF-8 — so non-ASCII labels match in old and new rows.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +68,12 @@ def _json_has(column: Any, fragment: str) -> ColumnElement[bool]:
     return cast(column, String).ilike(_like(fragment), escape="\\")
 
 
+def _has_label(label: str) -> ColumnElement[bool]:
+    spellings = dict.fromkeys((json.dumps(label), json.dumps(label, ensure_ascii=False)))
+    return or_(*(_json_has(ScoutIssue.labels, quoted + end)
+                 for quoted in spellings for end in (",", "]")))
+
+
 def _language(value: str) -> ColumnElement[bool]:
     quoted = f'"{value}":'
     return or_(
@@ -87,7 +97,7 @@ def _issue_query(f: Filters) -> Select[ScoutIssue, ScoutRepository]:
     if f.difficulty:
         query = query.where(ScoutIssue.difficulty == f.difficulty.lower())
     if f.label:
-        query = query.where(_json_has(ScoutIssue.labels, f'"{f.label}"'))
+        query = query.where(_has_label(f.label))
     if f.q:
         pattern = _like(f.q)
         query = query.where(
