@@ -56,8 +56,10 @@ def test_issues_list_open_issues_with_summaries(client: TestClient) -> None:
     [
         ("language=python", {"Add a --verbose flag", "Speed up the parser", "Fix typo in README"}),
         ("language=CSS", {"Button has wrong colour", "Support keyboard navigation"}),
-        ("difficulty=beginner", {"Add a --verbose flag", "Fix typo in README",
-                                 "Button has wrong colour"}),
+        (
+            "difficulty=beginner",
+            {"Add a --verbose flag", "Fix typo in README", "Button has wrong colour"},
+        ),
         ("language=Python&difficulty=advanced", {"Speed up the parser"}),
         ("label=docs", {"Fix typo in README"}),
         ("q=keyboard", {"Support keyboard navigation"}),
@@ -94,7 +96,10 @@ def test_bad_parameters_are_422(client: TestClient) -> None:
 def test_repositories_filters(client: TestClient) -> None:
     body = client.get("/v1/scout/repositories").json()
     assert [r["full_name"] for r in body["items"]] == [
-        "pyorg/pytool", "jsorg/widget", "rustorg/engine"]
+        "pyorg/pytool",
+        "jsorg/widget",
+        "rustorg/engine",
+    ]
     assert body["items"][0]["summary"] == "pyorg/pytool summary"
     assert body["items"][0]["stack"] == ["Python"]
     by_language = client.get("/v1/scout/repositories?language=rust").json()
@@ -166,17 +171,29 @@ def test_label_filter_matches_non_ascii_labels(rt: Runtime, client: TestClient) 
     from argusai.scout.models import ScoutIssue, ScoutRepository
 
     with rt.db.session() as s:
-        repo = ScoutRepository(full_name="emoji/friendly", source="test", label=EMOJI_LABEL,
-                               html_url="https://github.com/emoji/friendly")
+        repo = ScoutRepository(
+            full_name="emoji/friendly",
+            source="test",
+            label=EMOJI_LABEL,
+            html_url="https://github.com/emoji/friendly",
+        )
         s.add(repo)
         s.flush()
         for n in range(1, 7):
-            s.add(ScoutIssue(repository_id=repo.id, number=n, title=f"Emoji issue {n}",
-                             labels={"names": [EMOJI_LABEL, "names"]}))
+            s.add(
+                ScoutIssue(
+                    repository_id=repo.id,
+                    number=n,
+                    title=f"Emoji issue {n}",
+                    labels={"names": [EMOJI_LABEL, "names"]},
+                )
+            )
     with rt.db.session() as s:  # one row as a serialiser with ensure_ascii=False writes it
         raw = json.dumps({"names": [EMOJI_LABEL, "names"]}, ensure_ascii=False)
-        s.execute(text("UPDATE scout_issues SET labels = :raw WHERE title = 'Emoji issue 6'"),
-                  {"raw": raw})
+        s.execute(
+            text("UPDATE scout_issues SET labels = :raw WHERE title = 'Emoji issue 6'"),
+            {"raw": raw},
+        )
 
     for asked in (EMOJI_LABEL, "🤩 good first pr"):
         body = client.get("/v1/scout/issues", params={"label": asked}).json()
@@ -198,12 +215,20 @@ def test_label_filter_takes_the_label_whole(rt: Runtime, client: TestClient) -> 
         repo = ScoutRepository(full_name="quote/org", source="test", label="x")
         s.add(repo)
         s.flush()
-        s.add(ScoutIssue(repository_id=repo.id, number=1, title="Quoted",
-                         labels={"names": ['say "hi"', "a\\b"]}))
-        s.add(ScoutIssue(repository_id=repo.id, number=2, title="Not a label",
-                         labels={"names": ["other"]}))
-    assert titles(client.get("/v1/scout/issues", params={"label": 'say "hi"'}).json()) == [
-        "Quoted"]
+        s.add(
+            ScoutIssue(
+                repository_id=repo.id,
+                number=1,
+                title="Quoted",
+                labels={"names": ['say "hi"', "a\\b"]},
+            )
+        )
+        s.add(
+            ScoutIssue(
+                repository_id=repo.id, number=2, title="Not a label", labels={"names": ["other"]}
+            )
+        )
+    assert titles(client.get("/v1/scout/issues", params={"label": 'say "hi"'}).json()) == ["Quoted"]
     assert titles(client.get("/v1/scout/issues", params={"label": "a\\b"}).json()) == ["Quoted"]
     # the key of the stored object is not a label
     assert client.get("/v1/scout/issues", params={"label": "names"}).json()["total"] == 0

@@ -70,8 +70,9 @@ def _json_has(column: Any, fragment: str) -> ColumnElement[bool]:
 
 def _has_label(label: str) -> ColumnElement[bool]:
     spellings = dict.fromkeys((json.dumps(label), json.dumps(label, ensure_ascii=False)))
-    return or_(*(_json_has(ScoutIssue.labels, quoted + end)
-                 for quoted in spellings for end in (",", "]")))
+    return or_(
+        *(_json_has(ScoutIssue.labels, quoted + end) for quoted in spellings for end in (",", "]"))
+    )
 
 
 def _language(value: str) -> ColumnElement[bool]:
