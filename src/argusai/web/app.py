@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from argusai import __version__
 from argusai.jobs.runtime import Runtime
 from argusai.jobs.tasks import register_tasks
-from argusai.web import analyses, health, scout, webhooks
+from argusai.web import analyses, docs, errors, health, scout, webhooks
+from argusai.web.middleware import SecurityHeaders
 from argusai.web.state import AppState, Metrics
 
 
@@ -17,13 +18,19 @@ def create_app(runtime: Runtime) -> FastAPI:
         title="ArgusAI",
         version=__version__,
         description="LLM reviews for GitHub pull requests, CI failure analysis.",
+        docs_url=None,  # served by web/docs.py from local files, under a CSP
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     tasks = register_tasks(runtime.huey, lambda: runtime)
     app.state.argus = AppState(
         settings=runtime.settings, runtime=runtime, tasks=tasks, metrics=Metrics()
     )
+    errors.install(app)
+    app.add_middleware(SecurityHeaders)
     app.include_router(webhooks.router)
     app.include_router(health.router)
     app.include_router(scout.router)
     app.include_router(analyses.router)
+    docs.install(app)
     return app

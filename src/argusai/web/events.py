@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from argusai.ci.github_runs import CIRequest
 from argusai.jobs.workitems import InstallationChange, ReviewRequest
@@ -14,6 +14,14 @@ INSTALLATION_EVENTS = ("installation", "installation_repositories")
 
 class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        # PostgreSQL text cannot hold NUL: such a value is ignored like any invalid one
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("holds a NUL character")
+        return value
 
 
 # bounds of the columns these land in: out-of-range values are ignored, never a 5xx
@@ -206,7 +214,10 @@ def _route_workflow_run(base: Routed, key: str, payload: dict[str, object]) -> R
 
 
 def _bounded_str(value: object, limit: int) -> str | None:
-    return value if isinstance(value, str) and len(value) <= limit else None
+    # NUL: PostgreSQL text cannot hold it, so such a value is dropped like an over-long one
+    if isinstance(value, str) and len(value) <= limit and "\x00" not in value:
+        return value
+    return None
 
 
 def _names(items: object) -> tuple[str, ...]:

@@ -17,12 +17,14 @@ router = APIRouter()
 
 
 @router.get("/healthz")
+@router.head("/healthz", include_in_schema=False)  # load balancers probe with HEAD
 def healthz() -> dict[str, str]:
     """The process is alive."""
     return {"status": "ok"}
 
 
 @router.get("/readyz")
+@router.head("/readyz", include_in_schema=False)
 async def readyz(request: Request) -> JSONResponse:
     """Each dependency's state; 503 when any is not ready."""
     state: AppState = request.app.state.argus

@@ -36,7 +36,9 @@ router.mount(
 
 Text = Annotated[str | None, Query(max_length=200)]
 Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0)]
+# bounded: an offset past the database's integer range was a 500; no catalogue is this big
+MAX_OFFSET = 1_000_000
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 
 @functools.cache

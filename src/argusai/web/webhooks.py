@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -22,6 +23,22 @@ from argusai.web.state import AppState
 
 log = structlog.get_logger(__name__)
 router = APIRouter()
+
+
+# a JSON escape of a UTF-16 surrogate: valid in pairs, but a lone one decodes to a str that
+# cannot be encoded (and stored) as UTF-8
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(body: bytearray, payload: dict[str, Any]) -> bool:
+    """True when a string of the payload holds a lone surrogate (only checked if one may)."""
+    if _SURROGATE_ESCAPE.search(body) is None:
+        return False
+    try:
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _answer(
@@ -83,6 +100,8 @@ async def github_webhook(request: Request) -> JSONResponse:
         return _answer(400, "bad_json", state, started, detail="body is not valid JSON")
     if not isinstance(payload, dict):
         return _answer(400, "bad_json", state, started, detail="body must be a JSON object")
+    if _has_lone_surrogate(body, payload):
+        return _answer(400, "bad_text", state, started, detail="payload is not valid UTF-8 text")
 
     bound = log.bind(delivery_id=delivery_id, event=event, action=payload.get("action"))
     if event == "ping":
