@@ -19,7 +19,7 @@ from structlog.testing import capture_logs
 from argusai.ci import apikeys, tenants
 from argusai.ci.analysis_tasks import register_analysis_tasks
 from argusai.ci.callbacks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from argusai.ci.models import Analysis, ApiUsage, AuditLog, Organization, TenantWebhook
+from argusai.ci.models import ApiUsage, AuditLog, Organization
 from argusai.jobs.runtime import Runtime
 from argusai.llm.breaker import BreakerRegistry
 from argusai.llm.factory import build_llm
@@ -271,42 +271,7 @@ def test_monthly_quota_429(env: Env) -> None:
     assert int(r.headers["Retry-After"]) > 0
 
 
-def test_callback_retries_then_disables_endpoint(env: Env, receiver: Receiver) -> None:
-    receiver.statuses = [500] * 20
-    ids = []
-    for _ in range(2):
-        r = _post(env, "acme", {"logs": big_log(), "callback_url": receiver.url})
-        ids.append(r.json()["id"])
-    _work(env)
-    with env.rt.db.session() as s:
-        hook = s.scalar(
-            select(TenantWebhook).where(TenantWebhook.tenant_id == tenants_id(env, "acme"))
-        )
-        assert hook is not None and not hook.active and hook.failure_count == 5
-        rows = {a.id: a for a in s.scalars(select(Analysis))}
-        assert sum(rows[i].callback_attempts for i in ids) == 5  # consecutive, across both
-        assert {rows[i].callback_status for i in ids} == {"failed", "disabled"}
-        assert "webhook.disabled" in set(s.scalars(select(AuditLog.action)))
-    assert len(receiver.got) == 5
-    tenants.configure_webhook(env.rt.db, env.rt.settings, "acme", enable=True)
-    receiver.statuses = [503, 200]
-    r = _post(env, "acme", {"logs": big_log(), "callback_url": receiver.url})
-    _work(env)
-    final = env.client.get(
-        f"/v1/analyses/{r.json()['id']}", headers={"X-API-Key": env.keys["acme"]}
-    )
-    assert final.json()["callback"] == {"url": receiver.url, "status": "sent", "attempts": 2}
-
-
-def test_redirect_to_private_address_is_refused(env: Env, receiver: Receiver) -> None:
-    receiver.redirect_to = "http://10.0.0.1/steal"
-    r = _post(env, "acme", {"logs": big_log(), "callback_url": receiver.url})
-    _work(env)
-    final = env.client.get(
-        f"/v1/analyses/{r.json()['id']}", headers={"X-API-Key": env.keys["acme"]}
-    )
-    assert final.json()["callback"]["status"] == "refused"
-    assert len(receiver.got) == 1
+# whose callback failures count, and redirects: tests/integration/test_callbacks_delivery.py
 
 
 def test_llm_failure_marks_async_analysis_failed_and_calls_back(

@@ -95,8 +95,9 @@ def test_refusals_say_not_allowed_and_nothing_about_dns() -> None:
 def test_public_addresses_inside_ipv6_forms_pass() -> None:
     assert check_url("http://nat64.example.com/", (), DNS).address == "64:ff9b::5db8:d822"
     assert check_url("http://sixtofour.example.com/", (), DNS).address == "2002:5db8:d822::1"
-    # the allowlist admits an embedded address too (an operator's own receiver)
-    assert check_url("http://[::ffff:127.0.0.1]:9/", ("127.0.0.1",), DNS).port == 9
+    # the allowlist matches the address as written, not what it embeds
+    with pytest.raises(UnsafeURL):
+        check_url("http://[2002:7f00:1::]/", ("127.0.0.1",), DNS)
 
 
 def test_public_and_allowlisted() -> None:

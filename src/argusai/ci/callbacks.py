@@ -4,8 +4,14 @@ The body is JSON; ``X-Argus-Signature-256: sha256=<hex>`` is the HMAC-SHA256 of 
 body with the tenant's callback secret, and ``X-Argus-Timestamp`` repeats the body's
 ``sent_at`` (epoch seconds, covered by the signature) so receivers can refuse replays.
 Each hop is checked against SSRF rules and connected to by the checked address (the
-host name is kept for the ``Host`` header and TLS), redirects are followed by hand (at
-most 3), and consecutive failures disable the tenant's endpoint.
+host name is kept for the ``Host`` header and TLS). Only same-origin 307/308 redirects
+are followed (by hand, at most 3): the body and its signature never go to another host,
+scheme or port, and a 301/302/303 (which would turn the POST into a GET) ends the
+attempt as a failure that says why.
+
+Consecutive failures disable the tenant's default endpoint only when they were
+deliveries to that default URL; a per-request ``callback_url`` has its own retry budget
+(``ARGUS_CI_CALLBACK_MAX_FAILURES`` attempts) and never disables the default.
 """
 
 from __future__ import annotations
@@ -16,10 +22,12 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 import structlog
+from sqlalchemy.orm import Session
 
 from argusai.ci import audit, secretbox
 from argusai.ci.analyses import view
@@ -37,7 +45,8 @@ SIGNATURE_HEADER = "X-Argus-Signature-256"
 TIMESTAMP_HEADER = "X-Argus-Timestamp"
 MAX_REDIRECTS = 3
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-_REDIRECTS = {301, 302, 303, 307, 308}
+_FOLLOWED = {307, 308}  # method and body kept by definition
+_NOT_FOLLOWED = {301, 302, 303}  # clients turn these POSTs into GETs: not for a signed body
 _SYSTEM = audit.Actor(ip=None, user_agent="argus-worker")
 
 
@@ -61,6 +70,34 @@ def _pinned_url(target: Target) -> str:
     return urlunsplit((parts.scheme, f"{host}:{target.port}", parts.path or "/", parts.query, ""))
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port = None
+    return parts.scheme.lower(), (parts.hostname or "").rstrip(".").lower(), port
+
+
+def _next_hop(url: str, status: int, location: str | None) -> str:
+    """The URL a redirect leads to, if callbacks may follow it; CallbackFailed if not."""
+    if not location:
+        raise CallbackFailed(f"the receiver answered {status} without a Location")
+    if status in _NOT_FOLLOWED:
+        raise CallbackFailed(
+            f"the receiver answered {status} (a redirect that would drop the POST body); "
+            "callbacks follow only same-origin 307/308 redirects"
+        )
+    target = urljoin(url, location)
+    if _origin(target) != _origin(url):
+        scheme, host, port = _origin(target)
+        raise CallbackFailed(
+            f"the receiver redirected ({status}) to another origin ({scheme}://{host}:{port}); "
+            "callbacks never send the body or signature to another host"
+        )
+    return target
+
+
 def post_signed(
     url: str,
     body: bytes,
@@ -70,7 +107,7 @@ def post_signed(
     resolver: Resolver = system_resolver,
     transport: httpx.BaseTransport | None = None,
 ) -> int:
-    """POST ``body`` to ``url`` (redirects checked and followed by hand); the final status."""
+    """POST ``body`` to ``url`` (same-origin 307/308 followed by hand); the final status."""
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "ArgusAI-Callback/1",
@@ -92,13 +129,13 @@ def post_signed(
                 )
             except httpx.HTTPError as exc:
                 raise CallbackFailed(f"{type(exc).__name__}: {exc}") from None
-            location = response.headers.get("location")
-            if response.status_code in _REDIRECTS and location:
-                url = urljoin(url, location)
+            status = response.status_code
+            if status in _FOLLOWED or status in _NOT_FOLLOWED:
+                url = _next_hop(url, status, response.headers.get("location"))
                 continue
-            if 200 <= response.status_code < 300:
-                return response.status_code
-            raise CallbackFailed(f"the receiver answered {response.status_code}")
+            if 200 <= status < 300:
+                return status
+            raise CallbackFailed(f"the receiver answered {status}")
     raise CallbackFailed(f"more than {MAX_REDIRECTS} redirects")
 
 
@@ -137,18 +174,20 @@ def deliver(
         if row.callback_status in ("sent", "refused", "disabled", "failed"):
             return Outcome(row.callback_status)
         hook = webhook_of(s, row.tenant_id)
-        if hook is None or not hook.active:
+        # only the default URL's health is the endpoint's: a per-request URL is judged alone
+        to_default = hook is not None and hook.url is not None and row.callback_url == hook.url
+        if hook is None or (to_default and not hook.active):
             row.callback_status = "disabled"
             return Outcome("disabled")
         body, url, tenant_id = payload(row), row.callback_url, row.tenant_id
         secret = secretbox.decrypt(settings, hook.secret_encrypted)
-    bound = log.bind(analysis_id=analysis_id, tenant_id=tenant_id)
+    bound = log.bind(analysis_id=analysis_id, tenant_id=tenant_id, default_url=to_default)
     error: str | None = None
     refused = False
     try:
         post(url, body, secret, allowlist=settings.ci_callback_allowlist, resolver=resolver)
     except UnsafeURL as exc:
-        error, refused = str(exc), True
+        error, refused = exc.detail, True
     except CallbackFailed as exc:
         error = str(exc)
     with db.session() as s:
@@ -156,36 +195,31 @@ def deliver(
         hook = webhook_of(s, tenant_id)
         assert row is not None and hook is not None
         row.callback_attempts += 1
-        hook.last_called_at = utcnow()
+        if to_default:
+            hook.last_called_at = utcnow()
         if error is None:
-            row.callback_status, hook.failure_count = "sent", 0
-            audit.record(
-                s,
-                tenant_id=tenant_id,
-                action="callback.sent",
-                actor=_SYSTEM,
-                resource_type="analysis",
-                resource_id=analysis_id,
-            )
+            row.callback_status = "sent"
+            if to_default:
+                hook.failure_count = 0
+            _audit(s, tenant_id, "callback.sent", analysis_id)
             bound.info("ci.callback_sent", attempts=row.callback_attempts)
             return Outcome("sent")
         if refused:
             row.callback_status = "refused"
-            audit.record(
-                s,
-                tenant_id=tenant_id,
-                action="callback.refused",
-                actor=_SYSTEM,
-                resource_type="analysis",
-                resource_id=analysis_id,
-                changes={"reason": error[:300]},
-            )
+            # the audit trail says refused, not why: the reason may name internal addresses
+            _audit(s, tenant_id, "callback.refused", analysis_id, {"reason": "not allowed"})
             bound.warning("ci.callback_refused", reason=error[:300])
             return Outcome("refused")
-        hook.failure_count += 1
         limit = settings.ci_callback_max_failures
-        bound.warning("ci.callback_failed", error=error[:300], failures=hook.failure_count)
-        if hook.failure_count >= limit:
+        if to_default:
+            hook.failure_count += 1
+        bound.warning(
+            "ci.callback_failed",
+            error=error[:300],
+            attempts=row.callback_attempts,
+            endpoint_failures=hook.failure_count if to_default else None,
+        )
+        if to_default and hook.failure_count >= limit:
             hook.active = False
             row.callback_status = "failed"
             audit.record(
@@ -200,17 +234,34 @@ def deliver(
             return Outcome("disabled")
         if row.callback_attempts >= limit:
             row.callback_status = "failed"
+            _audit(s, tenant_id, "callback.failed", analysis_id, {"error": error[:300]})
             return Outcome("failed")
-        audit.record(
+        _audit(
             s,
-            tenant_id=tenant_id,
-            action="callback.failed",
-            actor=_SYSTEM,
-            resource_type="analysis",
-            resource_id=analysis_id,
-            changes={"error": error[:300], "attempt": row.callback_attempts},
+            tenant_id,
+            "callback.failed",
+            analysis_id,
+            {"error": error[:300], "attempt": row.callback_attempts},
         )
         return Outcome(
             "pending",
             retry_in=backoff_seconds(row.callback_attempts, settings.job_retry_delay_seconds),
         )
+
+
+def _audit(
+    s: Session,
+    tenant_id: str,
+    action: str,
+    analysis_id: str,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    audit.record(
+        s,
+        tenant_id=tenant_id,
+        action=action,
+        actor=_SYSTEM,
+        resource_type="analysis",
+        resource_id=analysis_id,
+        changes=changes,
+    )
