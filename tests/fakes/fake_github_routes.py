@@ -17,7 +17,12 @@ import jwt
 
 from tests.fakes.fake_github_actions import actions_routes
 from tests.fakes.fake_github_issue import issue_routes
-from tests.fakes.fake_github_scout import PAT_INSTALLATION, conditional, scout_routes
+from tests.fakes.fake_github_scout import (
+    PAT_INSTALLATION,
+    conditional,
+    moved_or_by_id,
+    scout_routes,
+)
 from tests.fakes.fake_github_state import (
     FakePull,
     FakeRepo,
@@ -359,6 +364,10 @@ def _answer(fake: FakeGitHub, call: Call) -> Reply:
     version = call.headers.get("x-github-api-version")
     if version is not None and version not in fake.supported_api_versions:
         raise HttpError(400, f"API version {version} is not supported.")
+    with fake.lock:  # renamed repositories: 301 from the old name, /repositories/{id} served
+        moved = moved_or_by_id(fake, call)
+    if moved is not None:
+        return moved
     matched = [(r, a, h) for m, r, a, h in ROUTES if m == call.method and r.match(call.path)]
     if not matched:
         raise not_found()

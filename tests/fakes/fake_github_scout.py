@@ -12,20 +12,27 @@ Mixed into :class:`tests.fakes.fake_github.FakeGitHub`:
   that, as on GitHub, does not count against ``rate_limit_remaining``.
 * ``latency`` (seconds) delays every response; :attr:`in_flight` / :attr:`max_in_flight`
   count concurrent requests.
+* :meth:`ScoutFakeMixin.rename_repo`: as on GitHub, every ``/repos/{old}/{name}/…`` request
+  then answers ``301 Moved Permanently`` (``{"message", "url"}`` and ``Location``) to
+  ``/repositories/{id}/…``, which serves the repository under its new name.
+  :meth:`delete_repo` makes it answer 404.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 if TYPE_CHECKING:
     from tests.fakes.fake_github import FakeGitHub
     from tests.fakes.fake_github_routes import Call, Reply
+    from tests.fakes.fake_github_state import FakeRepo
 
 PAT_INSTALLATION = 0  # the installation id a personal token maps to
 
@@ -73,8 +80,12 @@ def etag_of(body: bytes) -> str:
 
 
 def conditional(
-    fake: FakeGitHub, method: str, headers: dict[str, str], status: int,
-    out: dict[str, str], data: bytes,
+    fake: FakeGitHub,
+    method: str,
+    headers: dict[str, str],
+    status: int,
+    out: dict[str, str],
+    data: bytes,
 ) -> tuple[int, dict[str, str], bytes]:
     """Add the ETag, answer 304 on a match, and count the rate limit (not for 304)."""
     if method == "GET" and status == 200:
@@ -98,7 +109,8 @@ def list_issues(fake: FakeGitHub, call: Call) -> Reply:
     state = call.query.get("state", "open")
     wanted = [w.strip().lower() for w in call.query.get("labels", "").split(",") if w.strip()]
     items = [
-        i for i in repo.issues.values()
+        i
+        for i in repo.issues.values()
         if state in ("all", i.state) and all(w in [n.lower() for n in i.labels] for w in wanted)
     ]
     key = {"created": lambda i: i.number, "comments": lambda i: i.comments}.get(
@@ -118,10 +130,48 @@ def get_languages(fake: FakeGitHub, call: Call) -> Reply:
 def list_installation_repos(fake: FakeGitHub, call: Call) -> Reply:
     from tests.fakes.fake_github_routes import Reply, _paginate
 
-    repos = [r.to_json(fake.base_url) for r in fake._repos.values()
-             if r.installation_id == call.installation_id]
+    repos = [
+        r.to_json(fake.base_url)
+        for r in fake._repos.values()
+        if r.installation_id == call.installation_id
+    ]
     page = _paginate(fake, call, repos)
     return Reply(200, {"total_count": len(repos), "repositories": page.body}, page.headers)
+
+
+_BY_NAME = re.compile(r"^/repos/([^/]+)/([^/]+)(/.*)?$")
+_BY_ID = re.compile(r"^/repositories/(\d+)(/.*)?$")
+
+
+def moved_or_by_id(fake: FakeGitHub, call: Call) -> Reply | None:
+    """A 301 for a renamed repository's old name; ``/repositories/{id}/…`` served by name.
+
+    Called before routing (under the fake's lock): returns the 301, or rewrites
+    ``call.path`` of an id URL to the repository's current name and returns None.
+    """
+    from tests.fakes.fake_github_routes import DOCS, Reply
+
+    by_name = _BY_NAME.match(call.path)
+    if by_name is not None:
+        key = (by_name[1].lower(), by_name[2].lower())
+        repo_id = fake._moved.get(key)
+        if repo_id is None or key in fake._repos:
+            return None
+        url = f"{fake.base_url}/repositories/{repo_id}{by_name[3] or ''}"
+        if call.query:
+            url += "?" + urlencode(call.query)
+        body = {
+            "message": "Moved Permanently",
+            "url": url,
+            "documentation_url": f"{DOCS}/overview/resources-in-the-rest-api",
+        }
+        return Reply(301, body, {"Location": url})
+    by_id = _BY_ID.match(call.path)
+    if by_id is not None:
+        repo = next((r for r in fake._repos.values() if r.id == int(by_id[1])), None)
+        if repo is not None:
+            call.path = f"/repos/{repo.owner}/{repo.name}{by_id[2] or ''}"
+    return None
 
 
 def scout_routes() -> list[tuple[str, str, str, Callable[..., Any]]]:
@@ -142,10 +192,12 @@ class ScoutFakeMixin:
 
     lock: threading.RLock
     _tokens: dict[str, tuple[int, float]]
+    _repos: dict[tuple[str, str], FakeRepo]
     repo: Callable[..., Any]
     latency: float = 0.0
 
     def _init_scout(self) -> None:
+        self._moved: dict[tuple[str, str], int] = {}  # old (owner, name) lower → repository id
         self.latency = 0.0
         self.in_flight = 0
         self.max_in_flight = 0
@@ -182,6 +234,19 @@ class ScoutFakeMixin:
                     raise AttributeError(f"FakeRepo has no field {key!r}")
                 setattr(repo, key, value)
 
+    def rename_repo(self, owner: str, name: str, new_owner: str, new_name: str) -> None:
+        """Rename or transfer a repository; its old name answers 301 from now on."""
+        with self.lock:
+            repo = self._repos.pop((owner.lower(), name.lower()))
+            repo.owner, repo.name = new_owner, new_name
+            self._repos[(new_owner.lower(), new_name.lower())] = repo
+            self._moved[(owner.lower(), name.lower())] = repo.id
+
+    def delete_repo(self, owner: str, name: str) -> None:
+        """Delete a repository: it answers 404 from now on."""
+        with self.lock:
+            del self._repos[(owner.lower(), name.lower())]
+
     def set_languages(self, owner: str, name: str, languages: dict[str, int]) -> None:
         """What ``GET /repos/{o}/{r}/languages`` answers."""
         self.set_repo_meta(owner, name, languages=dict(languages))
@@ -206,7 +271,6 @@ class ScoutFakeMixin:
             return issue
 
 
-
 def seed_listed_repos(
     fake: Any, data_json: str, *, issues_per_repo: int = 3, label_of: Callable[[str], str]
 ) -> list[str]:
@@ -228,13 +292,32 @@ def seed_listed_repos(
             continue
         names.append(full)
         fake.add_repo(owner, name, installation_id=99)
-        fake.set_repo_meta(owner, name, description=entry.get("description"),
-                           language=(entry.get("technologies") or [None])[0], stars=10)
+        fake.set_repo_meta(
+            owner,
+            name,
+            description=entry.get("description"),
+            language=(entry.get("technologies") or [None])[0],
+            stars=10,
+        )
         label = label_of(full)
         for n in range(1, issues_per_repo + 1):
-            fake.add_issue(owner, name, n, f"Issue {n} of {full}", labels=[label],
-                           comments=n, updated_at=1767225600.0 + n,
-                           assignees=["someone"] if n == issues_per_repo else [])
-        fake.add_issue(owner, name, 1000, "A pull request", labels=[label], is_pull=True,
-                       updated_at=1767225600.0)
+            fake.add_issue(
+                owner,
+                name,
+                n,
+                f"Issue {n} of {full}",
+                labels=[label],
+                comments=n,
+                updated_at=1767225600.0 + n,
+                assignees=["someone"] if n == issues_per_repo else [],
+            )
+        fake.add_issue(
+            owner,
+            name,
+            1000,
+            "A pull request",
+            labels=[label],
+            is_pull=True,
+            updated_at=1767225600.0,
+        )
     return names

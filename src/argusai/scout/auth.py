@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import httpx
 
-from argusai.errors import ConfigError, GitHubError
+from argusai.errors import ArgusError, ConfigError, GitHubError
 
 if TYPE_CHECKING:
+    from argusai.jobs.runtime import Runtime
     from argusai.settings import Settings
 
+#: what the worker logs at start when scout processing has no credentials at all
+ANONYMOUS_WARNING = (
+    "scout processing reads GitHub anonymously (60 requests an hour): set "
+    "ARGUS_SCOUT_GITHUB_TOKEN or the GitHub App settings (ARGUS_GITHUB_APP_ID and its key)"
+)
 
+
+@runtime_checkable
 class InstallationTokenSource(Protocol):
     """What the crawl needs of the App client (``GitHubApp`` has it)."""
 
@@ -25,8 +33,9 @@ def app_jwt(app_id: int, private_key_pem: str) -> str:
     import jwt
 
     now = int(time.time())
-    return jwt.encode({"iat": now - 60, "exp": now + 540, "iss": str(app_id)},
-                      private_key_pem, algorithm="RS256")
+    return jwt.encode(
+        {"iat": now - 60, "exp": now + 540, "iss": str(app_id)}, private_key_pem, algorithm="RS256"
+    )
 
 
 class CrawlIdentity:
@@ -39,8 +48,9 @@ class CrawlIdentity:
     def __init__(self, settings: Settings, app: InstallationTokenSource | None) -> None:
         self._settings = settings
         self._app = app
-        self._pat = (settings.scout_github_token.get_secret_value()
-                     if settings.scout_github_token else None)
+        self._pat = (
+            settings.scout_github_token.get_secret_value() if settings.scout_github_token else None
+        )
         self._default_installation: int | None = None
         self._lock = threading.Lock()
 
@@ -75,9 +85,31 @@ class CrawlIdentity:
     def installations(self) -> list[int]:
         """Ids of the App's installations (one page of 100 is plenty for a default)."""
         url = self._settings.github_api_url.rstrip("/") + "/app/installations"
-        headers = {"Authorization": f"Bearer {self.jwt()}",
-                   "Accept": "application/vnd.github+json"}
+        headers = {"Authorization": f"Bearer {self.jwt()}", "Accept": "application/vnd.github+json"}
         response = httpx.get(url, headers=headers, params={"per_page": 100}, timeout=30)
         if response.status_code != 200:
             raise GitHubError(f"GET /app/installations: {response.status_code}")
         return sorted(int(item["id"]) for item in response.json())
+
+
+def has_credentials(settings: Settings) -> bool:
+    """True when the scout can authenticate: a scout token, or App id and private key."""
+    if settings.scout_github_token is not None and settings.scout_github_token.get_secret_value():
+        return True
+    try:
+        return settings.github_app_id is not None and bool(settings.private_key_pem())
+    except OSError:
+        return False
+
+
+def crawl_identity(rt: Runtime) -> CrawlIdentity:
+    """The crawl's identity for ``rt`` (the App client only when the App is configured)."""
+    app: InstallationTokenSource | None = None
+    if rt.settings.github_app_id is not None:
+        try:
+            github: object = rt.github
+        except ArgusError:
+            github = None  # App settings incomplete: the scout token (if any) is used
+        if isinstance(github, InstallationTokenSource):
+            app = github
+    return CrawlIdentity(rt.settings, app)

@@ -1,30 +1,32 @@
 """The two GitHub reads of processing: a repository's languages and an issue's full body.
 
-Plain httpx (the installation port has neither call). The token is the scout token
-(``ARGUS_SCOUT_GITHUB_TOKEN``), else the App's installation token when the repository
-is one of the App's, else none (public data; GitHub allows 60 requests an hour).
+Plain httpx (the installation port has neither call), with the crawl's credentials
+(:class:`~argusai.scout.auth.CrawlIdentity`): the App's installation token when the
+repository is one of the App's, else ``ARGUS_SCOUT_GITHUB_TOKEN``, else a token of the
+App's first installation. With none of them the requests go out anonymously (60 an hour
+on GitHub) — the worker says so once at start (see ``process``).
+
+A redirect (a renamed repository) is followed on the same host only; any other answer
+outside 2xx is an error, never data (see ``redirects``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 from sqlalchemy import select
 
-from argusai.errors import GitHubError, GitHubTransientError
-from argusai.github.failures import from_response
+from argusai.errors import ConfigError, GitHubError, GitHubTransientError
+from argusai.github.failures import describe, from_response
 from argusai.jobs.runtime import Runtime
+from argusai.scout.auth import CrawlIdentity, crawl_identity
+from argusai.scout.redirects import MAX_HOPS, is_redirect, same_origin_target, too_many
 from argusai.store.models import Repository
 
 USER_AGENT = "ArgusAI-Scout"
 TIMEOUT = 30.0
-
-
-@runtime_checkable
-class _InstallationTokens(Protocol):
-    def installation_token(self, installation_id: int) -> str: ...
 
 
 class ScoutGitHub:
@@ -60,18 +62,18 @@ class ScoutGitHub:
         self.close()
 
     def _get(self, path: str) -> Any:
-        try:
-            response = self._client.get(path)
-        except httpx.TransportError as exc:
-            raise GitHubTransientError(
-                f"cannot reach GitHub for GET {path}: {type(exc).__name__}"
-            ) from None
-        if response.status_code >= 400:
-            raise from_response(response)
-        try:
-            return response.json()
-        except ValueError:
-            raise GitHubError(f"GitHub sent a body that is not JSON for GET {path}") from None
+        url: str | httpx.URL = path
+        for _hop in range(MAX_HOPS + 1):
+            try:
+                response = self._client.get(url)
+            except httpx.TransportError as exc:
+                raise GitHubTransientError(
+                    f"cannot reach GitHub for GET {path}: {type(exc).__name__}"
+                ) from None
+            if not is_redirect(response):
+                return _data(response)
+            url = same_origin_target(response)  # the client sends its token there too
+        raise too_many(response)
 
     def languages(self, full_name: str) -> dict[str, int]:
         """``GET /repos/{o}/{r}/languages``: bytes of code per language."""
@@ -95,29 +97,39 @@ def _repo_path(full_name: str) -> str:
     return f"{quote(owner, safe='')}/{quote(name, safe='')}"
 
 
-def token_for(rt: Runtime, full_name: str) -> str | None:
-    """The token processing uses for ``full_name`` (see the module docstring)."""
-    secret = rt.settings.scout_github_token
-    if secret is not None and secret.get_secret_value():
-        return secret.get_secret_value()
-    if rt.settings.github_app_id is None or rt.settings.private_key_pem() is None:
-        return None
+def _data(response: httpx.Response) -> Any:
+    status = response.status_code
+    if status >= 400:
+        raise from_response(response)
+    if not 200 <= status < 300:
+        raise GitHubError(
+            f"GitHub answered {status} on {describe(response.request)}, not data", status=status
+        )
+    try:
+        return response.json()
+    except ValueError:
+        raise GitHubError(
+            f"GitHub sent a body that is not JSON for {describe(response.request)}"
+        ) from None
+
+
+def token_for(rt: Runtime, full_name: str, identity: CrawlIdentity | None = None) -> str | None:
+    """The token processing uses for ``full_name``; None: no credentials at all."""
     with rt.db.session() as s:
         installation_id = s.scalar(
             select(Repository.installation_id).where(Repository.full_name == full_name)
         )
-    if installation_id is None:
-        return None
-    app = rt.github
-    if isinstance(app, _InstallationTokens):
-        return app.installation_token(int(installation_id))
-    return None
+    who = identity or crawl_identity(rt)
+    try:
+        return who.token_for(int(installation_id) if installation_id is not None else None)
+    except ConfigError:
+        return None  # neither token nor App: anonymous, as the worker warned at start
 
 
-def open_github(rt: Runtime, full_name: str) -> ScoutGitHub:
+def open_github(rt: Runtime, full_name: str, identity: CrawlIdentity | None = None) -> ScoutGitHub:
     """A client for processing ``full_name`` (close it, or use it as a context manager)."""
     return ScoutGitHub(
         rt.settings.github_api_url,
-        token=token_for(rt, full_name),
+        token=token_for(rt, full_name, identity),
         api_version=rt.settings.github_api_version,
     )

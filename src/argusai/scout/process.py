@@ -12,9 +12,10 @@ message; any other exception → failed + dead letter.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from argusai.errors import PermanentError, TransientError
 from argusai.jobs.runtime import Runtime
 from argusai.jobs.workitems import backoff_seconds
 from argusai.scout import process_state as state
+from argusai.scout.auth import ANONYMOUS_WARNING, CrawlIdentity, crawl_identity, has_credentials
 from argusai.scout.enrich import open_github
 from argusai.scout.models import ScoutIssue, ScoutRepository
 from argusai.scout.summarise import (
@@ -52,6 +54,15 @@ class ScoutTasks:
     huey: Huey
     process: Any
     get_runtime: Callable[[], Runtime]
+    _identity: CrawlIdentity | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def identity(self) -> CrawlIdentity:
+        """The crawl's credentials, built once (it caches the App's default installation)."""
+        with self._lock:
+            if self._identity is None:
+                self._identity = crawl_identity(self.get_runtime())
+            return self._identity
 
     def enqueue(self, kind: str, item_id: int, priority: int = 0) -> None:
         """Queue one item unless it is already processed for its current metadata hash."""
@@ -94,6 +105,8 @@ def register_processing_tasks(huey: Huey, get_runtime: Callable[[], Runtime]) ->
     tasks = ScoutTasks(huey=huey, process=process_task, get_runtime=get_runtime)
     holder["tasks"] = tasks
     _registered[huey] = tasks
+    if not has_credentials(get_runtime().settings):
+        log.warning(ANONYMOUS_WARNING)
     return tasks
 
 
@@ -130,9 +143,9 @@ def process_item(rt: Runtime, tasks: ScoutTasks, kind: str, item_id: int) -> Non
     structlog.contextvars.bind_contextvars(**context)
     try:
         if kind == state.REPOSITORY:
-            process_repository(rt, claimed)
+            process_repository(rt, claimed, tasks.identity())
         else:
-            process_issue(rt, claimed)
+            process_issue(rt, claimed, tasks.identity())
     except TransientError as exc:
         settings = rt.settings
         delay = exc.retry_after or backoff_seconds(
@@ -154,13 +167,15 @@ def process_item(rt: Runtime, tasks: ScoutTasks, kind: str, item_id: int) -> Non
         structlog.contextvars.unbind_contextvars(*context)
 
 
-def process_repository(rt: Runtime, claimed: state.Claimed) -> None:
+def process_repository(
+    rt: Runtime, claimed: state.Claimed, identity: CrawlIdentity | None = None
+) -> None:
     """Languages from GitHub, then the LLM's summary; stored with the hash it was made for."""
     with rt.db.session() as s:
         row = s.get(ScoutRepository, claimed.item_id)
         assert row is not None
         s.expunge(row)
-    with open_github(rt, row.full_name) as gh:
+    with open_github(rt, row.full_name, identity) as gh:
         languages = gh.languages(row.full_name)
     primary = max(languages, key=lambda k: languages[k]) if languages else None
     state.update_fields(rt.db, claimed, languages=languages, language=row.language or primary)
@@ -179,7 +194,9 @@ def process_repository(rt: Runtime, claimed: state.Claimed) -> None:
     log.info("scout repository summarised", repo=row.full_name, llm_calls=answer.calls)
 
 
-def process_issue(rt: Runtime, claimed: state.Claimed) -> None:
+def process_issue(
+    rt: Runtime, claimed: state.Claimed, identity: CrawlIdentity | None = None
+) -> None:
     """The full body from GitHub, then the LLM's analysis (difficulty, skills, first steps)."""
     with rt.db.session() as s:
         issue = s.get(ScoutIssue, claimed.item_id)
@@ -187,7 +204,7 @@ def process_issue(rt: Runtime, claimed: state.Claimed) -> None:
         repo = s.get(ScoutRepository, issue.repository_id)
         assert repo is not None
         s.expunge_all()
-    with open_github(rt, repo.full_name) as gh:
+    with open_github(rt, repo.full_name, identity) as gh:
         data = gh.issue(repo.full_name, issue.number)
     body = data.get("body") if isinstance(data.get("body"), str) else ""
     state.update_fields(rt.db, claimed, body=body)
