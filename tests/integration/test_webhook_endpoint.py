@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from argusai.jobs.runtime import Runtime
 from argusai.store.models import Review, WebhookDelivery
+from argusai.web.app import create_app
 from tests.conftest import SHARED, make_settings, shared_path
 from tests.fakes.keys import generate_rsa_keypair
 from tests.support import WEBHOOK_SECRET, app_client, deliver, load_fixture, make_runtime
@@ -246,3 +248,46 @@ def test_installation_events_are_recorded_even_when_not_enabled(rt: Runtime) -> 
     deliver(client, "installation", deleted)
     with rt.db.session() as s:
         assert s.get(Installation, inst_id) is None
+
+
+@pytest.mark.parametrize(
+    ("event", "body"),
+    [
+        ("pull_request", b'{"action": "\\ud800", "repository": {"full_name": "a/b"}}'),
+        (
+            "installation",
+            b'{"action": "created", "installation": {"id": 7, "account": '
+            b'{"login": "x\\udfff"}}, "repositories": [{"full_name": "o/\\ud83d"}]}',
+        ),
+        ("workflow_run", b'{"action": "completed", "x": {"\\udc00": 1}}'),
+    ],
+)
+def test_lone_surrogate_is_400_and_nothing_is_written(rt: Runtime, event: str, body: bytes) -> None:
+    client = TestClient(create_app(rt), raise_server_exceptions=False)
+    response = deliver(client, event, body)
+    assert response.status_code == 400, response.text
+    assert response.json() == {"status": "bad_text", "detail": "payload is not valid UTF-8 text"}
+    assert _count(rt, WebhookDelivery) == 0
+    assert _count(rt, Review) == 0
+    assert rt.huey.pending_count() == 0
+
+
+def test_surrogate_pairs_and_escaped_backslashes_are_fine(rt: Runtime) -> None:
+    client = app_client(rt)
+    for body in (
+        b'{"action": "opened", "title": "\\ud83d\\ude00 ok"}',  # an emoji, as a pair
+        b'{"action": "opened", "title": "C:\\\\ud800 is a path"}',  # not an escape at all
+    ):
+        assert deliver(client, "issues", body).status_code == 202
+    assert _count(rt, WebhookDelivery) == 2
+
+
+def test_nul_in_stored_fields_is_dropped_not_stored(rt: Runtime) -> None:
+    payload = _pr_payload()
+    payload["repository"]["full_name"] = "Codertocat/Hello\x00World"  # type: ignore[index]
+    response = deliver(app_client(rt), "pull_request", payload)
+    assert response.status_code == 202 and response.json()["status"] == "ignored"
+    with rt.db.session() as s:
+        delivery = s.scalars(select(WebhookDelivery)).one()
+        assert delivery.repo_name is None
+    assert _count(rt, Review) == 0

@@ -328,3 +328,48 @@ def test_very_deep_nesting_is_400(rt: Runtime, depth: int) -> None:
         response = post(client, body, signed_headers(body, "pull_request", str(uuid.uuid4())))
         check_or_known(response)
         assert response.status_code in (400, 413)  # 413 when over this fixture's body limit
+
+
+# Text JSON can carry but a database cannot store: lone surrogates (``"\ud800"``) and NUL
+# (PostgreSQL text refuses it). A delivery holding them is refused (400) or stored without
+# them, never a 5xx and never half-written.
+ODD_TEXT = st.text(st.characters(exclude_categories=[]), max_size=8) | st.sampled_from(
+    ["\ud800", "x\udfff", "\udc00\ud800", "a\x00b", "\x00", "\U0001f600", "octo/hello"]
+)
+ODD_PAYLOADS = obj(
+    action=ODD_TEXT | ACTIONS,
+    repository=obj(full_name=ODD_TEXT, id=IDS),
+    installation=obj(id=IDS, account=obj(login=ODD_TEXT)),
+    pull_request=obj(number=IDS, head=obj(sha=ODD_TEXT)),
+    repositories=st.lists(obj(full_name=ODD_TEXT), max_size=2),
+    workflow_run=obj(
+        id=IDS, head_sha=ODD_TEXT, conclusion=ODD_TEXT, name=ODD_TEXT, html_url=ODD_TEXT
+    ),
+)
+
+
+def _stored(rt: Runtime, delivery_id: str) -> bool:
+    from argusai.store.models import WebhookDelivery
+
+    with rt.db.session() as s:
+        return s.get(WebhookDelivery, delivery_id) is not None
+
+
+@FUZZ
+@given(
+    payload=ODD_PAYLOADS,
+    event=st.sampled_from(["pull_request", "installation", "workflow_run", "issues"]),
+)
+def test_unstorable_text_is_refused_or_dropped_never_500(
+    rt: Runtime, client: TestClient, payload: dict[str, Any], event: str
+) -> None:
+    body = json.dumps(payload).encode()  # lone surrogates become "\udxxx" escapes
+    delivery_id = str(uuid.uuid4())
+    response = post(client, body, signed_headers(body, event, delivery_id))
+    check(response)
+    if response.status_code == 400:
+        assert response.json()["detail"] == "payload is not valid UTF-8 text"
+        assert not _stored(rt, delivery_id)
+    else:
+        assert response.status_code in {200, 202}, response.text
+        assert _stored(rt, delivery_id)

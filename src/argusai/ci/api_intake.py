@@ -81,9 +81,10 @@ class CappedInflater:
             if not self._z.eof:
                 data = self._z.unconsumed_tail
                 continue
-            data = self._z.unused_data.rstrip(b"\x00")  # gzip(1) tolerates zero padding
-            if data:
-                self._z = zlib.decompressobj(wbits=47)  # the next member
+            data = self._z.unused_data
+            if not data.strip(b"\x00"):
+                return  # the end, or zero padding after it (gzip(1) tolerates that too)
+            self._z = zlib.decompressobj(wbits=47)  # the next member
 
     def finish(self) -> bytearray:
         """The whole output; 400 when the stream stops before its end."""
