@@ -1,22 +1,90 @@
-"""The ``argus`` command: serve, worker, review, db, jobs."""
+"""The ``argus`` command: serve, worker, review, db, jobs (and the ci/scout/tenant groups).
+
+Failures a user can fix (a bad setting, a database that does not answer, a data dir that
+cannot be made, a file that is not a diff) end every command the same way: one line on
+stderr, ``argus: error: …``, and exit code 2; see ``_ArgusGroup.invoke``. A traceback means
+a bug.
+"""
 
 from __future__ import annotations
 
+import os
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from argusai.ci.cli import ci_app
 from argusai.ci.tenant_cli import apikey_app, explain_command, tenant_app, usage_command
-from argusai.errors import ArgusError, ConfigError
+from argusai.errors import ArgusError, ConfigError, InputError
+from argusai.review.models import Severity
 from argusai.scout.cli import scout_app
 from argusai.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from typer._click import Context as ClickContext  # typer ships its own click
+
+#: results go to stdout, plain: no rich markup, emoji codes (``:100:``) or highlighting
+out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """End the command with ``argus: error: <message>`` (one line) on stderr."""
+    typer.echo(f"argus: error: {' '.join(message.split())}", err=True)
+    raise typer.Exit(code)
+
+
+def _explain(exc: Exception) -> tuple[str, int] | None:
+    """The line and exit code for a failure the user can fix; None for a bug (traceback)."""
+    if isinstance(exc, InputError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, ArgusError):
+        return str(exc), 2
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, OperationalError):  # the database failed mid-command
+        from argusai.store.db import DATABASE_VAR, failure_reason
+
+        return f"{DATABASE_VAR}: {failure_reason(exc)}", 2
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or exc}", 2
+    return None
+
+
+class _ArgusGroup(TyperGroup):
+    """A group whose bare name shows its help (exit 0), and whose known failures are one line."""
+
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            typer.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: ClickContext) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            explained = _explain(exc)
+            if explained is None:
+                raise
+            fail(*explained)
+
+
+def _use_group_class(parent: typer.Typer) -> None:
+    for group in parent.registered_groups:
+        group.cls = _ArgusGroup
+        if group.typer_instance is not None:
+            _use_group_class(group.typer_instance)
+
+
 app = typer.Typer(
     help="ArgusAI: LLM reviews for GitHub pull requests.",
+    cls=_ArgusGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -30,30 +98,78 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(apikey_app, name="apikey")
 app.command("usage")(usage_command)
 ci_app.command("explain")(explain_command)
+_use_group_class(app)
 
-err = Console(stderr=True, soft_wrap=True)
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
-def _settings() -> Settings:
     try:
-        settings = load_settings()
-    except ConfigError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        return version("argusai")
+    except PackageNotFoundError:  # a source tree that is not installed
+        from argusai import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"argus {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    _version_flag: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="Log more on stderr: -v info, -vv debug (as ARGUS_LOG_LEVEL does).",
+        ),
+    ] = 0,
+) -> None:
+    """ArgusAI: LLM reviews for GitHub pull requests."""
+    if verbose:
+        # the same as ARGUS_LOG_LEVEL, for this process and the worker that serve starts
+        os.environ["ARGUS_LOG_LEVEL"] = "DEBUG" if verbose > 1 else "INFO"
+
+
+def _settings(*, server: bool = False) -> Settings:
+    """Settings and logging: servers log at INFO, one-shot commands only warnings."""
     from argusai.logs import configure_logging
 
-    configure_logging(settings)
+    settings = load_settings()
+    configure_logging(settings, default_level=None if server else "WARNING")
     return settings
 
 
 def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
+    """The data dir, a database that answers, and the queue (not yet migrated)."""
     from argusai.jobs.runtime import build_runtime
+    from argusai.store.db import ensure_data_dir
 
+    ensure_data_dir(settings.data_dir)
     try:
-        return build_runtime(settings)
-    except ConfigError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        runtime = build_runtime(settings)
+    except (OSError, ImportError) as exc:  # the queue's file or server
+        raise ConfigError(f"ARGUS_QUEUE_URL: cannot open the queue: {exc}") from None
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] not in {"psycopg", "redis"}:
+            raise
+        raise ConfigError(f"ARGUS_QUEUE_URL: cannot open the queue: {exc}") from None
+    runtime.db.ping()
+    return runtime
 
 
 @app.command()
@@ -67,7 +183,7 @@ def serve(
     """Serve the webhook endpoint and API (and, by default, run the worker)."""
     from argusai.serve import announce_missing, prepare, run_server
 
-    settings = _settings()
+    settings = _settings(server=True)
     runtime = _runtime(settings)
     prepare(runtime)
     announce_missing(settings)
@@ -79,10 +195,17 @@ def worker() -> None:
     """Run the job worker (Huey consumer) in the foreground."""
     from argusai.serve import prepare, run_worker
 
-    settings = _settings()
+    settings = _settings(server=True)
     runtime = _runtime(settings)
     prepare(runtime)
     run_worker(runtime)
+
+
+class OutputFormat(StrEnum):
+    """How ``argus review`` prints its result."""
+
+    text = "text"
+    json = "json"
 
 
 @app.command()
@@ -97,53 +220,47 @@ def review(
     config_file: Annotated[
         Path | None, typer.Option("--config", help="Config file (default .argus.yml).")
     ] = None,
-    output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="text or json.")
+    ] = OutputFormat.text,
     fail_on: Annotated[
-        str | None, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe.")
+        Severity | None,
+        typer.Option(
+            "--fail-on", case_sensitive=False, help="Exit 1 when a finding is at least this severe."
+        ),
     ] = None,
     title: Annotated[str, typer.Option(help="Title given to the LLM as the change's title.")] = "",
 ) -> None:
     """Review a local diff with the same engine (prints findings; for CI and GitHub Actions)."""
+    from argusai.llm.factory import build_llm
     from argusai.review.engine import PRContext, finalize, plan_review, run_review
+    from argusai.review.gitdiff import parse_unified_diff
     from argusai.review.local import (
         exit_code,
         git_diff,
+        parse_diff_file,
+        progress_bar,
+        read_config_file,
         read_diff_file,
         render_findings_text,
         result_to_json,
     )
-    from argusai.review.models import Severity
     from argusai.review.repo_config import parse_repo_config
 
     if (diff is None) == (base is None):
-        err.print("[red]error:[/red] give exactly one of --diff FILE or --base REF")
-        raise typer.Exit(2)
-    if output not in {"text", "json"}:
-        err.print("[red]error:[/red] --format must be text or json")
-        raise typer.Exit(2)
-    try:
-        threshold = Severity(fail_on.lower()) if fail_on else None
-    except ValueError:
-        err.print(
-            f"[red]error:[/red] --fail-on must be one of {', '.join(s.value for s in Severity)}"
-        )
-        raise typer.Exit(2) from None
+        raise InputError("give exactly one of --diff FILE or --base REF")
     settings = _settings()
-    from argusai.llm.factory import build_llm
-    from argusai.review.gitdiff import parse_unified_diff
-
-    try:
-        text = read_diff_file(diff) if diff is not None else git_diff(base or "", repo_dir)
-        llm = build_llm(settings)
-    except ArgusError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(2) from None
-    cfg_path = config_file or (repo_dir / ".argus.yml")
-    cfg_text = cfg_path.read_text(encoding="utf-8") if cfg_path.is_file() else None
+    if diff is not None:
+        files = parse_diff_file(read_diff_file(diff), "stdin" if str(diff) == "-" else str(diff))
+    else:
+        files = parse_unified_diff(git_diff(base or "", repo_dir))
+        if not files:
+            err.print(f"nothing to review: {base}...HEAD has no changes")
+    cfg_text, cfg_path = read_config_file(config_file, repo_dir)
     config, config_error = parse_repo_config(cfg_text)
     if config_error:
-        err.print(f"[yellow]warning:[/yellow] {cfg_path}: {config_error} (defaults used)")
-    files = parse_unified_diff(text)
+        err.print(f"warning: {cfg_path}: {config_error} (defaults used)")
+    llm = build_llm(settings)
     plan = plan_review(
         files,
         config,
@@ -152,10 +269,10 @@ def review(
     )
     ctx = PRContext(repo=str(repo_dir.resolve().name), number=0, title=title)
     try:
-        outcome = run_review(llm, plan, ctx, config)
+        with progress_bar(err) as progress:
+            outcome = run_review(llm, plan, ctx, config, progress=progress)
     except ArgusError as exc:
-        err.print(f"[red]error:[/red] the LLM could not be reached: {exc}")
-        raise typer.Exit(2) from None
+        fail(f"the LLM could not be reached: {exc}")
     result = finalize(
         outcome,
         plan,
@@ -163,36 +280,40 @@ def review(
         max_comments=settings.max_comments_per_review,
         config_error=config_error,
     )
-    if output == "json":
+    if output is OutputFormat.json:
         import json
 
         typer.echo(json.dumps(result_to_json(result), indent=2))
     else:
-        Console().print(render_findings_text(result), markup=False, highlight=False)
-    raise typer.Exit(exit_code(result.findings, threshold))
+        typer.echo(render_findings_text(result))
+    raise typer.Exit(exit_code(result.findings, fail_on))
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations."""
-    from argusai.store.db import Database
+    from argusai.store.db import open_database
     from argusai.store.migrate import upgrade
 
-    settings = _settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = Database(settings.resolved_database_url())
-    upgrade(database.engine)
-    typer.echo("database is up to date")
+    database = open_database(_settings(), migrate=False)
+    done = upgrade(database.engine)
+    if done.applied:
+        count = len(done.applied)
+        typer.echo(f"applied {count} migration{'s' * (count != 1)} (now at {done.after})")
+    else:
+        typer.echo(f"already up to date (at {done.after})")
 
 
 @jobs_app.command("dead")
 def jobs_dead() -> None:
     """List dead letters (work items whose retries ran out), of every kind."""
     from argusai.jobs.dead_letters import list_dead
-    from argusai.store.db import Database
+    from argusai.store.db import open_database
 
-    settings = _settings()
-    items = list_dead(Database(settings.resolved_database_url()))
+    items = list_dead(open_database(_settings()))
+    if not items:
+        out.print("no dead letters")
+        return
     table = Table("kind", "id", "item", "attempts", "reason", "failed at")
     for item in items:
         table.add_row(
@@ -203,7 +324,7 @@ def jobs_dead() -> None:
             item.reason[:80],
             item.created_at.isoformat(timespec="seconds"),
         )
-    Console().print(table if items else "no dead letters")
+    out.print(table)
 
 
 @jobs_app.command("retry")
@@ -214,23 +335,21 @@ def jobs_retry(
     ] = "review",
 ) -> None:
     """Queue a dead or failed item again with a fresh retry budget."""
-    from argusai.jobs.dead_letters import KINDS, retry
+    from argusai.jobs.dead_letters import KINDS, item_status, retry
+    from argusai.store.migrate import upgrade
 
     if kind not in KINDS:
-        err.print(f"[red]error:[/red] --kind must be one of {', '.join(KINDS)}")
-        raise typer.Exit(2)
-    settings = _settings()
-    runtime = _runtime(settings)
+        raise InputError(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    runtime = _runtime(_settings())
+    upgrade(runtime.db.engine)
     if not retry(runtime, kind, item_id):
-        err.print(f"[red]error:[/red] {kind} {item_id} is not failed (nothing to retry)")
-        raise typer.Exit(1)
+        status = item_status(runtime.db, kind, item_id)
+        if status is None:
+            raise InputError(f"{kind} {item_id} does not exist (see 'argus jobs dead')")
+        raise InputError(f"{kind} {item_id} is {status}, not failed: nothing to retry", exit_code=1)
     typer.echo(f"{kind} {item_id} re-queued")
 
 
 def main() -> None:
     """Console entry point."""
-    try:
-        app()
-    except ArgusError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise SystemExit(2) from None
+    app()

@@ -2,6 +2,8 @@
 
 ArgusError
 ├── ConfigError                 settings or a repository config file are invalid
+├── InputError                  what a command was given cannot be used (a file that is
+│                               not a diff, an id that does not exist)
 ├── TransientError              worth retrying with backoff (network, 5xx, 429)
 │   ├── GitHubTransientError
 │   │   └── GitHubRateLimited   carries ``reset_at`` (epoch seconds) when GitHub said
@@ -13,7 +15,9 @@ ArgusError
 └── Superseded                  a newer push made this job pointless: drop quietly
 
 At the job boundary: TransientError → retry (then dead letter), PermanentError →
-failed with a visible message, Superseded → status ``superseded``.
+failed with a visible message, Superseded → status ``superseded``. In the ``argus``
+command each is one line on stderr, ``argus: error: …``, and exit code 2 (an InputError
+may carry another).
 """
 
 from __future__ import annotations
@@ -25,6 +29,14 @@ class ArgusError(Exception):
 
 class ConfigError(ArgusError):
     """Settings or a repository config file are invalid."""
+
+
+class InputError(ArgusError):
+    """A command was given something it cannot use: a file that is not a diff, an unknown id."""
+
+    def __init__(self, message: str, *, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class TransientError(ArgusError):

@@ -77,9 +77,17 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def configure_logging(settings: Settings, *, extra_secrets: Iterable[str] = ()) -> None:
-    """Set up structlog and stdlib logging once per process."""
-    level = getattr(logging, settings.log_level)
+def configure_logging(
+    settings: Settings, *, extra_secrets: Iterable[str] = (), default_level: str | None = None
+) -> None:
+    """Set up structlog and stdlib logging once per process.
+
+    ``default_level`` replaces ``ARGUS_LOG_LEVEL``'s default when that variable is not set:
+    one-shot commands pass ``WARNING`` (their output is the result, not a log), servers
+    and workers keep ``INFO``.
+    """
+    explicit = "log_level" in settings.model_fields_set
+    level = getattr(logging, settings.log_level if explicit or not default_level else default_level)
     fmt = settings.log_format
     if fmt is LogFormat.AUTO:
         fmt = LogFormat.CONSOLE if sys.stderr.isatty() else LogFormat.JSON

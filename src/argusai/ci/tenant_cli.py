@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
+from rich.text import Text
 
 from argusai.ci.tiers import DEFAULT_TIER, TIERS
 from argusai.settings import Settings, load_settings
@@ -19,35 +17,29 @@ from argusai.store.db import Database
 
 tenant_app = typer.Typer(help="Tenants (organisations) of the analysis API.", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys of the analysis API.", no_args_is_help=True)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+#: names, labels and LLM text are printed as written: no rich markup or emoji codes
+out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
+
+
+def _settings() -> Settings:
+    from argusai.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings, default_level="WARNING")  # stderr: stdout carries keys, JSON
+    return settings
 
 
 def _open() -> tuple[Settings, Database]:
-    from argusai.errors import ConfigError
-    from argusai.store.migrate import upgrade
+    """Settings and the migrated database; failures are one line (the argus group says it)."""
+    from argusai.store.db import open_database
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    _logging(settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.resolved_database_url())
-    upgrade(db.engine)
-    return settings, db
+    settings = _settings()
+    return settings, open_database(settings)
 
 
-def _logging(settings: Settings) -> None:
-    from argusai.logs import configure_logging
-
-    configure_logging(settings)  # logs go to stderr: stdout carries keys and JSON
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}")
-    return typer.Exit(1)
+def _fail(exc: Exception, code: int = 1) -> typer.Exit:
+    typer.echo(f"argus: error: {' '.join(str(exc).split())}", err=True)
+    return typer.Exit(code)
 
 
 @tenant_app.command("create")
@@ -64,7 +56,7 @@ def tenant_create(
         created = create_tenant(db, settings, name, tier, url=callback_url)
     except (TenantError, ValueError) as exc:
         raise _fail(exc) from None
-    out.print(f"tenant [bold]{created.name}[/bold] ({created.tier}) id={created.id}")
+    out.print(f"tenant {created.name} ({created.tier}) id={created.id}")
     out.print("callback signing secret (shown once, store it now):")
     typer.echo(created.webhook_secret)
 
@@ -90,6 +82,52 @@ def tenant_webhook(
     if secret:
         out.print("new callback signing secret (shown once):")
         typer.echo(secret)
+
+
+@tenant_app.command("list")
+def tenant_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per tenant.")] = False,
+) -> None:
+    """List tenants: id, name, tier, when created, and how many keys are active ("keys")."""
+    from sqlalchemy import func, select
+
+    from argusai.ci.models import ApiKey, Organization
+
+    _, db = _open()
+    active = (
+        select(ApiKey.organization_id, func.count().label("active_keys"))
+        .where(ApiKey.revoked_at.is_(None))
+        .group_by(ApiKey.organization_id)
+        .subquery()
+    )
+    with db.session() as s:
+        rows = s.execute(
+            select(Organization, func.coalesce(active.c.active_keys, 0))
+            .outerjoin(active, active.c.organization_id == Organization.id)
+            .order_by(Organization.created_at, Organization.name)
+        ).tuples().all()
+    tenants = [
+        {
+            "id": org.id,
+            "name": org.name,
+            "tier": org.subscription_tier,
+            "created_at": org.created_at.isoformat(timespec="seconds"),
+            "active_keys": int(keys),
+        }
+        for org, keys in rows
+    ]
+    if as_json:
+        typer.echo(json.dumps(tenants, ensure_ascii=False, indent=2))
+        return
+    if not tenants:
+        out.print("no tenants (argus tenant create NAME)")
+        return
+    table = Table(Column("id", no_wrap=True, min_width=36), "name", "tier", "created", "keys")
+    for org, keys in rows:
+        table.add_row(
+            org.id, org.name, org.subscription_tier, f"{org.created_at:%Y-%m-%d %H:%M}", str(keys)
+        )
+    out.print(table)
 
 
 @apikey_app.command("create")
@@ -203,48 +241,46 @@ class ExplainFormat(StrEnum):
     json = "json"
 
 
+def _heading(title: str, rest: str = "") -> Text:
+    return Text.assemble((title, "bold"), rest)
+
+
 def explain_command(
     logfile: Annotated[str, typer.Argument(help="Log file (plain or gzip); '-' reads stdin.")],
     workflow: Annotated[str | None, typer.Option(help="Workflow name, for context.")] = None,
     output: Annotated[ExplainFormat, typer.Option("--format")] = ExplainFormat.text,
 ) -> None:
     """Reduce LOGFILE and ask the LLM why it failed (root cause, step, evidence, fix)."""
+    from argusai.ci.cli import read_log
     from argusai.ci.explain import explain
-    from argusai.ci.reduce import reduce_stream
-    from argusai.errors import ArgusError, ConfigError
+    from argusai.errors import ArgusError
     from argusai.llm.factory import build_llm
 
+    settings = _settings()
+    reduction = read_log(logfile, settings.ci_token_budget)  # an empty log never reaches the LLM
+    llm = build_llm(settings)
     try:
-        settings = load_settings()
-    except ConfigError as exc:
-        raise _fail(exc) from None
-    _logging(settings)
-    if logfile == "-":
-        reduction = reduce_stream(sys.stdin.buffer, settings.ci_token_budget)
-    else:
-        path = Path(logfile)
-        if not path.is_file():
-            raise typer.BadParameter(f"{logfile}: no such file", param_hint="LOGFILE")
-        with path.open("rb") as stream:
-            reduction = reduce_stream(stream, settings.ci_token_budget)
-    try:
-        result = explain(build_llm(settings), reduction, workflow_name=workflow)
+        result = explain(llm, reduction, workflow_name=workflow)
     except ArgusError as exc:
         raise _fail(exc) from None
     if output is ExplainFormat.json:
         typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
-    out.print(f"[bold]Root cause[/bold] ({result.confidence} confidence)", markup=True)
-    out.print(result.root_cause, markup=False)
-    out.print(f"\n[bold]Failing step:[/bold] {escape(result.failing_step or '-')}", markup=True)
+    out.print(_heading("Root cause", f" ({result.confidence} confidence)"))
+    out.print(result.root_cause)
+    out.print()
+    out.print(_heading("Failing step:", f" {result.failing_step or '-'}"))
     if result.evidence:
-        out.print("\n[bold]Evidence[/bold]", markup=True)
+        out.print()
+        out.print(_heading("Evidence"))
         for line in result.evidence:
-            out.print(f"  {line}", markup=False, highlight=False)
-    out.print("\n[bold]Suggested fix[/bold]", markup=True)
-    out.print(result.suggested_fix, markup=False)
+            out.print(f"  {line}")
+    out.print()
+    out.print(_heading("Suggested fix"))
+    out.print(result.suggested_fix)
     u = result.usage
+    out.print()
     out.print(
-        f"\n[dim]{escape(u.model)}: {u.prompt_tokens}+{u.completion_tokens} tokens, "
-        f"${u.cost_usd:.5f}[/dim]"
+        Text(f"{u.model}: {u.prompt_tokens}+{u.completion_tokens} tokens, ${u.cost_usd:.5f}"),
+        style="dim",
     )

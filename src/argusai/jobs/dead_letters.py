@@ -64,6 +64,27 @@ def _describe(s: object, kind: str, item_id: int) -> str:
     return f"{SCOUT_KINDS.get(kind, kind)} {item_id}"
 
 
+def item_status(db: Database, kind: str, item_id: int) -> str | None:
+    """The work item's status (``processing_status`` for scout items); None if there is none."""
+    with db.session() as s:
+        if kind == workitems.REVIEW_KIND:
+            review = s.get(Review, item_id)
+            return review.status if review else None
+        if kind == CI_KIND:
+            run = s.get(CIRun, item_id)
+            return run.status if run else None
+        if kind in SCOUT_KINDS:
+            from argusai.scout.models import ScoutIssue, ScoutRepository
+
+            row: ScoutRepository | ScoutIssue | None = (
+                s.get(ScoutRepository, item_id)
+                if SCOUT_KINDS[kind] == "repository"
+                else s.get(ScoutIssue, item_id)
+            )
+            return row.processing_status if row else None
+    raise ValueError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
+
+
 def retry(rt: Runtime, kind: str, item_id: int) -> bool:
     """Queue a dead item again with a fresh retry budget; False if it is not failed."""
     if kind == workitems.REVIEW_KIND:

@@ -10,6 +10,7 @@ from huey.storage import SqliteStorage
 from sqlalchemy.engine import make_url
 
 from argusai.errors import ConfigError
+from argusai.store.db import create_private_file
 
 QUEUE_NAME = "argus"
 
@@ -36,6 +37,7 @@ def create_huey(queue_url: str, *, immediate: bool = False) -> Huey:
         if not path:
             raise ConfigError("ARGUS_QUEUE_URL: a sqlite URL needs a file path")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(path)  # owner-only like the database; -wal/-shm copy the mode
         return Huey(
             QUEUE_NAME,
             storage_class=_QueueFileStorage,

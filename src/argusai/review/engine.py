@@ -7,6 +7,7 @@ deduplicates, anchors and ranks the findings and renders what will be posted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from argusai.errors import LLMError
@@ -152,14 +153,27 @@ def _review_chunk(llm: LLMClient, system: str, user: str, usage: Usage) -> Parse
         return parse_review_output(completion.text)
 
 
+def _no_progress(_done: int, _total: int) -> None:
+    pass
+
+
 def run_review(
-    llm: LLMClient, plan: ReviewPlan, ctx: PRContext, config: RepoConfig
+    llm: LLMClient,
+    plan: ReviewPlan,
+    ctx: PRContext,
+    config: RepoConfig,
+    *,
+    progress: Callable[[int, int], None] = _no_progress,
 ) -> ReviewOutcome:
     """Ask the LLM about every chunk; a chunk whose call fails for good is recorded as
-    failed. ``LLMTransientError`` propagates so the job can be retried."""
+    failed. ``LLMTransientError`` propagates so the job can be retried.
+
+    ``progress(done, total)`` is called before the first chunk and after each one."""
     outcome = ReviewOutcome(ctx=ctx)
     system = render_system(config.language)
-    for chunk in plan.chunks:
+    total = len(plan.chunks)
+    progress(0, total)
+    for done, chunk in enumerate(plan.chunks, start=1):
         user = render_user(
             repo=ctx.repo,
             number=ctx.number,
@@ -173,11 +187,12 @@ def run_review(
             parsed = _review_chunk(llm, system, user, outcome.usage)
         except LLMError as err:
             outcome.failed.append(ChunkFailure(chunk.index, chunk.files, str(err)[:300]))
-            continue
-        if parsed.summary:
-            outcome.summaries.append(parsed.summary)
-        outcome.findings.extend(parsed.findings)
-        outcome.dropped_findings += parsed.dropped
+        else:
+            if parsed.summary:
+                outcome.summaries.append(parsed.summary)
+            outcome.findings.extend(parsed.findings)
+            outcome.dropped_findings += parsed.dropped
+        progress(done, total)
     return outcome
 
 

@@ -5,16 +5,24 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from argusai.errors import ArgusError
+from argusai.errors import InputError
+from argusai.review.anchor import NOT_IN_DIFF_FILE, NOT_IN_DIFF_LINE
 from argusai.review.engine import ReviewResult
-from argusai.review.gitdiff import to_text
-from argusai.review.models import Finding, Severity
+from argusai.review.gitdiff import parse_unified_diff, to_text
+from argusai.review.models import ChangedFile, Finding, Severity
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+OUTSIDE_THE_DIFF = (NOT_IN_DIFF_FILE, NOT_IN_DIFF_LINE)
 
 
-class LocalDiffError(ArgusError):
+class LocalDiffError(InputError):
     """The local diff could not be produced or read (not a git checkout, bad base …)."""
 
 
@@ -35,6 +43,11 @@ def git_diff(base: str, cwd: Path) -> str:
     inside = _git(["rev-parse", "--is-inside-work-tree"], cwd)
     if inside.returncode != 0 or inside.stdout.strip() != b"true":
         raise LocalDiffError(f"{cwd} is not inside a git checkout")
+    # git's own message for an unknown ref ends in its usage text: say it in one line
+    for ref in (base, "HEAD"):
+        if _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd).returncode != 0:
+            what = "the checkout has no commit yet" if ref == "HEAD" else f"no such git ref: {ref}"
+            raise LocalDiffError(f"{what} (git diff {base}...HEAD failed; is it fetched?)")
     args = ["-c", "core.quotePath=true", "diff", "--no-color", "--no-ext-diff", "-M"]
     result = _git([*args, f"{base}...HEAD"], cwd)
     if result.returncode != 0:
@@ -48,10 +61,42 @@ def read_diff_file(path: Path | str) -> str:
     """Read a diff from a file (``-`` = standard input), tolerating non-UTF-8 bytes."""
     if str(path) == "-":
         return to_text(sys.stdin.buffer.read())
+    if Path(path).is_dir():
+        raise LocalDiffError(f"{path} is a directory, not a diff file")
     try:
         return to_text(Path(path).read_bytes())
     except OSError as exc:
         raise LocalDiffError(f"cannot read diff file {path}: {exc.strerror or exc}") from exc
+
+
+def parse_diff_file(text: str, source: str) -> list[ChangedFile]:
+    """The files of a diff given with ``--diff``; LocalDiffError when it is not a diff.
+
+    A diff of only binary files, deletions or mode changes is a diff (with nothing for the
+    LLM to read); an empty file, a log or random bytes is not: a CI step that wrote the
+    wrong file must fail, not pass with "No findings"."""
+    if not text.strip():
+        raise LocalDiffError(f"{source} is empty: not a unified diff")
+    files = parse_unified_diff(text)
+    if not files:
+        raise LocalDiffError(
+            f"{source} is not a unified diff (no 'diff --git' or '---'/'+++' file headers)"
+        )
+    return files
+
+
+def read_config_file(config_file: Path | None, repo_dir: Path) -> tuple[str | None, Path]:
+    """The text of ``--config`` (which must exist) or of ``.argus.yml`` in the checkout."""
+    if config_file is None:
+        default = repo_dir / ".argus.yml"
+        return (default.read_text(encoding="utf-8") if default.is_file() else None), default
+    if not config_file.is_file():
+        what = "is a directory" if config_file.is_dir() else "no such file"
+        raise LocalDiffError(f"--config {config_file}: {what}")
+    try:
+        return config_file.read_text(encoding="utf-8"), config_file
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LocalDiffError(f"--config {config_file}: cannot read it ({exc})") from exc
 
 
 def exit_code(findings: list[Finding], fail_on: Severity | None) -> int:
@@ -68,8 +113,10 @@ def _where(f: Finding) -> str:
 def render_findings_text(result: ReviewResult) -> str:
     """Plain-text report for a terminal: one block per finding, then what was skipped."""
     lines: list[str] = []
+    outside = [n.finding for n in result.not_posted if n.reason in OUTSIDE_THE_DIFF]
     for f in result.findings:
-        lines.append(f"{_where(f)}: [{f.severity.value}/{f.category.value}] {f.title}")
+        mark = " (outside the diff)" if any(f is o for o in outside) else ""
+        lines.append(f"{_where(f)}: [{f.severity.value}/{f.category.value}] {f.title}{mark}")
         lines.extend(f"    {ln}" for ln in f.message.splitlines())
         if f.suggestion:
             lines.append("    suggestion:")
@@ -82,8 +129,9 @@ def render_findings_text(result: ReviewResult) -> str:
     for s in result.skipped:
         lines.append(f"skipped {s.path}: {s.reason}")
     u = result.usage
+    where = f" ({len(outside)} outside the diff)" if outside else ""
     lines.append(
-        f"{len(result.findings)} finding(s) · {u.calls} LLM call(s) · "
+        f"{len(result.findings)} finding(s){where} · {u.calls} LLM call(s) · "
         f"{u.prompt_tokens} prompt + {u.completion_tokens} completion tokens · "
         f"≈ ${u.cost_usd:.4f}"
     )
@@ -136,3 +184,29 @@ def result_to_json(result: ReviewResult) -> dict[str, Any]:
         },
         "already_posted": result.already_posted,
     }
+
+
+@contextmanager
+def progress_bar(console: Console) -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(done, total)`` for ``run_review``: a bar on a terminal, else nothing.
+
+    The bar goes to ``console`` (stderr: stdout carries the result) and is gone once done.
+    """
+    if not console.is_terminal:
+        yield lambda _done, _total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("reviewing part"),
+        MofNCompleteColumn(),
+        BarColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("review", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

@@ -69,7 +69,7 @@ def scout_list(
     else:
         page = list_issues(db, filters, limit=limit, offset=offset)
         table = _issue_table(page)
-    out = console or Console()
+    out = console or Console(markup=False, emoji=False, highlight=False)
     if not page.items:
         out.print(f"no {kind} match", markup=False, highlight=False)
         return page

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from enum import StrEnum
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from argusai.errors import ArgusError
+from argusai.errors import InputError
+from argusai.scout.summary_schema import Difficulty
 
 scout_app = typer.Typer(
     help="Scout: the catalogue of beginner-friendly issues.", no_args_is_help=True
@@ -17,25 +19,37 @@ scout_app = typer.Typer(
 source_app = typer.Typer(help="Sources the crawl reads.", no_args_is_help=True)
 scout_app.add_typer(source_app, name="source")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+#: titles and summaries (from GitHub and the LLM) print as written: no markup, no emoji codes
+out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 
 def _runtime() -> Any:
+    """Settings, the data dir, a database that answers (migrated) and the queue.
+
+    Failures are ArgusErrors naming the variable; the argus group prints them as one line.
+    """
     from argusai.jobs.runtime import build_runtime
     from argusai.logs import configure_logging
     from argusai.settings import load_settings
+    from argusai.store.db import ensure_data_dir
     from argusai.store.migrate import upgrade
 
-    try:
-        settings = load_settings()
-        configure_logging(settings)
-        rt = build_runtime(settings)
-        upgrade(rt.db.engine)
-    except ArgusError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    settings = load_settings()
+    configure_logging(settings, default_level="WARNING")
+    ensure_data_dir(settings.data_dir)
+    rt = build_runtime(settings)
+    rt.db.ping()
+    upgrade(rt.db.engine)
     return rt
+
+
+def _check_run(rt: Any, run_id: int) -> None:
+    from argusai.scout.models import ScoutRun
+
+    with rt.db.session() as s:
+        if s.get(ScoutRun, run_id) is None:
+            raise InputError(f"--resume {run_id}: no such scout run")
 
 
 @scout_app.command("run")
@@ -50,6 +64,8 @@ def run(
     from argusai.scout.tasks import crawl_now, register_scout_tasks
 
     rt = _runtime()
+    if resume is not None:
+        _check_run(rt, resume)
     register_tasks(rt.huey, lambda: rt)  # processing + crawl tasks, as a worker declares them
     tasks = register_scout_tasks(rt.huey, lambda: rt)
     columns = (
@@ -58,7 +74,7 @@ def run(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err, transient=False) as bar:
+    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as bar:
         bars: dict[str, Any] = {}
 
         def progress(name: str, done: int, total: int) -> None:
@@ -66,19 +82,15 @@ def run(
                 bars[name] = bar.add_task(name, total=total)
             bar.update(bars[name], completed=done, total=total)
 
-        try:
-            report = crawl_now(
-                rt,
-                tasks,
-                make_enqueue(rt.huey),
-                parent_run_id=resume,
-                source=source,
-                budget=budget,
-                progress=progress,
-            )
-        except ArgusError as exc:
-            err.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(1) from None
+        report = crawl_now(
+            rt,
+            tasks,
+            make_enqueue(rt.huey),
+            parent_run_id=resume,
+            source=source,
+            budget=budget,
+            progress=progress,
+        )
     out.print(
         f"run {report.run_id}: {report.outcome}; {report.requests} requests "
         f"({report.not_modified} answered 304), {report.queued} items queued"
@@ -104,15 +116,10 @@ def source_add(
     for item in option or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            err.print(f"[red]error:[/red] --option wants k=v, got {item!r}")
-            raise typer.Exit(2)
+            raise InputError(f"--option wants k=v, got {item!r}")
         options[key.strip()] = value.strip()
     rt = _runtime()
-    try:
-        spec = add_source(rt.db, kind, name, options)
-    except ArgusError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    spec = add_source(rt.db, kind, name, options)
     out.print(f"source {spec.name} ({spec.kind}) {spec.options}")
 
 
@@ -130,12 +137,19 @@ def source_list() -> None:
     out.print(table)
 
 
+class CatalogueKind(StrEnum):
+    """What ``argus scout list`` lists."""
+
+    issues = "issues"
+    repositories = "repositories"
+
+
 @scout_app.command("list")
 def list_catalogue(
-    kind: Annotated[str, typer.Option(help="issues or repositories.")] = "issues",
+    kind: Annotated[CatalogueKind, typer.Option(help="What to list.")] = CatalogueKind.issues,
     language: Annotated[str | None, typer.Option(help="Filter by language.")] = None,
     difficulty: Annotated[
-        str | None, typer.Option(help="beginner | intermediate | advanced.")
+        Difficulty | None, typer.Option(case_sensitive=False, help="Filter issues by difficulty.")
     ] = None,
     label: Annotated[str | None, typer.Option(help="Filter by label.")] = None,
     q: Annotated[str | None, typer.Option("--search", "-q", help="Text search.")] = None,
@@ -145,16 +159,12 @@ def list_catalogue(
     """List the catalogue in the terminal."""
     from argusai.scout.catalogue_cli import scout_list
 
-    if kind not in {"issues", "repositories"}:
-        err.print("[red]error:[/red] --kind must be issues or repositories")
-        raise typer.Exit(2)
     rt = _runtime()
-    chosen: Literal["issues", "repositories"] = "issues" if kind == "issues" else "repositories"
     scout_list(
         rt.db,
-        kind=chosen,
+        kind="issues" if kind is CatalogueKind.issues else "repositories",
         language=language,
-        difficulty=difficulty,
+        difficulty=difficulty.value if difficulty else None,
         label=label,
         q=q,
         limit=limit,

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, inspect
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect
 
 SCRIPT_LOCATION = "argusai.store:migrations"
+
+
+@dataclass(frozen=True)
+class Upgraded:
+    """What an upgrade did: the revision before and after, and the migrations applied."""
+
+    before: str | None
+    after: str | None
+    applied: tuple[str, ...]  # oldest first
 
 
 def alembic_config(url: str) -> Config:
@@ -17,15 +30,26 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def _current(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> Upgraded:
     """Bring the database schema to ``revision``; safe to run concurrently on PostgreSQL."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # one migrator at a time across processes; released at commit
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7411620001)")
+        before = _current(conn)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        after = _current(conn)
+    applied: tuple[str, ...] = ()
+    if after != before and after is not None:
+        scripts = ScriptDirectory.from_config(cfg).iterate_revisions(after, before)
+        applied = tuple(reversed([s.revision for s in scripts if s.revision != before]))
+    return Upgraded(before=before, after=after, applied=applied)
 
 
 def current_tables(engine: Engine) -> set[str]:
