@@ -1,0 +1,181 @@
+"""Run one work item of any kind and map its outcome onto the state machine.
+
+=====================  =============================================================
+outcome of ``handle``  what happens
+=====================  =============================================================
+returns                ``done`` (unless the handler closed the item itself)
+``Superseded``         ``superseded`` (a newer push / attempt made it pointless)
+a wait (rate limit,    back to ``queued`` after the wait, the retry budget untouched
+open breaker)
+``TransientError``     back to ``queued`` with backoff; past the budget a dead letter
+``PermanentError``     ``failed`` with its message
+anything else (a bug)  a dead letter at once, for an operator to retry
+=====================  =============================================================
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from argusai.core.backoff import backoff_seconds
+from argusai.errors import PermanentError, Superseded, TransientError
+from argusai.store.db import Database
+from argusai.workq import items
+from argusai.workq.heartbeat import Heartbeat
+from argusai.workq.kinds import Claimed, WorkKind
+
+log = structlog.get_logger(__name__)
+
+#: (kind name, item id, delay seconds, priority) → message sent?
+Dispatch = Callable[[str, Any, float, int], bool]
+
+
+@dataclass(frozen=True)
+class QueuePolicy:
+    """The queue's settings, the same for every kind."""
+
+    lease_seconds: int = 600
+    max_retries: int = 5
+    retry_delay_seconds: float = 10.0
+    redispatch_after_seconds: int = 300
+    #: errors that are waits, not faults (GitHub rate limits, an open LLM breaker)
+    waits: tuple[type[BaseException], ...] = ()
+    default_wait_seconds: float = 60.0
+
+
+def describe_error(exc: BaseException) -> str:
+    """The error's message (or its type), cut to 500 characters."""
+    return (str(exc) or type(exc).__name__)[:500]
+
+
+def run_item(
+    db: Database, policy: QueuePolicy, dispatch: Dispatch, kind: WorkKind, item_id: Any
+) -> str:
+    """Claim, run and close one item; the outcome (``skipped``, ``done``, ``deferred``,
+    ``retry``, ``dead``, ``failed``, ``superseded``, ``lost``)."""
+    t = kind.table
+    if kind.settled is not None and kind.settled(item_id):
+        log.debug("work item settled; nothing to do", kind=kind.name, item_id=item_id)
+        return "skipped"
+    owner = uuid.uuid4().hex
+    row = items.claim(db, t, item_id, policy.lease_seconds, owner)
+    if row is None:
+        log.info(
+            "work item not claimable (done, superseded or running elsewhere)",
+            kind=kind.name,
+            job_id=item_id,
+        )
+        return "skipped"
+    attempts = int(t.get(row, "attempts"))
+    claimed = Claimed(kind.name, item_id, owner, attempts, row)
+    context = {"kind": kind.name, "job_id": item_id, "attempt": attempts, **kind.context(row)}
+    structlog.contextvars.bind_contextvars(**context)
+    priority = kind.priority(row) if kind.priority is not None else 0
+
+    def again(delay: float) -> None:
+        dispatch(kind.name, item_id, delay, priority)
+
+    try:
+        outcome = _run(db, policy, kind, claimed, again)
+    finally:
+        structlog.contextvars.unbind_contextvars(*context)
+    if kind.closed is not None and outcome in {"done", "failed", "dead", "superseded"}:
+        kind.closed(item_id, outcome)
+    return outcome
+
+
+def _run(
+    db: Database,
+    policy: QueuePolicy,
+    kind: WorkKind,
+    item: Claimed,
+    again: Callable[[float], None],
+) -> str:
+    t, owner = kind.table, item.owner
+    try:
+        wait = kind.admit(item.row) if kind.admit is not None else None
+        if wait is not None:
+            return _defer(db, kind, item, max(1.0, wait.delay), wait.reason, again)
+        with Heartbeat(db, t, item.id, policy.lease_seconds, owner):
+            kind.handle(item)
+    except Superseded as exc:
+        log.info("work superseded", reason=str(exc))
+        items.finish(db, t, item.id, owner, t.words.superseded, error=str(exc))
+        return "superseded"
+    except policy.waits as exc:
+        retry_after = getattr(exc, "retry_after", None)
+        delay = retry_after if retry_after is not None else policy.default_wait_seconds
+        if kind.wait_delay is not None:
+            delay = kind.wait_delay(item.row, exc, delay)
+        return _defer(db, kind, item, max(1.0, delay), describe_error(exc), again)
+    except TransientError as exc:
+        delay = exc.retry_after or backoff_seconds(item.attempts, policy.retry_delay_seconds)
+        retried = items.retry_later(
+            db,
+            t,
+            kind.name,
+            item.id,
+            owner,
+            error=describe_error(exc),
+            max_retries=policy.max_retries,
+            delay=delay,
+        )
+        log.warning(
+            "transient failure", error=describe_error(exc), retry=retried, delay=round(delay, 1)
+        )
+        if retried:
+            again(delay)
+            return "retry"
+        return "dead"
+    except PermanentError as exc:
+        log.error("work failed", error=describe_error(exc))
+        items.finish(db, t, item.id, owner, t.words.failed, error=describe_error(exc))
+        return "failed"
+    except Exception as exc:  # the job boundary: a bug becomes a dead letter
+        log.exception("work crashed")
+        items.retry_later(
+            db,
+            t,
+            kind.name,
+            item.id,
+            owner,
+            error=f"internal error: {describe_error(exc)}",
+            max_retries=-1,
+            delay=0,
+        )
+        return "dead"
+    if items.holds(db, t, item.id, owner):
+        items.finish(db, t, item.id, owner, t.words.done)
+        return "done"
+    # the handler closed the item itself (with its result), or the lease was lost
+    return "done" if _status(db, kind, item.id) == t.words.done else "lost"
+
+
+def _defer(
+    db: Database,
+    kind: WorkKind,
+    item: Claimed,
+    delay: float,
+    reason: str,
+    again: Callable[[float], None],
+) -> str:
+    if not items.defer(db, kind.table, item.id, item.owner, reason=reason, delay=delay):
+        log.info("not deferred: the lease is held elsewhere")
+        return "lost"
+    log.info("work deferred", reason=reason, delay=round(delay, 1))
+    again(delay)
+    return "deferred"
+
+
+def _status(db: Database, kind: WorkKind, item_id: Any) -> str | None:
+    from sqlalchemy import select
+
+    t = kind.table
+    with db.session() as s:
+        value = s.scalar(select(t.col("status")).where(t.col("id") == item_id))
+    return str(value) if value is not None else None
