@@ -1,4 +1,4 @@
-"""The tenant / apikey / usage / ci explain commands through Typer's runner."""
+"""The tenant / apikey / usage / ci explain / ci reduce commands, as ``argus`` runs them."""
 
 from __future__ import annotations
 
@@ -8,31 +8,18 @@ import stat
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from argusai.ci.tenant_cli import apikey_app, explain_command, tenant_app, usage_command
+from argusai.cli import app
 from tests.fakes.fake_llm import FakeLLMServer
 
 ANSWER = {
-    "root_cause": "assert 3 == 4 in test_total",
+    "root_cause": "assert 3 == 4 in test_total at cart.rs:100: [red]boom[/red]",
     "failing_step": None,
     "evidence": ["E   assert 3 == 4"],
     "suggested_fix": "Fix [bold]Cart.total()[/bold].",
     "confidence": "medium",
 }
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    app.add_typer(tenant_app, name="tenant")
-    app.add_typer(apikey_app, name="apikey")
-    app.command("usage")(usage_command)
-    ci = typer.Typer()
-    ci.command("explain")(explain_command)
-    ci.command("noop")(lambda: None)
-    app.add_typer(ci, name="ci")
-    return app
 
 
 @pytest.fixture
@@ -43,7 +30,6 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_tenant_and_key_lifecycle(data_dir: Path) -> None:
     run = CliRunner().invoke
-    app = _app()
     created = run(app, ["tenant", "create", "acme", "--tier", "starter"])
     assert created.exit_code == 0, created.output
     secret = created.output.strip().splitlines()[-1]
@@ -72,11 +58,66 @@ def test_ci_explain_prints_text_and_json(tmp_path: Path, monkeypatch: pytest.Mon
     with FakeLLMServer(responder=lambda _req: ANSWER) as fake:
         monkeypatch.setenv("ARGUS_LLM_PROVIDER", "openai-compatible")
         monkeypatch.setenv("ARGUS_LLM_BASE_URL", fake.openai_base_url)
-        text = CliRunner().invoke(_app(), ["ci", "explain", str(log)])
-        as_json = CliRunner().invoke(_app(), ["ci", "explain", str(log), "--format", "json"])
+        text = CliRunner().invoke(app, ["ci", "explain", str(log)])
+        as_json = CliRunner().invoke(app, ["ci", "explain", str(log), "--format", "json"])
     assert text.exit_code == 0, text.output
-    assert "assert 3 == 4 in test_total" in text.output and "E   assert 3 == 4" in text.output
+    assert "E   assert 3 == 4" in text.output
+    # LLM text is printed as written: no rich markup, no emoji codes (":100:" stays)
+    assert "assert 3 == 4 in test_total at cart.rs:100: [red]boom[/red]" in text.stdout
+    assert "Fix [bold]Cart.total()[/bold]." in text.stdout
     data = json.loads(as_json.stdout)
     assert data["confidence"] == "medium" and data["evidence"] == ["E   assert 3 == 4"]
-    missing = CliRunner().invoke(_app(), ["ci", "explain", str(tmp_path / "nope.log")])
+    missing = CliRunner().invoke(app, ["ci", "explain", str(tmp_path / "nope.log")])
     assert missing.exit_code != 0
+
+
+def test_tenant_list_as_table_and_json(data_dir: Path) -> None:
+    run = CliRunner().invoke
+    assert run(app, ["tenant", "list"]).stdout == "no tenants (argus tenant create NAME)\n"
+    name = "[b]acme:100:"  # printed as written: no markup, no emoji code
+    assert run(app, ["tenant", "create", name, "--tier", "starter"]).exit_code == 0
+    assert run(app, ["tenant", "create", "other"]).exit_code == 0
+    key = run(app, ["apikey", "create", "--tenant", name]).stdout.strip().splitlines()[-1]
+    assert run(app, ["apikey", "create", "--tenant", name]).exit_code == 0
+    assert run(app, ["apikey", "revoke", key.split("_")[1]]).exit_code == 0
+
+    table = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["tenant", "list"])  # no wrapping
+    assert table.exit_code == 0, table.output
+    assert name in table.stdout and "starter" in table.stdout
+    rows = json.loads(run(app, ["tenant", "list", "--json"]).stdout)
+    assert [(t["name"], t["tier"], t["active_keys"]) for t in rows] == [
+        (name, "starter", 1),
+        ("other", "free", 0),
+    ]
+    assert all(len(t["id"]) == 36 and t["created_at"] for t in rows)
+    assert rows[0]["id"] in table.stdout  # the whole id, to paste into other commands
+
+
+def test_ci_explain_of_an_empty_log_never_asks_the_llm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "empty.log").write_bytes(b"")
+    (tmp_path / "blank.log").write_text("\n  \n\n")
+    with FakeLLMServer(responder=lambda _req: ANSWER) as fake:
+        monkeypatch.setenv("ARGUS_LLM_PROVIDER", "openai-compatible")
+        monkeypatch.setenv("ARGUS_LLM_BASE_URL", fake.openai_base_url)
+        for name in ("empty.log", "blank.log"):
+            result = CliRunner().invoke(app, ["ci", "explain", str(tmp_path / name)])
+            assert result.exit_code == 2, result.output
+            assert result.stderr == f"argus: error: {tmp_path / name}: the log is empty\n"
+            assert result.stdout == ""
+        piped = CliRunner().invoke(app, ["ci", "explain", "-"], input=b"")
+        assert piped.exit_code == 2 and piped.stderr == "argus: error: stdin: the log is empty\n"
+        assert fake.request_count == 0
+
+
+def test_ci_reduce_of_a_directory_or_missing_file(tmp_path: Path) -> None:
+    folder = CliRunner().invoke(app, ["ci", "reduce", str(tmp_path)])
+    assert folder.exit_code == 2
+    assert folder.stderr == f"argus: error: {tmp_path} is a directory, not a log file\n"
+    missing = CliRunner().invoke(app, ["ci", "reduce", str(tmp_path / "nope.log")])
+    assert missing.exit_code == 2
+    assert missing.stderr == f"argus: error: {tmp_path / 'nope.log'}: no such file\n"
+    empty = tmp_path / "empty.log"
+    empty.write_bytes(b"")
+    assert CliRunner().invoke(app, ["ci", "reduce", str(empty)]).exit_code == 2

@@ -187,3 +187,85 @@ def test_jobs_dead_lists_and_retries_ci_runs_too(
         row = s.get(CIRun, run_id)
         assert row is not None and (row.status, row.attempts) == ("queued", 0)
     assert "no dead letters" in runner.invoke(app, ["jobs", "dead"]).output
+
+
+def test_version_and_bare_commands_show_help(monkeypatch: pytest.MonkeyPatch) -> None:
+    from argusai import __version__
+
+    runner = CliRunner()
+    version = runner.invoke(app, ["--version"])
+    assert (version.exit_code, version.stdout) == (0, f"argus {__version__}\n")
+    for args in ([], ["db"], ["jobs"], ["scout", "source"]):
+        shown = runner.invoke(app, args, prog_name="argus")
+        assert shown.exit_code == 0, (args, shown.output)
+        assert "Usage: argus" in shown.stdout and "Commands" in shown.stdout
+
+
+def test_db_upgrade_says_what_it_applied(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from alembic.script import ScriptDirectory
+
+    from argusai.store.migrate import alembic_config
+
+    monkeypatch.setenv("ARGUS_DATA_DIR", str(tmp_path / "data"))
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    head, count = scripts.get_current_head(), len(list(scripts.walk_revisions()))
+    first = CliRunner().invoke(app, ["db", "upgrade"])
+    assert first.exit_code == 0, first.output
+    assert first.stdout == f"applied {count} migrations (now at {head})\n"
+    again = CliRunner().invoke(app, ["db", "upgrade"])
+    assert again.stdout == f"already up to date (at {head})\n"
+
+
+def test_jobs_dead_and_retry_in_a_fresh_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ARGUS_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    dead = runner.invoke(app, ["jobs", "dead"])
+    assert (dead.exit_code, dead.stdout) == (0, "no dead letters\n"), dead.output
+    missing = runner.invoke(app, ["jobs", "retry", "99"])
+    assert missing.exit_code == 2
+    assert missing.stderr == "argus: error: review 99 does not exist (see 'argus jobs dead')\n"
+    missing_run = runner.invoke(app, ["jobs", "retry", "99", "--kind", "ci_run"])
+    assert missing_run.exit_code == 2 and "ci_run 99 does not exist" in missing_run.stderr
+
+
+def test_jobs_retry_of_an_item_that_did_not_fail(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ARGUS_DATA_DIR", str(tmp_path / "data"))
+    assert CliRunner().invoke(app, ["db", "upgrade"]).exit_code == 0
+    db = Database(f"sqlite:///{tmp_path / 'data' / 'argus.db'}")
+    review_id = workitems.enqueue_review(db, ReviewRequest(1, "o/r", 5, "a" * 40, "test"))
+    result = CliRunner().invoke(app, ["jobs", "retry", str(review_id)])
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == f"argus: error: review {review_id} is queued, not failed: nothing to retry\n"
+    )
+
+
+def test_jobs_dead_prints_reasons_as_written(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ARGUS_DATA_DIR", str(tmp_path / "data"))
+    assert CliRunner().invoke(app, ["db", "upgrade"]).exit_code == 0
+    db = Database(f"sqlite:///{tmp_path / 'data' / 'argus.db'}")
+    review_id = workitems.enqueue_review(db, ReviewRequest(1, "o/r", 5, "a" * 40, "test"))
+    assert review_id is not None
+    workitems.claim(db, review_id, 60)
+    reason = "build.rs:100: [red]panic[/red]"
+    workitems.retry_later(db, review_id, error=reason, max_retries=0, delay=0)
+    listed = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["jobs", "dead"])
+    assert reason in listed.stdout, listed.stdout
+
+
+def test_scout_list_rejects_an_unknown_difficulty(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ARGUS_DATA_DIR", str(tmp_path / "data"))
+    bad = CliRunner().invoke(app, ["scout", "list", "--difficulty", "easy"])
+    assert bad.exit_code == 2
+    assert "'easy' is not one of" in bad.stderr and "beginner" in bad.stderr
+    good = CliRunner().invoke(app, ["scout", "list", "--difficulty", "Beginner"])
+    assert (good.exit_code, good.stdout) == (0, "no issues match\n"), good.output

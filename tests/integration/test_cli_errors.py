@@ -49,7 +49,11 @@ def one_line_error(result: Result, variable: str) -> str:
 
 BAD_SETTINGS = {
     "not-a-url": ("ARGUS_DATABASE_URL", "foo", "'foo' is not a database URL"),
-    "mysql": ("ARGUS_DATABASE_URL", "mysql://argus@127.0.0.1/argus", "unsupported database 'mysql'"),
+    "mysql": (
+        "ARGUS_DATABASE_URL",
+        "mysql://argus@127.0.0.1/argus",
+        "unsupported database 'mysql'",
+    ),
     "closed-port": (
         "ARGUS_DATABASE_URL",
         "postgresql+psycopg://argus@127.0.0.1:1/argus",

@@ -105,7 +105,7 @@ def tenant_list(
             select(Organization, func.coalesce(active.c.active_keys, 0))
             .outerjoin(active, active.c.organization_id == Organization.id)
             .order_by(Organization.created_at, Organization.name)
-        ).tuples().all()
+        ).all()
     tenants = [
         {
             "id": org.id,
