@@ -97,16 +97,15 @@ class WorkerSupervisor:
 
 def run_server(runtime: Runtime, *, host: str, port: int, with_worker: bool) -> None:
     """Serve HTTP until SIGTERM/SIGINT; with the worker child when asked."""
+    from argusai.ci.api_guard import flush_repeated
     from argusai.web.app import create_app
+    from argusai.web.connections import server_config
 
     app = create_app(runtime)
     supervisor = WorkerSupervisor() if with_worker else None
     if supervisor:
         supervisor.start()
-    config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=10
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(app, runtime.settings, host=host, port=port))
     log.info("serving", host=host, port=port, worker=with_worker)
     # uvicorn re-raises the signal it caught once it has shut down; with Python handlers
     # in place that re-raise lands here instead of killing us before the worker is stopped
@@ -117,6 +116,7 @@ def run_server(runtime: Runtime, *, host: str, port: int, with_worker: bool) -> 
     finally:
         if supervisor:
             supervisor.stop()
+        flush_repeated(runtime)
         runtime.db.dispose()
 
 

@@ -35,6 +35,10 @@ API
 ``requests``            list of ``RecordedRequest`` (``method``, ``path``, ``headers`` with
                         lower-case names, ``body`` bytes, ``json``; ``.model``, ``.api``).
 ``request_count``, ``last_request``, ``pending`` (scripted replies left), ``reset()``.
+``hold()`` / ``release()``  hold mode: from ``hold()`` on, every request is recorded and then
+                        waits, unanswered, until ``release()`` (which ends hold mode and lets
+                        every waiting request through); ``held`` counts the waiting ones and
+                        ``wait_held(n, timeout)`` waits until ``n`` are. ``stop()`` releases.
 
 ``Reply(status=200, content=None, body=None, headers={}, delay=0.0, model=None,
 prompt_tokens=None, completion_tokens=None, finish_reason=None)``
@@ -201,6 +205,10 @@ class FakeLLMServer:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._counter = 0
+        self._gate = threading.Event()  # set: answer; cleared by hold() until release()
+        self._gate.set()
+        self._held = 0
+        self._held_changed = threading.Condition(self._lock)
 
     # ---- lifecycle ---------------------------------------------------------
 
@@ -218,7 +226,8 @@ class FakeLLMServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving and close the socket (held requests are released first)."""
+        self.release()
         if self._server is None:
             return
         self._server.shutdown()
@@ -296,6 +305,38 @@ class FakeLLMServer:
         """Scripted replies not yet consumed."""
         with self._lock:
             return len(self._queue)
+
+    def hold(self) -> None:
+        """From now on, keep every request waiting (unanswered) until ``release()``."""
+        self._gate.clear()
+
+    def release(self) -> None:
+        """Answer every held request and stop holding."""
+        self._gate.set()
+
+    @property
+    def held(self) -> int:
+        """Requests waiting for ``release()`` right now."""
+        with self._lock:
+            return self._held
+
+    def wait_held(self, count: int, timeout: float = 10.0) -> bool:
+        """Wait until at least ``count`` requests are held; False on timeout."""
+        with self._held_changed:
+            return self._held_changed.wait_for(lambda: self._held >= count, timeout)
+
+    def _wait_gate(self) -> None:
+        if self._gate.is_set():
+            return
+        with self._held_changed:
+            self._held += 1
+            self._held_changed.notify_all()
+        try:
+            self._gate.wait()
+        finally:
+            with self._held_changed:
+                self._held -= 1
+                self._held_changed.notify_all()
 
     def reset(self) -> None:
         """Forget recorded requests and scripted replies."""
@@ -434,6 +475,7 @@ class _Handler(BaseHTTPRequestHandler):
             json=parsed,
         )
         status, headers, body, delay = self.fake._handle(recorded)
+        self.fake._wait_gate()
         if delay > 0:
             time.sleep(delay)
         try:

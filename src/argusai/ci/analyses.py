@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -13,17 +14,20 @@ from sqlalchemy import and_, delete, or_, select, update
 
 from argusai.ci.api_models import AnalysisOut, AnalysisResult, CallbackState, ReductionSummary
 from argusai.ci.api_models import Usage as UsageOut
-from argusai.ci.explain import explain
+from argusai.ci.explain import ExplainOutputError, explain
 from argusai.ci.models import Analysis, AnalysisLog, AnalysisStatus
 from argusai.ci.reduce import reduce_bytes
 from argusai.ci.usage import add_tokens
+from argusai.errors import LLMError, LLMRateLimited, TransientError
 from argusai.jobs.workitems import backoff_seconds
+from argusai.llm.breaker import CircuitOpenError
 from argusai.llm.port import LLMClient
 from argusai.settings import Settings
 from argusai.store.db import Database
 from argusai.store.models import utcnow
 
 MAX_ERROR_CHARS = 1000
+_HTTP_STATUS = re.compile(r"\bHTTP (\d{3})\b")
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,30 @@ def analyse(
         completion_tokens=explanation.usage.completion_tokens,
         cost_usd=explanation.usage.cost_usd,
     )
+
+
+def tenant_error(exc: BaseException) -> str:
+    """What a tenant is told about a failed step: never the provider's own words.
+
+    A provider's error text can echo what it was sent (headers, URL-encoded keys), so
+    it goes to the server's (scrubbed) log only; the analysis stores this instead.
+    """
+    name = type(exc).__name__
+    match = _HTTP_STATUS.search(str(exc))
+    status = f" (HTTP {match.group(1)})" if match else ""
+    if isinstance(exc, ExplainOutputError):
+        return f"{name}: the model's answer could not be used"
+    if isinstance(exc, CircuitOpenError):
+        return f"{name}: the LLM provider is failing; calls to it are paused for a while"
+    if isinstance(exc, LLMRateLimited):
+        return f"{name}: the LLM provider rate-limited the request{status}"
+    if isinstance(exc, TransientError):
+        return f"{name}: the LLM provider failed or could not be reached{status}"
+    if isinstance(exc, LLMError):
+        return f"{name}: the LLM provider refused the request{status}"
+    if isinstance(exc, OSError | EOFError | ValueError):
+        return f"{name}: the stored log could not be read"
+    return f"{name}: the analysis failed"
 
 
 def create(

@@ -92,15 +92,22 @@ def run_analysis(rt: Runtime, tasks: AnalysisTasks, analysis_id: str) -> str:
     try:
         done = analyses.analyse(rt.llm, rt.settings, gzip.decompress(data), row)
     except (TransientError, CircuitOpenError) as exc:
-        delay = analyses.retry_later(rt.db, analysis_id, _reason(exc), rt.settings, owner)
+        public = analyses.tenant_error(exc)
+        delay = analyses.retry_later(rt.db, analysis_id, public, rt.settings, owner)
         if delay is not None:
-            bound.warning("ci.analysis_retry", delay=round(delay, 1), error=type(exc).__name__)
+            bound.warning(
+                "ci.analysis_retry",
+                delay=round(delay, 1),
+                error=type(exc).__name__,
+                detail=_detail(exc),
+            )
             tasks.dispatch_analysis(analysis_id, delay)
             return "retry"
+        bound.warning("ci.analysis_failed", error=type(exc).__name__, detail=_detail(exc))
         outcome = "failed"
     except (PermanentError, OSError, EOFError, ValueError) as exc:
-        analyses.fail(rt.db, analysis_id, _reason(exc), owner)
-        bound.warning("ci.analysis_failed", error=type(exc).__name__)
+        analyses.fail(rt.db, analysis_id, analyses.tenant_error(exc), owner)
+        bound.warning("ci.analysis_failed", error=type(exc).__name__, detail=_detail(exc))
         outcome = "failed"
     else:
         if not analyses.complete(rt.db, analysis_id, done, owner):
@@ -119,5 +126,6 @@ def run_callback(rt: Runtime, tasks: AnalysisTasks, analysis_id: str) -> str:
     return outcome.status
 
 
-def _reason(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {str(exc)[:500]}"
+def _detail(exc: BaseException) -> str:
+    """The error's own text, for the server's log (scrubbed there), never for the tenant."""
+    return str(exc)[:500]

@@ -1,10 +1,16 @@
-"""Guards of the analysis API: the API key, the tier's per-minute limit, the audit trail."""
+"""Guards of the analysis API: the API key, the tier's per-minute limit, the audit trail.
+
+The per-minute limit counts per tenant (every key of an organisation shares it), as the
+monthly quota does. Failed authentications and refusals over the limit are audited
+aggregated (``audit.Aggregated``: one row per source and minute with a count).
+"""
 
 from __future__ import annotations
 
 import weakref
 from typing import Any
 
+import structlog
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
@@ -14,8 +20,11 @@ from argusai.ci.tiers import Tier, tier_named
 from argusai.jobs.runtime import Runtime
 from argusai.limits import RateLimiter, limits_for
 from argusai.limits.policy import MINUTE
+from argusai.store.db import Database
 
+log = structlog.get_logger(__name__)
 _limiters: weakref.WeakKeyDictionary[Any, dict[str, RateLimiter]] = weakref.WeakKeyDictionary()
+_aggregated: weakref.WeakKeyDictionary[Database, audit.Aggregated] = weakref.WeakKeyDictionary()
 
 
 class ApiError(Exception):
@@ -27,6 +36,8 @@ class ApiError(Exception):
 
 
 def actor(request: Request) -> audit.Actor:
+    """Who sent ``request``: the peer address (uvicorn rewrites it from X-Forwarded-For
+    only for ``ARGUS_TRUSTED_PROXIES``, see ``web/connections.py``) and the user agent."""
     return audit.Actor(
         ip=request.client.host if request.client else None,
         user_agent=request.headers.get("user-agent"),
@@ -66,18 +77,19 @@ async def authorise(
     """Check the key and the per-minute limit; the owner, tier and rate headers."""
     owner = await run_in_threadpool(apikeys.authenticate, rt.db, key)
     if owner is None:
-        await run_in_threadpool(record, rt, None, "auth.failed", request, None, None)
+        await run_in_threadpool(record_repeated, rt, None, "auth.failed", request)
         raise ApiError(401, "missing, unknown or revoked API key", {"WWW-Authenticate": "ApiKey"})
     tier = tier_named(owner.tier)
     limiter = _limiter(rt, tier)
     headers: dict[str, str] = {}
     if limiter is not None and tier.requests_per_minute is not None:
         limit = tier.requests_per_minute
-        wait = await run_in_threadpool(limiter.acquire, owner.key_id)
+        bucket = f"tenant:{owner.tenant_id}"
+        wait = await run_in_threadpool(limiter.acquire, bucket)
         if wait > 0:
             reset = str(max(1, int(wait + 0.999)))
             await run_in_threadpool(
-                record, rt, owner.tenant_id, "ratelimit.exceeded", request, "api_key", owner.key_id
+                record_repeated, rt, owner.tenant_id, "ratelimit.exceeded", request
             )
             raise ApiError(
                 429,
@@ -89,7 +101,7 @@ async def authorise(
                     "X-RateLimit-Reset": reset,
                 },
             )
-        left = await run_in_threadpool(_remaining, limiter, owner.key_id, limit)
+        left = await run_in_threadpool(_remaining, limiter, bucket, limit)
         headers = {
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": str(left),
@@ -117,3 +129,21 @@ def record(
             resource_id=resource_id,
             changes=changes,
         )
+
+
+def record_repeated(rt: Runtime, tenant_id: str | None, action: str, request: Request) -> None:
+    """Audit an action a client can repeat at will: one row per source and minute."""
+    aggregated = _aggregated.get(rt.db)
+    if aggregated is None:
+        aggregated = _aggregated.setdefault(rt.db, audit.Aggregated())
+    aggregated.record(rt.db, tenant_id=tenant_id, action=action, actor=actor(request))
+
+
+def flush_repeated(rt: Runtime) -> None:
+    """Write the counts of aggregated audit rows not written yet (at shutdown)."""
+    aggregated = _aggregated.get(rt.db)
+    if aggregated is not None:
+        try:
+            aggregated.flush(rt.db)
+        except Exception as exc:  # noqa: BLE001 - shutting down: a lost count is no reason to fail
+            log.warning("audit.flush_failed", error=type(exc).__name__)

@@ -3,6 +3,12 @@
 Logs come as JSON (``{"logs": …}``) or as a raw upload: any other content type, the
 body being the log, plain or gzip (``Content-Encoding: gzip`` or gzip magic), with
 ``workflow_name`` and ``callback_url`` as query parameters.
+
+A sync analysis runs its LLM call on an executor of its own, in a bounded number of
+slots (``web/sync_slots.py``); without a free slot (in total, or for this tenant) it is
+queued for the worker like a large log: 202 + ``Location``. The body must arrive within
+``ARGUS_HTTP_BODY_TIMEOUT_SECONDS`` (else 408). Failures are stored in words of our own
+(``analyses.tenant_error``); the provider's text goes to the server log only.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from fastapi.responses import JSONResponse
 
 from argusai.ci import analyses, usage
 from argusai.ci.analysis_tasks import AnalysisTasks, register_analysis_tasks
-from argusai.ci.api_guard import ApiError, authorise, record
+from argusai.ci.api_guard import ApiError, authorise, record, record_repeated
 from argusai.ci.api_intake import JSON_SLACK, check_callback, parse, read_capped
 from argusai.ci.api_models import AnalysisOut, AnalysisPage, AnalysisRequest, Problem
 from argusai.ci.apikeys import KeyOwner
@@ -25,12 +31,15 @@ from argusai.ci.tiers import max_log_bytes, monthly_quota
 from argusai.errors import PermanentError, TransientError
 from argusai.jobs.runtime import Runtime
 from argusai.llm.breaker import CircuitOpenError
+from argusai.web.bodies import BodyTimeout, body_deadline
+from argusai.web.sync_slots import Slot, slots_for
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/v1", tags=["analyses"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "Missing, unknown or revoked API key."},
+    408: {"model": Problem, "description": "The body did not arrive in time."},
     404: {"model": Problem, "description": "No such analysis for this tenant."},
     413: {"model": Problem, "description": "Log over the tier's or the server's limit."},
     429: {"model": Problem, "description": "Per-minute rate limit or monthly quota exceeded."},
@@ -85,7 +94,11 @@ async def create_analysis(
         owner, tier, headers = await authorise(request, rt, x_api_key)
         cap = max_log_bytes(tier, rt.settings)
         is_json = request.headers.get("content-type", "").startswith("application/json")
-        raw = await read_capped(request, 2 * cap + JSON_SLACK if is_json else cap)
+        try:
+            async with body_deadline(rt.settings.http_body_timeout_seconds):
+                raw = await read_capped(request, 2 * cap + JSON_SLACK if is_json else cap)
+        except BodyTimeout as exc:
+            raise ApiError(408, str(exc), {"Connection": "close"}) from None
         data, req = await run_in_threadpool(
             parse, raw, request.headers, dict(request.query_params), cap
         )
@@ -96,9 +109,7 @@ async def create_analysis(
         if not await run_in_threadpool(
             usage.take_request, rt.db, owner.tenant_id, quota, len(data)
         ):
-            await run_in_threadpool(
-                record, rt, owner.tenant_id, "quota.exceeded", request, None, None
-            )
+            await run_in_threadpool(record_repeated, rt, owner.tenant_id, "quota.exceeded", request)
             wait = str(usage.seconds_to_next_period())
             raise ApiError(
                 429,
@@ -128,37 +139,13 @@ async def _run(
         "metadata": req.metadata,
     }
     if len(data) <= rt.settings.ci_sync_max_bytes:
-        row = await run_in_threadpool(
-            analyses.create, rt.db, mode="sync", callback_url=None, **common
-        )
-        await run_in_threadpool(
-            record,
-            rt,
-            owner.tenant_id,
-            "analysis.create",
-            request,
-            "analysis",
-            row.id,
-            {"mode": "sync"},
-        )
-        try:
-            done = await run_in_threadpool(
-                analyses.analyse, rt.llm, rt.settings, data, req.workflow_name
-            )
-        except (TransientError, CircuitOpenError) as exc:
-            log.warning("ci.sync_deferred", analysis_id=row.id, error=type(exc).__name__)
-            await run_in_threadpool(_to_async, rt, row.id, data, callback)
-            _tasks(rt).dispatch_analysis(row.id)
-            return _answer(
-                202,
-                await _view(rt, owner, row.id),
-                {**headers, "Location": f"/v1/analyses/{row.id}"},
-            )
-        except PermanentError as exc:
-            await run_in_threadpool(analyses.fail, rt.db, row.id, f"{type(exc).__name__}: {exc}")
-            return _answer(502, await _view(rt, owner, row.id), headers)
-        await run_in_threadpool(analyses.complete, rt.db, row.id, done)
-        return _answer(200, await _view(rt, owner, row.id), headers)
+        slot = slots_for(rt.settings).take(owner.tenant_id)
+        if slot is not None:
+            with slot:
+                return await _run_sync(
+                    request, rt, owner, data, req, headers, callback, slot, common
+                )
+        log.info("ci.sync_overflow", tenant_id=owner.tenant_id)  # queued like a large log
     blob = await run_in_threadpool(analyses.gzip_log, data)
     row = await run_in_threadpool(
         analyses.create, rt.db, mode="async", callback_url=callback, log_gzip=blob, **common
@@ -175,6 +162,46 @@ async def _run(
     )
     _tasks(rt).dispatch_analysis(row.id)
     return _answer(202, analyses.view(row), {**headers, "Location": f"/v1/analyses/{row.id}"})
+
+
+async def _run_sync(
+    request: Request,
+    rt: Runtime,
+    owner: KeyOwner,
+    data: bytes,
+    req: AnalysisRequest,
+    headers: dict[str, str],
+    callback: str | None,
+    slot: Slot,
+    common: dict[str, Any],
+) -> JSONResponse:
+    """Explain the log now, in ``slot``; 202 (queued) when the provider is unavailable."""
+    row = await run_in_threadpool(analyses.create, rt.db, mode="sync", callback_url=None, **common)
+    await run_in_threadpool(
+        record,
+        rt,
+        owner.tenant_id,
+        "analysis.create",
+        request,
+        "analysis",
+        row.id,
+        {"mode": "sync"},
+    )
+    bound = log.bind(analysis_id=row.id, tenant_id=owner.tenant_id)
+    try:
+        done = await slot.run(analyses.analyse, rt.llm, rt.settings, data, req.workflow_name)
+    except (TransientError, CircuitOpenError) as exc:
+        bound.warning("ci.sync_deferred", error=type(exc).__name__, detail=str(exc)[:500])
+        await run_in_threadpool(_to_async, rt, row.id, data, callback)
+        _tasks(rt).dispatch_analysis(row.id)
+        location = {"Location": f"/v1/analyses/{row.id}"}
+        return _answer(202, await _view(rt, owner, row.id), {**headers, **location})
+    except PermanentError as exc:
+        bound.warning("ci.analysis_failed", error=type(exc).__name__, detail=str(exc)[:500])
+        await run_in_threadpool(analyses.fail, rt.db, row.id, analyses.tenant_error(exc))
+        return _answer(502, await _view(rt, owner, row.id), headers)
+    await run_in_threadpool(analyses.complete, rt.db, row.id, done)
+    return _answer(200, await _view(rt, owner, row.id), headers)
 
 
 def _default_callback(rt: Runtime, tenant_id: str) -> str | None:

@@ -1,0 +1,135 @@
+"""Room for synchronous analyses: a bounded number at once, in total and per tenant.
+
+A sync analysis holds an LLM call for as long as the provider takes (tens of seconds).
+Run on the event loop's shared thread pool, a few dozen of them would leave no thread
+for the database calls of every other route: health checks, GitHub webhooks and other
+tenants would wait behind one tenant's LLM calls. So the LLM call runs on an executor of
+its own (``ARGUS_CI_SYNC_MAX_CONCURRENCY`` threads), and a request only gets a slot when
+both the total and its tenant's share (``ARGUS_CI_SYNC_MAX_PER_TENANT``) have room; one
+without a slot is queued for the worker (202), never made to wait.
+
+Slots are per web process (each process has its own threads to protect).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+import weakref
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
+from typing import Any, TypeVar
+
+from argusai.settings import Settings
+
+T = TypeVar("T")
+
+
+class SyncSlots:
+    """Counts of running sync analyses and the executor their LLM calls run on."""
+
+    def __init__(self, total: int, per_tenant: int) -> None:
+        self.total, self.per_tenant = total, per_tenant
+        self.executor = ThreadPoolExecutor(
+            max_workers=max(1, total), thread_name_prefix="argus-sync-llm"
+        )
+        self._busy: dict[str, int] = {}
+        self._in_use = 0
+        self._lock = threading.Lock()
+
+    @property
+    def in_use(self) -> int:
+        """Slots taken now (all tenants)."""
+        with self._lock:
+            return self._in_use
+
+    def take(self, tenant_id: str) -> Slot | None:
+        """A slot for ``tenant_id``, or None when the total or the tenant's share is full."""
+        with self._lock:
+            mine = self._busy.get(tenant_id, 0)
+            if self._in_use >= self.total or mine >= self.per_tenant:
+                return None
+            self._busy[tenant_id] = mine + 1
+            self._in_use += 1
+        return Slot(self, tenant_id)
+
+    def _give_back(self, tenant_id: str) -> None:
+        with self._lock:
+            self._in_use -= 1
+            left = self._busy[tenant_id] - 1
+            if left:
+                self._busy[tenant_id] = left
+            else:
+                del self._busy[tenant_id]
+
+    def close(self) -> None:
+        """Stop taking work (running calls finish on their own)."""
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+class Slot:
+    """One taken slot: released when the block ends, or when the call it ran has finished.
+
+    A call handed to the executor keeps its slot until its thread is done, even if the
+    request that started it was cancelled, so the executor never holds more calls than
+    there are slots.
+    """
+
+    def __init__(self, slots: SyncSlots, tenant_id: str) -> None:
+        self._slots, self._tenant_id = slots, tenant_id
+        self._held = True
+        self._future: Future[Any] | None = None
+        self._lock = threading.Lock()
+
+    def release(self) -> None:
+        """Give the slot back (once)."""
+        with self._lock:
+            if not self._held:
+                return
+            self._held = False
+        self._slots._give_back(self._tenant_id)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` on the sync executor (with this task's context) and await it."""
+        context = contextvars.copy_context()
+        future: Future[T] = self._slots.executor.submit(context.run, fn, *args)
+        self._future = future
+        future.add_done_callback(lambda _f: self.release())
+        return await asyncio.wrap_future(future)
+
+    def __enter__(self) -> Slot:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._future is None:
+            self.release()  # nothing was handed to the executor
+
+
+_by_settings: dict[int, SyncSlots] = {}
+_registry_lock = threading.Lock()
+
+
+def slots_for(settings: Settings) -> SyncSlots:
+    """The slots of this process (one per Settings object, as the rate limiters are)."""
+    key = id(settings)
+    with _registry_lock:
+        slots = _by_settings.get(key)
+        if slots is None:
+            slots = SyncSlots(settings.ci_sync_max_concurrency, settings.ci_sync_max_per_tenant)
+            _by_settings[key] = slots
+            weakref.finalize(settings, _forget, key, slots)
+        return slots
+
+
+def _forget(key: int, slots: SyncSlots) -> None:
+    with _registry_lock:
+        if _by_settings.get(key) is slots:
+            del _by_settings[key]
+    slots.close()

@@ -1,0 +1,173 @@
+"""One tenant's sync analyses cannot starve the server (issue 8 §3 item 3).
+
+The fake LLM holds every call until the test releases it, so "answers while the LLM
+calls are in flight" is checked without timing guesses: everything asserted below
+happens before the release.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_all
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from argusai.ci import apikeys, tenants
+from argusai.jobs.runtime import Runtime
+from argusai.llm.breaker import BreakerRegistry
+from argusai.llm.factory import build_llm
+from argusai.web.signature import sign
+from tests.conftest import make_settings
+from tests.fakes.fake_llm import FakeLLMServer
+from tests.fakes.keys import generate_rsa_keypair
+from tests.integration.live_server import live_server
+from tests.integration.test_ci_api import ANSWER, SMALL, big_log
+from tests.support import WEBHOOK_SECRET, make_runtime
+
+ANSWERS_WITHIN = 10.0  # seconds; only reached when something is starved
+
+
+@dataclass
+class World:
+    rt: Runtime
+    url: str
+    fake: FakeLLMServer
+    keys: dict[str, str]
+
+
+@pytest.fixture
+def world(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
+    overrides: dict[str, Any] = getattr(request, "param", {})
+    private_pem, _ = generate_rsa_keypair()
+    with FakeLLMServer(responder=lambda _req: ANSWER) as fake:
+        settings = make_settings(
+            tmp_path,
+            llm_provider="openai-compatible",
+            llm_base_url=fake.openai_base_url,
+            llm_max_retries=0,
+            secret_key="test-server-secret-key-value",
+            github_app_id=4242,
+            github_private_key=private_pem,
+            github_webhook_secret=WEBHOOK_SECRET,
+            **overrides,
+        )
+        rt = make_runtime(settings, llm=lambda: build_llm(settings, breakers=BreakerRegistry()))
+        keys = {}
+        for name, tier in (("acme", "starter"), ("globex", "free"), ("initech", "starter")):
+            tenants.create_tenant(rt.db, settings, name, tier)
+            keys[name] = apikeys.create_key(rt.db, name, "ci").key
+        with live_server(rt) as url:
+            try:
+                yield World(rt, url, fake, keys)
+            finally:
+                fake.release()  # let held calls finish so the server can stop
+
+
+def _analyse(world: World, tenant: str, logs: str = SMALL) -> httpx.Response:
+    return httpx.post(
+        world.url + "/v1/analyses",
+        json={"logs": logs},
+        headers={"X-API-Key": world.keys[tenant]},
+        timeout=60,
+    )
+
+
+def _fire(world: World, tenant: str, count: int, pool: ThreadPoolExecutor) -> list[Future[Any]]:
+    return [pool.submit(_analyse, world, tenant) for _ in range(count)]
+
+
+def _webhook(world: World) -> httpx.Response:
+    """A signed delivery that goes through the database (recorded, then ignored)."""
+    body = json.dumps(
+        {
+            "action": "closed",
+            "pull_request": {"number": 1, "head": {"sha": "abc"}},
+            "repository": {"full_name": "octo/hello"},
+            "installation": {"id": 1},
+        }
+    ).encode()
+    return httpx.post(
+        world.url + "/webhooks/github",
+        content=body,
+        headers={
+            "X-GitHub-Event": "pull_request",
+            "X-GitHub-Delivery": "starvation-1",
+            "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body),
+            "Content-Type": "application/json",
+        },
+        timeout=ANSWERS_WITHIN,
+    )
+
+
+def test_forty_held_sync_analyses_starve_nothing(world: World) -> None:
+    world.fake.hold()
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        futures = _fire(world, "acme", 40, pool)
+        # a Starter tenant gets ARGUS_CI_SYNC_MAX_PER_TENANT (2) LLM calls; the rest are queued
+        assert world.fake.wait_held(2, timeout=ANSWERS_WITHIN)
+        overflow = _finished(futures, 38)
+        assert len(overflow) == 38
+        assert all(f.result().status_code == 202 for f in overflow)
+        for f in overflow:
+            answer = f.result()
+            assert answer.headers["Location"] == f"/v1/analyses/{answer.json()['id']}"
+            assert answer.json()["mode"] == "async" and answer.json()["status"] == "pending"
+
+        # while both LLM calls are held, everything else answers
+        assert httpx.get(world.url + "/healthz", timeout=ANSWERS_WITHIN).status_code == 200
+        assert httpx.get(world.url + "/readyz", timeout=ANSWERS_WITHIN).status_code == 200
+        assert _webhook(world).status_code == 202
+        other = {"X-API-Key": world.keys["globex"]}
+        listed = httpx.get(world.url + "/v1/analyses", headers=other, timeout=ANSWERS_WITHIN)
+        assert listed.status_code == 200
+        queued = httpx.post(
+            world.url + "/v1/analyses",
+            json={"logs": big_log()},
+            headers=other,
+            timeout=ANSWERS_WITHIN,
+        )
+        assert queued.status_code == 202
+        assert world.fake.held == 2 and world.fake.request_count == 2  # still held
+
+        world.fake.release()
+        wait_all(futures, timeout=60)
+        held = [f.result() for f in futures if f not in overflow]
+    assert [r.status_code for r in held] == [200, 200]
+    assert all(r.json()["result"]["explanation"]["root_cause"] for r in held)
+
+
+def _finished(futures: list[Future[Any]], count: int) -> list[Future[Any]]:
+    """The futures done once ``count`` of them are (or after ANSWERS_WITHIN seconds)."""
+    deadline = time.monotonic() + ANSWERS_WITHIN
+    while time.monotonic() < deadline and sum(f.done() for f in futures) < count:
+        time.sleep(0.02)
+    return [f for f in futures if f.done()]
+
+
+@pytest.mark.parametrize(
+    "world", [{"ci_sync_max_concurrency": 3, "ci_sync_max_per_tenant": 2}], indirect=True
+)
+def test_sync_slots_are_bounded_in_total_and_per_tenant(world: World) -> None:
+    world.fake.hold()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        acme = _fire(world, "acme", 3, pool)
+        assert world.fake.wait_held(2, timeout=ANSWERS_WITHIN)
+        acme_queued = _finished(acme, 1)
+        assert [f.result().status_code for f in acme_queued] == [202]  # its share is 2
+        initech = _fire(world, "initech", 2, pool)
+        assert world.fake.wait_held(3, timeout=ANSWERS_WITHIN)  # the total is 3
+        initech_queued = _finished(initech, 1)
+        assert [f.result().status_code for f in initech_queued] == [202]
+        world.fake.release()
+        wait_all([*acme, *initech], timeout=60)
+    codes = sorted(f.result().status_code for f in [*acme, *initech])
+    assert codes == [200, 200, 200, 202, 202]
+    # the slots came back: a new sync analysis is answered at once
+    assert _analyse(world, "globex").status_code == 200
