@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,13 +48,16 @@ class Crawler:
     """A catalogue database plus the crawl's env; records what was enqueued."""
 
     def __init__(self, root: Path, gh: FakeGitHub, **overrides: Any) -> None:
-        settings = make_settings(root, github_api_url=gh.base_url, scout_github_token=PAT,
-                                 **overrides)
+        settings = make_settings(
+            root, github_api_url=gh.base_url, scout_github_token=PAT, **overrides
+        )
         self.rt = make_runtime(settings)
         self.enqueued: list[tuple[str, int, int]] = []
         self.continuations: list[int] = []
         self.env = CrawlEnv(
-            db=self.rt.db, settings=settings, identity=CrawlIdentity(settings, None),
+            db=self.rt.db,
+            settings=settings,
+            identity=CrawlIdentity(settings, None),
             enqueue=lambda k, i, p: self.enqueued.append((k, i, p)),
             schedule_continuation=lambda run_id, delay: self.continuations.append(run_id),
         )
@@ -70,20 +74,38 @@ class Crawler:
 
     def catalogue(self) -> dict[str, Any]:
         with self.rt.db.session() as s:
-            repos = {r.full_name: (r.metadata_hash, r.etag, r.issues_etag, r.label,
-                                   r.description, r.priority, r.processing_status)
-                     for r in s.scalars(select(ScoutRepository))}
+            repos = {
+                r.full_name: (
+                    r.metadata_hash,
+                    r.etag,
+                    r.issues_etag,
+                    r.label,
+                    r.description,
+                    r.priority,
+                    r.processing_status,
+                )
+                for r in s.scalars(select(ScoutRepository))
+            }
             names = {r.id: r.full_name for r in s.scalars(select(ScoutRepository))}
-            issues = {f"{names[i.repository_id]}#{i.number}": (
-                i.metadata_hash, i.title, i.priority, i.processing_status, i.labels, i.comments)
-                for i in s.scalars(select(ScoutIssue))}
+            issues = {
+                f"{names[i.repository_id]}#{i.number}": (
+                    i.metadata_hash,
+                    i.title,
+                    i.priority,
+                    i.processing_status,
+                    i.labels,
+                    i.comments,
+                )
+                for i in s.scalars(select(ScoutIssue))
+            }
         return {"repos": repos, "issues": issues}
 
     def queued_keys(self) -> set[tuple[str, str]]:
         with self.rt.db.session() as s:
             names = {r.id: r.full_name for r in s.scalars(select(ScoutRepository))}
-            issues = {i.id: f"{names[i.repository_id]}#{i.number}"
-                      for i in s.scalars(select(ScoutIssue))}
+            issues = {
+                i.id: f"{names[i.repository_id]}#{i.number}" for i in s.scalars(select(ScoutIssue))
+            }
         return {(k, names[i] if k == "repository" else issues[i]) for k, i, _ in self.enqueued}
 
 
@@ -107,7 +129,11 @@ def test_first_crawl_of_the_real_list(tmp_path: Path, gh: FakeGitHub) -> None:
         run = s.get(ScoutRun, report.run_id)
         assert run is not None
         assert (run.outcome, run.requests_used, run.items_queued, run.cursor) == (
-            "done", report.requests, 666, None)
+            "done",
+            report.requests,
+            666,
+            None,
+        )
 
 
 @pytest.mark.shared
@@ -151,8 +177,21 @@ def _small_list(gh: FakeGitHub, data_json: str, count: int) -> None:
     # one repository with two pages of issues: the cursor must stop and resume mid-listing
     label = parse_awesome_data(json.dumps(data)).repos[2]
     for n in range(10, 160):
-        gh.add_issue(label.owner, label.name, n, f"Bulk {n}", labels=[label.label],
-                     updated_at=1767225700.0 + n)
+        gh.add_issue(
+            label.owner,
+            label.name,
+            n,
+            f"Bulk {n}",
+            labels=[label.label],
+            updated_at=1767225700.0 + n,
+        )
+
+
+def _per_repository(gh: FakeGitHub) -> Counter[tuple[str, str | None]]:
+    """GETs per repository path and issues page (the source list itself left out)."""
+    return Counter(
+        (r.path, r.query.get("page")) for r in gh.requests("GET") if "/contents/" not in r.path
+    )
 
 
 @pytest.mark.shared
@@ -160,22 +199,26 @@ def test_budget_7_with_continuations_equals_one_unlimited_run(
     tmp_path: Path, gh: FakeGitHub, data_json: str
 ) -> None:
     _small_list(gh, data_json, 40)
+    gh.clear_requests()
     unlimited = Crawler(tmp_path / "a", gh)
     assert unlimited.run(unlimited=True).outcome == "done"
+    one_run = _per_repository(gh)
+    gh.clear_requests()
     limited = Crawler(tmp_path / "b", gh)
     reports = limited.run_to_end(7)
     assert len(reports) > 10
     assert all(r.requests <= 7 for r in reports)
-    assert any((r.cursor or {}).get("page", 0) > 1 for r in reports)  # stopped mid-listing
+    cut = [p for r in reports for p in (r.cursor or {}).get("partial", [])]
+    assert any(p["page"] > 1 for p in cut)  # stopped mid-listing
+    # no repository fetched beside a cut-off is fetched again: each metadata asked once
+    assert _per_repository(gh) == one_run
     assert limited.catalogue() == unlimited.catalogue()
     assert limited.queued_keys() == unlimited.queued_keys()
     assert len(limited.enqueued) == len(unlimited.enqueued)  # nothing queued twice
 
 
 @pytest.mark.shared
-def test_killed_run_resumes_from_its_cursor(
-    tmp_path: Path, gh: FakeGitHub, data_json: str
-) -> None:
+def test_killed_run_resumes_from_its_cursor(tmp_path: Path, gh: FakeGitHub, data_json: str) -> None:
     _small_list(gh, data_json, 40)
     reference = Crawler(tmp_path / "a", gh)
     reference.run(unlimited=True)

@@ -1,4 +1,10 @@
-"""Conditional GitHub GETs over httpx: ETags, rate-limit headers, a bound on requests in flight."""
+"""Conditional GitHub GETs over httpx: ETags, rate-limit headers, a bound on requests in flight.
+
+Redirects (a renamed repository's 301) are followed here, on the same host only, each
+hop a request of its own on the budget (BudgetSpent when none is left for it). The hop
+is sent without ``If-None-Match``: its answer must say the repository's new name.
+Answers other than 2xx, 304 and 404/410/451 are errors, never data.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,8 @@ from typing import Any
 import httpx
 
 from argusai.errors import GitHubError, GitHubRateLimited, GitHubTransientError
-from argusai.scout.budget import Budget
+from argusai.scout.budget import Budget, BudgetSpent
+from argusai.scout.redirects import MAX_HOPS, is_redirect, same_origin_target, too_many
 
 USER_AGENT = "ArgusAI-scout (httpx)"
 #: token for a request: None = the crawl's default identity, else an installation id
@@ -27,6 +34,7 @@ class Answer:
     data: Any
     etag: str | None
     next_url: str | None
+    redirected: bool = False  # reached through a redirect (a renamed repository)
 
     @property
     def not_modified(self) -> bool:
@@ -58,9 +66,15 @@ class Fetcher:
         )
         self._client = httpx.Client(
             base_url=base_url.rstrip("/"),
-            headers={"Accept": "application/vnd.github+json", "User-Agent": USER_AGENT,
-                     "X-GitHub-Api-Version": api_version},
-            timeout=timeout, limits=limits, transport=transport, follow_redirects=True,
+            headers={
+                "Accept": "application/vnd.github+json",
+                "User-Agent": USER_AGENT,
+                "X-GitHub-Api-Version": api_version,
+            },
+            timeout=timeout,
+            limits=limits,
+            transport=transport,
+            follow_redirects=False,
         )
 
     def get(
@@ -76,6 +90,21 @@ class Fetcher:
         headers = {"Authorization": f"Bearer {token or self._token_for(installation_id)}"}
         if etag:
             headers["If-None-Match"] = etag
+        target: str | httpx.URL = url
+        for hop in range(MAX_HOPS + 1):
+            if hop and not self.budget.acquire(1):
+                raise BudgetSpent(f"GET {url}: no request left to follow its redirect")
+            response = self._send(target, params, headers)
+            if not is_redirect(response):
+                return _answer(url, response, redirected=hop > 0)
+            target, params = same_origin_target(response), None
+            headers.pop("If-None-Match", None)
+        raise too_many(response)
+
+    def _send(
+        self, url: str | httpx.URL, params: dict[str, Any] | None, headers: dict[str, str]
+    ) -> httpx.Response:
+        """One request on a reservation already made; the answer is accounted and logged."""
         started = time.monotonic()
         status = 0
         try:
@@ -88,39 +117,50 @@ class Fetcher:
             remaining = _int(response.headers.get("x-ratelimit-remaining")) if status else None
             self.budget.answered(status, remaining)
             if self._on_request is not None:
-                self._on_request({
-                    "event": "request", "method": "GET", "url": url, "params": params,
-                    "status": status, "if_none_match": bool(etag),
-                    "rate_remaining": remaining,
-                    "ms": round((time.monotonic() - started) * 1000, 1),
-                })
-        return _answer(url, response)
+                self._on_request(
+                    {
+                        "event": "request",
+                        "method": "GET",
+                        "url": str(url),
+                        "params": params,
+                        "status": status,
+                        "if_none_match": "If-None-Match" in headers,
+                        "rate_remaining": remaining,
+                        "ms": round((time.monotonic() - started) * 1000, 1),
+                    }
+                )
+        return response
 
     def close(self) -> None:
         """Close the connection pool."""
         self._client.close()
 
 
-def _answer(url: str, response: httpx.Response) -> Answer:
+def _answer(url: str, response: httpx.Response, *, redirected: bool) -> Answer:
     status = response.status_code
     etag = response.headers.get("etag")
     if status == 304:
-        return Answer(304, None, etag, None)
+        return Answer(304, None, etag, None, redirected)
     if status in (404, 410, 451):
-        return Answer(status, None, None, None)
+        return Answer(status, None, None, None, redirected)
     if status in (403, 429) and (
         response.headers.get("x-ratelimit-remaining") == "0" or "retry-after" in response.headers
     ):
         reset = _int(response.headers.get("x-ratelimit-reset"))
         retry = _int(response.headers.get("retry-after"))
-        raise GitHubRateLimited(f"GET {url}: rate limited", retry_after=retry,
-                                reset_at=float(reset) if reset else None)
+        raise GitHubRateLimited(
+            f"GET {url}: rate limited", retry_after=retry, reset_at=float(reset) if reset else None
+        )
     if status >= 500:
         raise GitHubTransientError(f"GET {url}: {status}")
-    if status >= 400:
+    if status >= 400 or not 200 <= status < 300:
         raise GitHubError(f"GET {url}: {status}", status=status)
+    try:
+        data = response.json()
+    except ValueError:
+        raise GitHubError(f"GET {url}: {status} with a body that is not JSON") from None
     next_link = response.links.get("next", {}).get("url")
-    return Answer(status, response.json(), etag, next_link)
+    return Answer(status, data, etag, next_link, redirected)
 
 
 def _int(value: str | None) -> int | None:

@@ -1,4 +1,5 @@
-"""Scout tables: sources, repositories, issues, crawl runs (seed 004's repos/issues + runs)."""
+"""Scout tables: sources, repositories, issues, crawl runs (seed 004's repos/issues + runs),
+and repositories GitHub answered 404/410/451 (gone) or 301 (moved) for."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class ProcessingStatus(StrEnum):
     PROCESSING = "processing"
     COMPLETED = "completed"
     FAILED = "failed"
+    SKIPPED = "skipped"  # archived repository: kept out of the catalogue, never summarised
 
 
 class ScoutSource(Base):
@@ -126,9 +128,28 @@ class ScoutRun(Base):
     not_modified: Mapped[int] = mapped_column(Integer, default=0)  # 304 answers
     items_queued: Mapped[int] = mapped_column(Integer, default=0)
     cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {source, position, page}
-    # running | done | budget (spent; continuation queued) | failed
+    # running | done | partial (some repositories skipped, see ``skipped``)
+    # | budget (spent; continuation queued) | failed
     outcome: Mapped[str] = mapped_column(String(32), default="running")
     error: Mapped[str | None] = mapped_column(Text)
+    # [{source, repo (None: the source's list), error}]: not read in this chain of runs
+    skipped: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     log_path: Mapped[str | None] = mapped_column(String(1024))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class ScoutGone(Base):
+    """A listed repository GitHub answered 404/410/451 (gone) or 301 (moved) for.
+
+    A gone one is not asked for again before a week has passed; a moved one is crawled
+    under ``moved_to`` from then on. ``full_name`` is the name the source lists, lower case.
+    """
+
+    __tablename__ = "scout_gone"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[int] = mapped_column(Integer)  # 301, 404, 410 or 451
+    moved_to: Mapped[str | None] = mapped_column(String(255))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)

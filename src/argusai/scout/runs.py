@@ -13,6 +13,8 @@ from argusai.scout.models import ScoutRun
 from argusai.store.db import Database
 
 RUNNING, DONE, BUDGET, FAILED = "running", "done", "budget", "failed"
+#: the walk ended but some repositories (or a source's list) could not be read
+PARTIAL = "partial"
 
 
 def start_run(db: Database, *, source: str | None, budget: int, parent: int | None) -> ScoutRun:
@@ -24,8 +26,9 @@ def start_run(db: Database, *, source: str | None, budget: int, parent: int | No
             if prev is None:
                 raise LookupError(f"no scout run {parent}")
             cursor, source = prev.cursor, prev.source
-        run = ScoutRun(source=source, budget=budget, parent_run_id=parent, cursor=cursor,
-                       outcome=RUNNING)
+        run = ScoutRun(
+            source=source, budget=budget, parent_run_id=parent, cursor=cursor, outcome=RUNNING
+        )
         session.add(run)
         session.flush()
         session.expunge(run)
@@ -43,17 +46,29 @@ def save_progress(
 
 
 def finish_run(
-    db: Database, run_id: int, outcome: str, budget: Budget, queued: int,
-    *, error: str | None = None, log_path: str | None = None,
+    db: Database,
+    run_id: int,
+    outcome: str,
+    budget: Budget,
+    queued: int,
+    *,
+    error: str | None = None,
+    log_path: str | None = None,
+    skipped: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Record the outcome and the final counts."""
+    """Record the outcome, the final counts and what was skipped so far in the chain."""
     with db.session() as session:
         run = session.get(ScoutRun, run_id)
         assert run is not None
         run.outcome, run.error = outcome, error
         run.requests_used, run.not_modified, run.items_queued = (
-            budget.used, budget.not_modified, queued)
-        if outcome == DONE:
+            budget.used,
+            budget.not_modified,
+            queued,
+        )
+        if skipped:
+            run.skipped = list(skipped)
+        if outcome in (DONE, PARTIAL):
             run.cursor = None
         if log_path:
             run.log_path = log_path

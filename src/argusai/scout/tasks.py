@@ -29,7 +29,8 @@ def cron_schedule(expression: str) -> Callable[[Any], bool]:
         raise ConfigError(f"ARGUS_SCOUT_CRON: expected 5 fields, got {expression!r}")
     minute, hour, day, month, day_of_week = fields
     schedule: Callable[[Any], bool] = crontab(
-        minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week)
+        minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week
+    )
     return schedule
 
 
@@ -92,7 +93,7 @@ def crawl_now(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> CrawlReport:
     """Run a crawl now (resuming an interrupted one unless told which run to continue)."""
-    from argusai.scout.auth import CrawlIdentity
+    from argusai.scout.auth import crawl_identity
     from argusai.scout.runs import interrupted_run
 
     if parent_run_id is None and source is None:
@@ -104,18 +105,22 @@ def crawl_now(
         else:
             tasks.continue_run(run_id)
 
-    app = _app_or_none(rt)
-    env = CrawlEnv(db=rt.db, settings=rt.settings, identity=CrawlIdentity(rt.settings, app),
-                   enqueue=enqueue or huey_enqueue(rt.huey), schedule_continuation=schedule,
-                   progress=progress)
+    env = CrawlEnv(
+        db=rt.db,
+        settings=rt.settings,
+        identity=crawl_identity(rt),
+        enqueue=enqueue or huey_enqueue(rt.huey),
+        schedule_continuation=schedule,
+        progress=progress,
+    )
     report = run_crawl(env, source=source, budget=budget, parent_run_id=parent_run_id)
-    log.info("scout run finished", run_id=report.run_id, outcome=report.outcome,
-             requests=report.requests, not_modified=report.not_modified, queued=report.queued)
+    log.info(
+        "scout run finished",
+        run_id=report.run_id,
+        outcome=report.outcome,
+        requests=report.requests,
+        not_modified=report.not_modified,
+        queued=report.queued,
+        skipped=len(report.skipped),
+    )
     return report
-
-
-def _app_or_none(rt: Runtime) -> Any:
-    if rt.settings.github_app_id is None:
-        return None
-    app = rt.github
-    return app if hasattr(app, "installation_token") else None
