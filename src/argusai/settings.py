@@ -277,4 +277,4 @@ def load_settings(**overrides: Any) -> Settings:
                 problems.append(msg.removeprefix("Value error, "))
             else:
                 problems.append(f"{name}: {msg.removeprefix('Value error, ')}")
-        raise ConfigError("invalid settings: " + "; ".join(problems)) from None
+        raise ConfigError("; ".join(problems)) from None  # each names its variable

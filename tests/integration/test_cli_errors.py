@@ -97,12 +97,11 @@ def test_missing_postgresql_database_is_one_line(
     assert "does not exist" in line
 
 
-def test_invalid_setting_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("command", DB_COMMANDS, ids=_ids)
+def test_invalid_setting_is_one_line(command: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARGUS_JOB_LEASE_SECONDS", "soon")
-    result = CliRunner().invoke(app, ["jobs", "dead"])
-    assert result.exit_code == 2
-    assert result.stderr.startswith("argus: error: ") and result.stderr.count("\n") == 1
-    assert "ARGUS_JOB_LEASE_SECONDS" in result.stderr
+    line = one_line_error(CliRunner().invoke(app, command), "ARGUS_JOB_LEASE_SECONDS")
+    assert "valid integer" in line
 
 
 def _mode(path: Path) -> int:
