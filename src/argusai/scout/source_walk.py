@@ -60,7 +60,6 @@ class SourceWalk:
         self.skipped = skipped
         self.queued = 0
         self.retry_after: float | None = None
-        self.total = 0
         self._names: list[str] = []
         self._steps: list[Step] = []
         self._cut: list[Step] = []
@@ -70,7 +69,6 @@ class SourceWalk:
         repos = load_source(
             self.env.db, self.fetcher, self.env.identity, self.spec, self.runlog.write
         ).repos
-        self.total = len(repos)
         self._names = [r.full_name for r in repos]
         self._steps = steps = steps_from(self.cursor, self._names)
         marks, known = gone.load_marks(self.env.db), self._known()
