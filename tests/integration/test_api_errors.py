@@ -150,3 +150,14 @@ def test_clean_error_keeps_type_loc_msg_only() -> None:
     cleaned = errors.clean_error(error)
     assert set(cleaned) == {"type", "loc", "msg"}
     assert cleaned["loc"] == ["query", "q"] and len(cleaned["msg"]) == errors.MAX_TEXT
+
+
+def test_405_names_every_method_of_the_path(api: Api) -> None:
+    for path, allow in (
+        ("/v1/analyses", "GET, POST"),  # two routes: Starlette named only the first's
+        ("/healthz", "GET, HEAD"),
+        ("/webhooks/github", "POST"),
+    ):
+        r = api.client.request("OPTIONS", path)
+        assert r.status_code == 405
+        assert r.headers["allow"] == allow

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from argusai.ci.explain import Explanation
 
 Status = Literal["pending", "processing", "completed", "failed"]
+#: a log must hold something besides ASCII whitespace (as ``bytes.strip`` sees it)
+NOT_BLANK = r"[^\t\n\x0b\x0c\r ]"
 
 
 class AnalysisRequest(BaseModel):
@@ -30,7 +32,12 @@ class AnalysisRequest(BaseModel):
         },
     )
 
-    logs: str = Field(min_length=1, description="The job's log, plain text.")
+    logs: str = Field(
+        min_length=1,
+        description="The job's log, plain text; not only whitespace.",
+        # enforced by the intake (422 "the log is empty"), said here for clients and fuzzers
+        json_schema_extra={"pattern": NOT_BLANK},
+    )
     workflow_name: str | None = Field(default=None, max_length=255)
     metadata: dict[str, Any] | None = Field(
         default=None, description="Anything of yours, returned as is (at most 16 KB as JSON)."
@@ -38,7 +45,12 @@ class AnalysisRequest(BaseModel):
     callback_url: str | None = Field(
         default=None,
         max_length=2048,
-        description="Called with the result of an asynchronous analysis (signed, see README).",
+        # the scheme is checked here (an empty string is not "no callback"); the address
+        # when the request is taken (ci/ssrf.py)
+        pattern=r"^[hH][tT][tT][pP][sS]?://",
+        description="Called with the result of an asynchronous analysis (signed, see README); "
+        "http(s) only, never a private, loopback or metadata address (422).",
+        json_schema_extra={"format": "uri"},
     )
 
 

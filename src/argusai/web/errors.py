@@ -1,4 +1,4 @@
-"""App-wide error answers: 422s that never echo the request, and 4xx safety nets.
+"""App-wide error answers: 422s that never echo the request, full 405s, 4xx safety nets.
 
 FastAPI's own 422 repeats each invalid ``input`` (and ``ctx``): a 50 MB body that fails
 validation came back as a 300 MB answer, and bytes that are not UTF-8 made it a 500.
@@ -13,8 +13,12 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.routing import Match
 
 log = structlog.get_logger(__name__)
 
@@ -62,8 +66,32 @@ async def _bad_text(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "the request holds text that is not valid UTF-8"}, 400)
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    methods = allowed_methods(request) if exc.status_code == 405 else []
+    if methods:
+        # Starlette names only the first route's methods; a path served by several routes
+        # (GET and POST /v1/analyses) must list them all
+        exc.headers = {**(exc.headers or {}), "Allow": ", ".join(methods)}
+    return await http_exception_handler(request, exc)
+
+
+METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this request's path (each one asked in turn)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in METHODS
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+    ]
+
+
 def install(app: FastAPI) -> None:
     """Register the error answers and trim the documented 422 schema to match them."""
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(OverflowError, _overflow)
     app.add_exception_handler(UnicodeError, _bad_text)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
@@ -23,7 +24,18 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+class Readiness(BaseModel):
+    """Each dependency's state: ``ok``, and what is missing or failing."""
+
+    ready: bool
+    checks: dict[str, dict[str, Any]]
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "A dependency is not ready."}},
+)
 @router.head("/readyz", include_in_schema=False)
 async def readyz(request: Request) -> JSONResponse:
     """Each dependency's state; 503 when any is not ready."""
@@ -56,7 +68,7 @@ def _checks(state: AppState) -> dict[str, dict[str, Any]]:
     return checks
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 def metrics(request: Request) -> Response:
     """Prometheus metrics."""
     state: AppState = request.app.state.argus

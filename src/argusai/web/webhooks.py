@@ -10,6 +10,7 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
@@ -48,7 +49,33 @@ def _answer(
     return JSONResponse({"status": outcome, **extra}, status_code=status)
 
 
-@router.post("/webhooks/github", include_in_schema=True, summary="GitHub webhook receiver")
+class Answer(BaseModel):
+    """What the webhook answers; by outcome also reason, review_id, ci_run_id, missing, …"""
+
+    model_config = ConfigDict(extra="allow")
+    status: str = Field(description="queued, ignored, duplicate, pong, or the refusal")
+    detail: str | None = None
+
+
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Answer, "description": text}
+    for code, text in (
+        (200, "A ping, or a delivery already recorded (duplicate)."),
+        (202, "Recorded: work queued, or ignored with the reason."),
+        (400, "Missing or over-long headers, a body that is not a JSON object or not UTF-8."),
+        (401, "Missing or invalid X-Hub-Signature-256."),
+        (413, "Body over ARGUS_MAX_WEBHOOK_BYTES."),
+        (503, "Not configured yet, or the database is unavailable (GitHub may redeliver)."),
+    )
+}
+
+
+@router.post(
+    "/webhooks/github",
+    response_model=Answer,
+    responses=_ANSWERS,
+    summary="GitHub webhook receiver",
+)
 async def github_webhook(request: Request) -> JSONResponse:
     """Receive one GitHub delivery."""
     state: AppState = request.app.state.argus
