@@ -28,6 +28,8 @@ from argusai.settings import Settings, load_settings
 if TYPE_CHECKING:
     from typer._click import Context as ClickContext  # typer ships its own click
 
+    from argusai.jobs.runtime import Runtime
+
 #: results go to stdout, plain: no rich markup, emoji codes (``:100:``) or highlighting
 out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
@@ -145,8 +147,8 @@ def root(
         os.environ["ARGUS_LOG_LEVEL"] = "DEBUG" if verbose > 1 else "INFO"
 
 
-def _settings(*, server: bool = False) -> Settings:
-    """Settings and logging: servers log at INFO, one-shot commands only warnings."""
+def command_settings(*, server: bool = False) -> Settings:
+    """Settings and logging for a command: servers log at INFO, one-shot commands warnings."""
     from argusai.logs import configure_logging
 
     settings = load_settings()
@@ -154,21 +156,28 @@ def _settings(*, server: bool = False) -> Settings:
     return settings
 
 
-def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
-    """The data dir, a database that answers, and the queue (not yet migrated)."""
+def open_runtime(settings: Settings, *, migrate: bool = False) -> Runtime:
+    """The data dir, a database that answers (migrated if asked), and the queue.
+
+    Every command that needs them starts here (``argus scout`` too), so each failure is
+    a ConfigError naming its variable, which ``_ArgusGroup`` prints as one line.
+    """
+    import sqlite3
+
+    import psycopg
+
     from argusai.jobs.runtime import build_runtime
     from argusai.store.db import ensure_data_dir
+    from argusai.store.migrate import upgrade
 
     ensure_data_dir(settings.data_dir)
     try:
         runtime = build_runtime(settings)
-    except (OSError, ImportError) as exc:  # the queue's file or server
-        raise ConfigError(f"ARGUS_QUEUE_URL: cannot open the queue: {exc}") from None
-    except Exception as exc:
-        if type(exc).__module__.split(".")[0] not in {"psycopg", "redis"}:
-            raise
+    except (OSError, sqlite3.Error, psycopg.Error) as exc:  # the queue's file or its tables
         raise ConfigError(f"ARGUS_QUEUE_URL: cannot open the queue: {exc}") from None
     runtime.db.ping()
+    if migrate:
+        upgrade(runtime.db.engine)
     return runtime
 
 
@@ -183,8 +192,8 @@ def serve(
     """Serve the webhook endpoint and API (and, by default, run the worker)."""
     from argusai.serve import announce_missing, prepare, run_server
 
-    settings = _settings(server=True)
-    runtime = _runtime(settings)
+    settings = command_settings(server=True)
+    runtime = open_runtime(settings)
     prepare(runtime)
     announce_missing(settings)
     run_server(runtime, host=host, port=port, with_worker=worker)
@@ -195,8 +204,8 @@ def worker() -> None:
     """Run the job worker (Huey consumer) in the foreground."""
     from argusai.serve import prepare, run_worker
 
-    settings = _settings(server=True)
-    runtime = _runtime(settings)
+    settings = command_settings(server=True)
+    runtime = open_runtime(settings)
     prepare(runtime)
     run_worker(runtime)
 
@@ -249,7 +258,7 @@ def review(
 
     if (diff is None) == (base is None):
         raise InputError("give exactly one of --diff FILE or --base REF")
-    settings = _settings()
+    settings = command_settings()
     if diff is not None:
         files = parse_diff_file(read_diff_file(diff), "stdin" if str(diff) == "-" else str(diff))
     else:
@@ -295,7 +304,7 @@ def db_upgrade() -> None:
     from argusai.store.db import open_database
     from argusai.store.migrate import upgrade
 
-    database = open_database(_settings(), migrate=False)
+    database = open_database(command_settings(), migrate=False)
     done = upgrade(database.engine)
     if done.applied:
         count = len(done.applied)
@@ -310,7 +319,7 @@ def jobs_dead() -> None:
     from argusai.jobs.dead_letters import list_dead
     from argusai.store.db import open_database
 
-    items = list_dead(open_database(_settings()))
+    items = list_dead(open_database(command_settings()))
     if not items:
         out.print("no dead letters")
         return
@@ -336,12 +345,10 @@ def jobs_retry(
 ) -> None:
     """Queue a dead or failed item again with a fresh retry budget."""
     from argusai.jobs.dead_letters import KINDS, item_status, retry
-    from argusai.store.migrate import upgrade
 
     if kind not in KINDS:
         raise InputError(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    runtime = _runtime(_settings())
-    upgrade(runtime.db.engine)
+    runtime = open_runtime(command_settings(), migrate=True)
     if not retry(runtime, kind, item_id):
         status = item_status(runtime.db, kind, item_id)
         if status is None:

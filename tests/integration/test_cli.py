@@ -190,11 +190,11 @@ def test_jobs_dead_lists_and_retries_ci_runs_too(
 
 
 def test_version_and_bare_commands_show_help(monkeypatch: pytest.MonkeyPatch) -> None:
-    from argusai import __version__
+    from importlib.metadata import version as installed
 
     runner = CliRunner()
     version = runner.invoke(app, ["--version"])
-    assert (version.exit_code, version.stdout) == (0, f"argus {__version__}\n")
+    assert (version.exit_code, version.stdout) == (0, f"argus {installed('argusai')}\n")
     for args in ([], ["db"], ["jobs"], ["scout", "source"]):
         shown = runner.invoke(app, args, prog_name="argus")
         assert shown.exit_code == 0, (args, shown.output)

@@ -12,7 +12,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from argusai.ci.tiers import DEFAULT_TIER, TIERS
-from argusai.settings import Settings, load_settings
+from argusai.settings import Settings
 from argusai.store.db import Database
 
 tenant_app = typer.Typer(help="Tenants (organisations) of the analysis API.", no_args_is_help=True)
@@ -22,11 +22,9 @@ out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 
 def _settings() -> Settings:
-    from argusai.logs import configure_logging
+    from argusai.cli import command_settings  # the argus group's start-up (loaded by now)
 
-    settings = load_settings()
-    configure_logging(settings, default_level="WARNING")  # stderr: stdout carries keys, JSON
-    return settings
+    return command_settings()  # logs on stderr, warnings only: stdout carries keys and JSON
 
 
 def _open() -> tuple[Settings, Database]:
@@ -139,7 +137,7 @@ def apikey_create(
     from argusai.ci.apikeys import create_key
     from argusai.ci.tenants import TenantError
 
-    _settings, db = _open()
+    _, db = _open()
     try:
         new = create_key(db, tenant, name)
     except TenantError as exc:
@@ -156,7 +154,7 @@ def apikey_list(
     from argusai.ci.apikeys import list_keys
     from argusai.ci.tenants import TenantError
 
-    _settings, db = _open()
+    _, db = _open()
     try:
         keys = list_keys(db, tenant)
     except TenantError as exc:
@@ -180,7 +178,7 @@ def apikey_revoke(prefix_or_id: Annotated[str, typer.Argument(help="Key prefix o
     from argusai.ci.apikeys import revoke_key
     from argusai.ci.tenants import TenantError
 
-    _settings, db = _open()
+    _, db = _open()
     try:
         key = revoke_key(db, prefix_or_id)
     except TenantError as exc:
@@ -194,7 +192,7 @@ def apikey_rotate(prefix_or_id: Annotated[str, typer.Argument(help="Key prefix o
     from argusai.ci.apikeys import rotate_key
     from argusai.ci.tenants import TenantError
 
-    _settings, db = _open()
+    _, db = _open()
     try:
         new = rotate_key(db, prefix_or_id)
     except TenantError as exc:
@@ -213,7 +211,7 @@ def usage_command(
     from argusai.ci.tenants import TenantError, find_tenant
     from argusai.ci.usage import usage_rows
 
-    _settings, db = _open()
+    _, db = _open()
     with db.session() as s:
         try:
             tenant_id = find_tenant(s, tenant).id if tenant else None

@@ -25,23 +25,10 @@ err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=
 
 
 def _runtime() -> Any:
-    """Settings, the data dir, a database that answers (migrated) and the queue.
+    """Settings, a database that answers (migrated) and the queue, as every argus command."""
+    from argusai.cli import command_settings, open_runtime  # the argus group: loaded by now
 
-    Failures are ArgusErrors naming the variable; the argus group prints them as one line.
-    """
-    from argusai.jobs.runtime import build_runtime
-    from argusai.logs import configure_logging
-    from argusai.settings import load_settings
-    from argusai.store.db import ensure_data_dir
-    from argusai.store.migrate import upgrade
-
-    settings = load_settings()
-    configure_logging(settings, default_level="WARNING")
-    ensure_data_dir(settings.data_dir)
-    rt = build_runtime(settings)
-    rt.db.ping()
-    upgrade(rt.db.engine)
-    return rt
+    return open_runtime(command_settings(), migrate=True)
 
 
 def _check_run(rt: Any, run_id: int) -> None:
@@ -69,7 +56,7 @@ def run(
     register_tasks(rt.huey, lambda: rt)  # processing + crawl tasks, as a worker declares them
     tasks = register_scout_tasks(rt.huey, lambda: rt)
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
@@ -31,7 +30,11 @@ def alembic_config(url: str) -> Config:
 
 
 def _current(conn: Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
+    # read directly: MigrationContext.configure would log "Context impl …" at INFO each time
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    return str(revision) if revision is not None else None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> Upgraded:
