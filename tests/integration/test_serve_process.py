@@ -177,3 +177,38 @@ def test_review_through_real_processes_and_worker_restart(serve: Any) -> None:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=40)
         assert proc.returncode == 0
+
+
+def test_slow_and_vanishing_clients_are_cut_quietly(serve: Any) -> None:
+    """Real ``argus serve``: a partial head is cut, a client gone mid-body is an info line."""
+    private_pem, _ = generate_rsa_keypair()
+    proc, url = serve(
+        {
+            "ARGUS_GITHUB_APP_ID": "77",
+            "ARGUS_GITHUB_PRIVATE_KEY": private_pem,
+            "ARGUS_GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "ARGUS_HTTP_HEADER_TIMEOUT_SECONDS": "1",
+            "ARGUS_HTTP_KEEPALIVE_SECONDS": "1",
+        }
+    )
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+        slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: argus\r\nX-Slow: ")
+        answer = slow.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 408") and slow.recv(4096) == b""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as gone:
+        gone.sendall(
+            b"POST /webhooks/github HTTP/1.1\r\nHost: argus\r\nContent-Length: 100000\r\n"
+            b"X-GitHub-Event: ping\r\nX-GitHub-Delivery: d1\r\n\r\n" + b"{" * 100
+        )
+        time.sleep(0.3)
+    assert httpx.get(url + "/healthz").status_code == 200
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    output = proc.communicate(timeout=40)[0].decode()
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    gone_lines = [e for e in lines if e.get("event") == "http.client_disconnected"]
+    assert gone_lines and gone_lines[0]["level"] == "info"
+    assert [e for e in lines if e.get("event") == "http.head_timeout"]
+    assert not [e for e in lines if e.get("level") in ("error", "critical")], output
+    assert "Traceback" not in output
