@@ -77,7 +77,8 @@ def test_tenant_list_as_table_and_json(data_dir: Path) -> None:
     name = "[b]acme:100:"  # printed as written: no markup, no emoji code
     assert run(app, ["tenant", "create", name, "--tier", "starter"]).exit_code == 0
     assert run(app, ["tenant", "create", "other"]).exit_code == 0
-    key = run(app, ["apikey", "create", "--tenant", name]).stdout.strip().splitlines()[-1]
+    made = run(app, ["apikey", "create", "--tenant", name, "--name", "[i]ci:100:"])
+    key = made.stdout.strip().splitlines()[-1]
     assert run(app, ["apikey", "create", "--tenant", name]).exit_code == 0
     assert run(app, ["apikey", "revoke", key.split("_")[1]]).exit_code == 0
 
@@ -91,6 +92,8 @@ def test_tenant_list_as_table_and_json(data_dir: Path) -> None:
     ]
     assert all(len(t["id"]) == 36 and t["created_at"] for t in rows)
     assert rows[0]["id"] in table.stdout  # the whole id, to paste into other commands
+    keys = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["apikey", "list", "--tenant", name])
+    assert "[i]ci:100:" in keys.stdout
 
 
 def test_ci_explain_of_an_empty_log_never_asks_the_llm(
