@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from argusai.jobs.runtime import Runtime
+from argusai.settings import Settings
 from argusai.web.app import create_app
 from argusai.web.connections import server_config
 
@@ -21,7 +23,14 @@ from argusai.web.connections import server_config
 @contextmanager
 def live_server(rt: Runtime) -> Iterator[str]:
     """``http://127.0.0.1:<port>`` of the app for ``rt`` until the block ends."""
-    server = uvicorn.Server(server_config(create_app(rt), rt.settings, host="127.0.0.1", port=0))
+    with live_app(create_app(rt), rt.settings) as url:
+        yield url
+
+
+@contextmanager
+def live_app(app: ASGIApp, settings: Settings) -> Iterator[str]:
+    """Any ASGI app behind ``argus serve``'s server configuration."""
+    server = uvicorn.Server(server_config(app, settings, host="127.0.0.1", port=0))
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
