@@ -72,9 +72,10 @@ class Aggregated:
 
     For actions anyone can cause at any rate (``auth.failed``, ``ratelimit.exceeded``):
     the first occurrence in a window inserts a row (``changes = {"count": 1, "window":
-    …}``); later ones only count in memory, and the row's count is rewritten at most every
-    ``flush_every`` seconds while it grows, and once more when its window has passed (on
-    the next call). Past ``max_rows`` rows in one window (a probe from many addresses),
+    …}``); later ones count in memory, and the row's count is rewritten when it reaches a
+    power of two or ``flush_every`` seconds after the last write (so O(log n) writes for
+    a burst of n), and once more when its window has passed (on the next call, or
+    ``flush`` at shutdown). Past ``max_rows`` rows in one window (a probe from many addresses),
     further sources are folded into one row per action and tenant with no IP
     (``"sources"`` counts them). State is per process: each web process writes its own rows.
     """
@@ -119,7 +120,10 @@ class Aggregated:
             entry.count += 1
             if folded:
                 self._sources[(action, tenant_id)] += 1
-            if now - entry.flushed_at >= self.flush_every:
+            # due every flush_every seconds, and at each power of two: a burst that stops
+            # never leaves its row showing less than half of it
+            power_of_two = entry.count & (entry.count - 1) == 0
+            if power_of_two or now - entry.flushed_at >= self.flush_every:
                 self._write_count(db, key, entry, now)
 
     def flush(self, db: Database) -> None:
