@@ -102,17 +102,17 @@ def test_aggregated_counts_flushes_and_turns_windows(db: Database) -> None:
     clock.now += 5
     for _ in range(2):
         agg.record(db, tenant_id=None, action="auth.failed", actor=a)
-    assert _all(db)[0] == ("198.51.100.1", 4, None)  # 4: a power of two
+    assert _all(db)[0] == ("198.51.100.1", 4, None)  # 4 (a power of two) written, 5 not
     clock.now += 1
     agg.record(db, tenant_id=None, action="auth.failed", actor=a)
-    assert _all(db)[0] == ("198.51.100.1", 4, None)  # 5: not due (1 s after the last write)
+    assert _all(db)[0] == ("198.51.100.1", 4, None)  # 6: not due (1 s after the last write)
     clock.now += 5
     agg.record(db, tenant_id=None, action="auth.failed", actor=a)
-    assert _all(db)[0] == ("198.51.100.1", 6, None)  # due: 5 s after the last write
+    assert _all(db)[0] == ("198.51.100.1", 7, None)  # 7: due, 5 s after the last write
     clock.now += 60  # next window: the old rows get their final counts, a new row starts
     agg.record(db, tenant_id=None, action="auth.failed", actor=b)
     assert _all(db) == [
-        ("198.51.100.1", 6, None),
+        ("198.51.100.1", 7, None),
         ("198.51.100.2", 1, None),
         ("198.51.100.2", 1, None),
     ]
