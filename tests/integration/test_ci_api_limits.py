@@ -120,12 +120,14 @@ def test_aggregated_counts_flushes_and_turns_windows(db: Database) -> None:
 
 def test_aggregated_folds_many_sources_into_one_row(db: Database) -> None:
     agg = audit.Aggregated(clock=Clock(), max_rows=3)
-    for i in range(50):
-        agg.record(db, tenant_id=None, action="auth.failed", actor=audit.Actor(ip=f"10.0.0.{i}"))
+    for i in range(100):
+        ip = f"10.0.0.{i % 50}"
+        agg.record(db, tenant_id=None, action="auth.failed", actor=audit.Actor(ip=ip))
     agg.flush(db)
     rows = _all(db)
     assert len(rows) == 4  # three sources of their own, then one row for the rest
-    assert rows[3] == (None, 47, 47)
+    assert rows[:3] == [(f"10.0.0.{i}", 2, None) for i in range(3)]
+    assert rows[3] == (None, 94, 47)  # 94 failures from 47 other addresses
 
 
 # ---- X-Forwarded-For only from trusted proxies -----------------------------------------

@@ -56,6 +56,9 @@ def record(
     )
 
 
+MAX_SOURCES = 10_000  # distinct addresses remembered for a folded row (then it says 10000)
+
+
 @dataclass(slots=True)
 class _Open:
     """The row of one (action, tenant, IP) in the current window, and its count so far."""
@@ -75,9 +78,10 @@ class Aggregated:
     …}``); later ones count in memory, and the row's count is rewritten when it reaches a
     power of two or ``flush_every`` seconds after the last write (so O(log n) writes for
     a burst of n), and once more when its window has passed (on the next call, or
-    ``flush`` at shutdown). Past ``max_rows`` rows in one window (a probe from many addresses),
-    further sources are folded into one row per action and tenant with no IP
-    (``"sources"`` counts them). State is per process: each web process writes its own rows.
+    ``flush`` at shutdown). Past ``max_rows`` rows in one window (a probe from many
+    addresses), further sources are folded into one row per action and tenant with no IP
+    (``"sources"``: how many distinct addresses). State is per process: each web process
+    writes its own rows.
     """
 
     def __init__(
@@ -91,7 +95,7 @@ class Aggregated:
         self.window, self.flush_every, self.max_rows = window, flush_every, max_rows
         self.clock = clock
         self._open: dict[tuple[str, str | None, str | None], _Open] = {}
-        self._sources: dict[tuple[str, str | None], int] = {}
+        self._sources: dict[tuple[str, str | None], set[str | None]] = {}
         self._rows_in_window = 0
         self._current = -1
         # inserts and count updates run under the lock: two threads never insert the same
@@ -111,15 +115,15 @@ class Aggregated:
                 folded = True
             else:
                 folded = False
+            if folded:
+                sources = self._sources.setdefault((action, tenant_id), set())
+                if len(sources) < MAX_SOURCES:
+                    sources.add(actor.ip)
             entry = self._open.get(key)
             if entry is None:
                 self._insert(db, key, actor, window, now)
-                if folded:
-                    self._sources[(action, tenant_id)] = 1
                 return
             entry.count += 1
-            if folded:
-                self._sources[(action, tenant_id)] += 1
             # due every flush_every seconds, and at each power of two: a burst that stops
             # never leaves its row showing less than half of it
             power_of_two = entry.count & (entry.count - 1) == 0
@@ -148,7 +152,7 @@ class Aggregated:
         started = datetime.fromtimestamp(entry.window * self.window, UTC)
         changes: dict[str, Any] = {"count": entry.count, "window": started.isoformat()}
         if key[2] is None and (key[0], key[1]) in self._sources:
-            changes["sources"] = self._sources[(key[0], key[1])]
+            changes["sources"] = len(self._sources[(key[0], key[1])])
         return changes
 
     def _insert(
