@@ -36,6 +36,7 @@ class Produced:
     """Bytes every zlib decompressor of the process produced (the test's meter)."""
 
     total: int = 0
+    largest: int = 0  # the most one call produced
 
 
 class _Counting:
@@ -46,6 +47,7 @@ class _Counting:
     def decompress(self, data: Any, max_length: int = 0) -> bytes:
         out = self._z.decompress(data, max_length)
         self._meter.total += len(out)
+        self._meter.largest = max(self._meter.largest, len(out))
         return out
 
     def __getattr__(self, name: str) -> Any:
@@ -129,6 +131,7 @@ def test_gzip_bomb_is_refused_before_more_than_the_limit_is_inflated(
     assert "limit" in r.json()["detail"]
     # before: a JSON body could inflate to 2 × limit + slack, and was parsed before the check
     assert 0 < produced.total <= limit + 1
+    assert produced.largest <= 1024 * 1024  # inflated in steps, never one huge buffer
     assert api.analyses() == 0
 
 
@@ -173,13 +176,14 @@ def test_broken_or_truncated_gzip_is_400(api: Api) -> None:
     assert api.analyses() == 0
 
 
-def test_inflater_counts_and_stops_at_the_limit() -> None:
+def test_inflater_counts_and_stops_at_the_limit(produced: Produced) -> None:
     bomb = gzip_of_zeros(64 * 1024 * 1024)  # 64 MB behind ~64 KB
-    inflater = CappedInflater(1024 * 1024)
+    inflater = CappedInflater(8 * 1024 * 1024)
     with pytest.raises(ApiError) as refused:
         inflater.feed(bomb)
     assert refused.value.status == 413
-    assert inflater.produced == 1024 * 1024 + 1
+    assert inflater.produced == produced.total == 8 * 1024 * 1024 + 1
+    assert produced.largest <= 1024 * 1024  # in steps: no single 8 MB buffer
     ok = CappedInflater(1000)
     ok.feed(gzip.compress(b"a" * 1000))
     assert bytes(ok.finish()) == b"a" * 1000 and ok.produced == 1000

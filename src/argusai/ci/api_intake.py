@@ -26,6 +26,7 @@ MAX_METADATA_BYTES = 16 * 1024
 JSON_SLACK = 64 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 _SLICE = 64 * 1024  # compressed bytes fed to the inflater per call
+_STEP = 1024 * 1024  # bytes it may produce per call: no single call makes a huge buffer
 
 
 def body_limit(cap: int, is_json: bool) -> int:
@@ -51,7 +52,8 @@ async def read_capped(request: Request, cap: int) -> bytes:
 class CappedInflater:
     """Gzip (or zlib) decompression that refuses (413) once more than ``cap`` bytes come out.
 
-    ``produced`` never passes ``cap + 1``: each call to zlib is told how much may come out.
+    ``produced`` never passes ``cap + 1``: each call to zlib is told how much may come out
+    (at most 1 MB, and never more than what is left under the limit).
     Several gzip members one after the other (``cat a.gz b.gz``) are one stream.
     """
 
@@ -67,9 +69,10 @@ class CappedInflater:
             self._inflate(view[start : start + _SLICE])
 
     def _inflate(self, data: bytes | memoryview) -> None:
-        while data:
+        while True:
+            step = min(self.cap - self.produced + 1, _STEP)
             try:
-                out = self._z.decompress(data, self.cap - self.produced + 1)
+                out = self._z.decompress(data, step)
             except zlib.error:
                 raise ApiError(400, "the body is not valid gzip") from None
             self.produced += len(out)
@@ -78,13 +81,16 @@ class CappedInflater:
                     413, f"{self.what} over the limit of {self.cap} bytes once decompressed"
                 )
             self._out += out
-            if not self._z.eof:
-                data = self._z.unconsumed_tail
+            if self._z.eof:
+                data = self._z.unused_data
+                if not data.strip(b"\x00"):
+                    return  # the end, or zero padding after it (gzip(1) tolerates that too)
+                self._z = zlib.decompressobj(wbits=47)  # the next member
                 continue
-            data = self._z.unused_data
-            if not data.strip(b"\x00"):
-                return  # the end, or zero padding after it (gzip(1) tolerates that too)
-            self._z = zlib.decompressobj(wbits=47)  # the next member
+            data = self._z.unconsumed_tail
+            if not data and len(out) < step:
+                return  # all input used and nothing held back: zlib wants more
+            # else: more input left, or output held back by ``step``: ask again
 
     def finish(self) -> bytearray:
         """The whole output; 400 when the stream stops before its end."""
