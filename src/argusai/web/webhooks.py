@@ -26,19 +26,30 @@ log = structlog.get_logger(__name__)
 router = APIRouter()
 
 
-# a JSON escape of a UTF-16 surrogate: valid in pairs, but a lone one decodes to a str that
-# cannot be encoded (and stored) as UTF-8
+# a JSON escape of a UTF-16 surrogate: valid in pairs (decoded to one character), but a
+# lone one decodes to a str that cannot be encoded (and stored) as UTF-8
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _has_lone_surrogate(body: bytearray, payload: dict[str, Any]) -> bool:
-    """True when a string of the payload holds a lone surrogate (only checked if one may)."""
+    """True when a key or string of the payload holds a lone surrogate.
+
+    Only walked when the body has such an escape; iteratively, so depth costs no stack.
+    """
     if _SURROGATE_ESCAPE.search(body) is None:
         return False
-    try:
-        json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return True
+    stack: list[object] = [payload]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 
