@@ -171,3 +171,47 @@ def test_sync_slots_are_bounded_in_total_and_per_tenant(world: World) -> None:
     assert codes == [200, 200, 200, 202, 202]
     # the slots came back: a new sync analysis is answered at once
     assert _analyse(world, "globex").status_code == 200
+
+
+def test_slow_dns_of_callback_urls_starves_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Callback URL checks resolve names tenants choose; a resolver that hangs holds no
+    thread the rest of the server needs."""
+    import socket
+    import threading
+
+    real = socket.getaddrinfo
+    answer = threading.Event()
+    asked = threading.Semaphore(0)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "slow.example":
+            asked.release()
+            answer.wait(60)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    body = {"logs": big_log(), "callback_url": "http://slow.example/hook"}
+    headers = {"X-API-Key": world.keys["acme"]}
+    try:
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            futures = [
+                pool.submit(
+                    httpx.post, world.url + "/v1/analyses", json=body, headers=headers, timeout=60
+                )
+                for _ in range(40)
+            ]
+            assert asked.acquire(timeout=ANSWERS_WITHIN)  # the resolver is being waited on
+            time.sleep(0.5)  # let the other requests pile up behind it
+            assert httpx.get(world.url + "/healthz", timeout=ANSWERS_WITHIN).status_code == 200
+            assert _webhook(world).status_code == 202
+            other = {"X-API-Key": world.keys["globex"]}
+            listed = httpx.get(world.url + "/v1/analyses", headers=other, timeout=ANSWERS_WITHIN)
+            assert listed.status_code == 200
+            answer.set()
+            codes = {f.result(timeout=60).status_code for f in futures}
+    finally:
+        answer.set()
+    assert codes == {422}

@@ -104,7 +104,7 @@ async def create_analysis(
         )
         assert req is not None
         if req.callback_url:
-            await run_in_threadpool(check_callback, rt, req.callback_url)
+            await slots_for(rt.settings).off_pool(check_callback, rt, req.callback_url)
         quota = monthly_quota(tier, owner.quota_override)
         if not await run_in_threadpool(
             usage.take_request, rt.db, owner.tenant_id, quota, len(data)

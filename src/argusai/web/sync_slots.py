@@ -8,6 +8,10 @@ its own (``ARGUS_CI_SYNC_MAX_CONCURRENCY`` threads), and a request only gets a s
 both the total and its tenant's share (``ARGUS_CI_SYNC_MAX_PER_TENANT``) have room; one
 without a slot is queued for the worker (202), never made to wait.
 
+The callback URL check of an analysis request resolves a host name the tenant chose (a
+slow resolver takes seconds): it runs on a small executor of its own as well
+(``SyncSlots.off_pool``), where waiting requests queue without holding a shared thread.
+
 Slots are per web process (each process has its own threads to protect).
 """
 
@@ -25,6 +29,7 @@ from typing import Any, TypeVar
 from argusai.settings import Settings
 
 T = TypeVar("T")
+CHECK_THREADS = 4
 
 
 class SyncSlots:
@@ -35,6 +40,7 @@ class SyncSlots:
         self.executor = ThreadPoolExecutor(
             max_workers=max(1, total), thread_name_prefix="argus-sync-llm"
         )
+        self.checks = ThreadPoolExecutor(max_workers=CHECK_THREADS, thread_name_prefix="argus-dns")
         self._busy: dict[str, int] = {}
         self._in_use = 0
         self._lock = threading.Lock()
@@ -64,9 +70,15 @@ class SyncSlots:
             else:
                 del self._busy[tenant_id]
 
+    async def off_pool(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking check (DNS) on the checks executor, not the shared thread pool."""
+        context = contextvars.copy_context()
+        return await asyncio.wrap_future(self.checks.submit(context.run, fn, *args))
+
     def close(self) -> None:
         """Stop taking work (running calls finish on their own)."""
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.checks.shutdown(wait=False, cancel_futures=True)
 
 
 class Slot:
