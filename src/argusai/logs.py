@@ -10,6 +10,7 @@ from typing import Any
 import structlog
 from structlog.typing import EventDict, WrappedLogger
 
+from argusai.core.secrets import all_forms, redact
 from argusai.settings import LogFormat, Settings
 
 REDACTED = "[REDACTED]"
@@ -19,15 +20,13 @@ class SecretScrubber:
     """A processor that replaces any known secret value in an event with ``[REDACTED]``."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        # as written and URL-encoded / JSON-escaped / base64: a key echoed in a URL is a key
+        self.secrets = all_forms(secrets)
 
     def scrub(self, value: Any) -> Any:
         """Scrub strings, recursing into containers."""
         if isinstance(value, str):
-            for secret in self.secrets:
-                if secret in value:
-                    value = value.replace(secret, REDACTED)
-            return value
+            return redact(value, self.secrets, REDACTED)
         if isinstance(value, dict):
             return {k: self.scrub(v) for k, v in value.items()}
         if isinstance(value, list | tuple):

@@ -110,25 +110,6 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
         rt.db.dispose()
 
 
-def known_gaps(fuzzed: Fuzzed, label: str) -> list[Any]:
-    """Checks left out where the description is known to be short (not in web/ or ci/ intake).
-
-    Each gap closes itself: once the description carries the bound, the check runs.
-    """
-    method, path = label.split(" ", 1)
-    operation = fuzzed.spec["paths"][path][method.lower()]
-    gaps = []
-    if label == "GET /v1/analyses":
-        offset = next(p for p in operation["parameters"] if p["name"] == "offset")
-        if "maximum" not in offset["schema"]:  # web/analyses.py: Query(ge=0) without le=
-            gaps.append(schemathesis.checks.positive_data_acceptance)
-    if label == "POST /v1/analyses":
-        raw = operation["requestBody"]["content"]["text/plain"]["schema"]
-        if "minLength" not in raw:  # web/analyses.py: an empty raw upload is a 422
-            gaps.append(schemathesis.checks.positive_data_acceptance)
-    return gaps
-
-
 def test_every_operation_is_fuzzed(fuzzed: Fuzzed) -> None:
     labels = {op.ok().label for op in fuzzed.schema.get_all_operations()}
     assert labels == set(OPERATIONS)
@@ -138,14 +119,13 @@ def test_every_operation_is_fuzzed(fuzzed: Fuzzed) -> None:
 def test_operation_conforms_to_the_description(fuzzed: Fuzzed, label: str) -> None:
     operation = fuzzed.schema.find_operation_by_label(label)
     assert operation is not None
-    excluded = known_gaps(fuzzed, label)
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
         strategy = operation.as_strategy(mode, headers=fuzzed.headers(operation.path))
 
         @FUZZ
         @given(case=strategy)
         def run(case: Any) -> None:
-            case.call_and_validate(excluded_checks=excluded)
+            case.call_and_validate()
 
         try:
             run()
@@ -162,12 +142,7 @@ def test_stateful_sequences_conform(fuzzed: Fuzzed) -> None:
             return {"headers": {"X-API-Key": key}}
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
-            label = f"{case.operation.method.upper()} {case.operation.path}"
-            case.validate_response(
-                response,
-                excluded_checks=known_gaps(fuzzed, label),
-                transport_kwargs=kwargs,
-            )
+            case.validate_response(response, transport_kwargs=kwargs)
 
     Machine.run(
         settings=settings(FUZZ, max_examples=15, stateful_step_count=4),

@@ -79,3 +79,17 @@ def test_structured_output_rejection_is_recognised() -> None:
     assert mentions_structured_output(422, "json_schema not supported")
     assert not mentions_structured_output(400, {"error": {"message": "context too long"}})
     assert not mentions_structured_output(500, {"error": {"message": "response_format"}})
+
+
+def test_redact_catches_encoded_forms_of_the_key() -> None:
+    import base64
+    from urllib.parse import quote
+
+    key = "sk-live/abc+def=ghi&jkl"
+    text = (
+        f"url=https://x/?k={quote(key, safe='')} auth={base64.b64encode(key.encode()).decode()}"
+        f" json={key!r}"
+    )
+    cleaned = redact(text, [key])
+    assert "abc" not in cleaned and "YWJj" not in cleaned.replace("***", "")
+    assert cleaned.count("***") == 3

@@ -19,6 +19,7 @@ from argusai.ci.api_guard import ApiError
 from argusai.ci.api_models import AnalysisRequest
 from argusai.ci.ssrf import UnsafeURL, check_url
 from argusai.jobs.runtime import Runtime
+from argusai.web.bodies import BodyTimeout, BodyTooLarge, read_body
 
 MAX_METADATA_BYTES = 16 * 1024
 #: a JSON body may exceed the log's limit by this much: the other fields (metadata up to
@@ -34,19 +35,14 @@ def body_limit(cap: int, is_json: bool) -> int:
     return cap + JSON_SLACK if is_json else cap
 
 
-async def read_capped(request: Request, cap: int) -> bytes:
-    """The raw body, refusing (413) as soon as it passes ``cap`` bytes."""
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > cap:
-        raise ApiError(413, f"request body over the limit of {cap} bytes")
-    chunks: list[bytes] = []
-    total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > cap:
-            raise ApiError(413, f"request body over the limit of {cap} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+async def read_capped(request: Request, cap: int, timeout: float) -> bytes:
+    """The raw body: 413 as soon as it passes ``cap`` bytes, 408 past ``timeout`` seconds."""
+    try:
+        return await read_body(request, cap, timeout)
+    except BodyTooLarge:
+        raise ApiError(413, f"request body over the limit of {cap} bytes") from None
+    except BodyTimeout as exc:
+        raise ApiError(408, str(exc), {"Connection": "close"}) from None
 
 
 class CappedInflater:

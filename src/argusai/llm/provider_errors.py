@@ -11,6 +11,8 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from argusai.core.secrets import all_forms
+from argusai.core.secrets import redact as redact_forms
 from argusai.errors import LLMError, LLMRateLimited, LLMTransientError
 
 # 408 request timeout, 409 conflict (OpenAI's lock contention), 425 too early;
@@ -20,11 +22,8 @@ _DETAIL_LIMIT = 300
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """``text`` with every secret (of 6+ characters) replaced by ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= 6 and secret in text:
-            text = text.replace(secret, "***")
-    return text
+    """``text`` with every secret (6+ characters; also URL-encoded or base64) as ``***``."""
+    return redact_forms(text, all_forms(secrets))
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:

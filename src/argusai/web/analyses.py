@@ -23,15 +23,20 @@ from fastapi.responses import JSONResponse
 from argusai.ci import analyses, usage
 from argusai.ci.analysis_tasks import AnalysisTasks, register_analysis_tasks
 from argusai.ci.api_guard import ApiError, authorise, record, record_repeated
-from argusai.ci.api_intake import JSON_SLACK, check_callback, parse, read_capped
-from argusai.ci.api_models import AnalysisOut, AnalysisPage, AnalysisRequest, Problem
+from argusai.ci.api_intake import body_limit, check_callback, parse, read_capped
+from argusai.ci.api_models import (
+    NOT_BLANK,
+    AnalysisOut,
+    AnalysisPage,
+    AnalysisRequest,
+    Problem,
+)
 from argusai.ci.apikeys import KeyOwner
 from argusai.ci.tenants import webhook_of
 from argusai.ci.tiers import max_log_bytes, monthly_quota
 from argusai.errors import PermanentError, TransientError
 from argusai.jobs.runtime import Runtime
 from argusai.llm.breaker import CircuitOpenError
-from argusai.web.bodies import BodyTimeout, body_deadline
 from argusai.web.sync_slots import Slot, slots_for
 
 log = structlog.get_logger(__name__)
@@ -77,7 +82,7 @@ def _error(exc: ApiError, headers: dict[str, str] | None = None) -> JSONResponse
         "requestBody": {
             "content": {
                 "application/json": {"schema": AnalysisRequest.model_json_schema()},
-                "text/plain": {"schema": {"type": "string"}},
+                "text/plain": {"schema": {"type": "string", "minLength": 1, "pattern": NOT_BLANK}},
                 "application/gzip": {"schema": {"type": "string", "format": "binary"}},
             },
             "required": True,
@@ -94,11 +99,9 @@ async def create_analysis(
         owner, tier, headers = await authorise(request, rt, x_api_key)
         cap = max_log_bytes(tier, rt.settings)
         is_json = request.headers.get("content-type", "").startswith("application/json")
-        try:
-            async with body_deadline(rt.settings.http_body_timeout_seconds):
-                raw = await read_capped(request, 2 * cap + JSON_SLACK if is_json else cap)
-        except BodyTimeout as exc:
-            raise ApiError(408, str(exc), {"Connection": "close"}) from None
+        raw = await read_capped(
+            request, body_limit(cap, is_json), rt.settings.http_body_timeout_seconds
+        )
         data, req = await run_in_threadpool(
             parse, raw, request.headers, dict(request.query_params), cap
         )
@@ -268,7 +271,7 @@ async def list_analyses(
     request: Request,
     x_api_key: Annotated[str | None, Header()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     status: Annotated[str | None, Query(pattern="^(pending|processing|completed|failed)$")] = None,
 ) -> JSONResponse:
     """A page of the tenant's analyses."""

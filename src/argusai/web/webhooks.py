@@ -19,6 +19,7 @@ from argusai.jobs import workitems
 from argusai.jobs.ci_job import register_ci_tasks
 from argusai.limits.policy import limits_for
 from argusai.web import signature
+from argusai.web.bodies import BodyTimeout, BodyTooLarge, read_body
 from argusai.web.events import Routed, route
 from argusai.web.state import AppState
 
@@ -32,7 +33,7 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _has_lone_surrogate(body: bytearray, payload: dict[str, Any]) -> bool:
+def _has_lone_surrogate(body: bytes, payload: dict[str, Any]) -> bool:
     """True when a key or string of the payload holds a lone surrogate.
 
     Only walked when the body has such an escape; iteratively, so depth costs no stack.
@@ -105,13 +106,14 @@ async def github_webhook(request: Request) -> JSONResponse:
 
     limit = settings.max_webhook_bytes
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > limit):
+    if length is not None and not length.isdigit():
         return _answer(413, "too_large", state, started, detail=f"body over {limit} bytes")
-    body = bytearray()
-    async for part in request.stream():
-        body.extend(part)
-        if len(body) > limit:
-            return _answer(413, "too_large", state, started, detail=f"body over {limit} bytes")
+    try:
+        body = await read_body(request, limit, settings.http_body_timeout_seconds)
+    except BodyTooLarge:
+        return _answer(413, "too_large", state, started, detail=f"body over {limit} bytes")
+    except BodyTimeout as exc:
+        return _answer(408, "body_timeout", state, started, detail=str(exc))
 
     secret = settings.github_webhook_secret
     assert secret is not None  # checked by missing_for_webhooks
