@@ -50,12 +50,18 @@ def main() -> int:
         settings = make_settings(Path(tmp), github_api_url=gh.base_url, scout_github_token=PAT)
         rt = make_runtime(settings)
         queued: list[tuple[str, int, int]] = []
-        env = CrawlEnv(db=rt.db, settings=settings, identity=CrawlIdentity(settings, None),
-                       enqueue=lambda k, i, p: queued.append((k, i, p)))
+        env = CrawlEnv(
+            db=rt.db,
+            settings=settings,
+            identity=CrawlIdentity(settings, None),
+            enqueue=lambda k, i, p: queued.append((k, i, p)),
+        )
         gh.latency = args.latency
         slots = settings.scout_max_in_flight
-        print(f"{len(repos)} repositories, latency {args.latency * 1000:.0f} ms, "
-              f"max in flight {slots}")
+        print(
+            f"{len(repos)} repositories, latency {args.latency * 1000:.0f} ms, "
+            f"max in flight {slots}"
+        )
         for name in ("first", "second"):
             queued.clear()
             gh.reset_flight()
@@ -64,9 +70,11 @@ def main() -> int:
             wall = time.perf_counter() - started
             target = 2 * report.requests * args.latency / slots
             share = report.not_modified / report.requests if report.requests else 0.0
-            print(f"{name:6} crawl: {report.requests} requests, {share:.1%} answered 304, "
-                  f"{len(queued)} items queued (LLM calls), max in flight {gh.max_in_flight}, "
-                  f"wall {wall:.2f} s (target ≤ {target:.2f} s)")
+            print(
+                f"{name:6} crawl: {report.requests} requests, {share:.1%} answered 304, "
+                f"{len(queued)} items queued (LLM calls), max in flight {gh.max_in_flight}, "
+                f"wall {wall:.2f} s (target ≤ {target:.2f} s)"
+            )
             if name == "first":
                 ok &= gh.max_in_flight <= slots and wall <= target
             else:

@@ -11,13 +11,30 @@ from argusai.store.db import Database
 HOSTILE_TITLE = '<script>alert("x")</script><img src=x onerror=alert(1)> Fix "quotes" & @octocat'
 
 REPOS: list[dict[str, Any]] = [
-    {"full_name": "pyorg/pytool", "language": "Python", "languages": {"Python": 9000, "Shell": 10},
-     "stars": 500, "label": "good first issue", "description": "A Python tool."},
-    {"full_name": "jsorg/widget", "language": "JavaScript",
-     "languages": {"JavaScript": 7000, "CSS": 900}, "stars": 300, "label": "help wanted",
-     "description": "A JavaScript widget."},
-    {"full_name": "rustorg/engine", "language": "Rust", "languages": {"Rust": 5000},
-     "stars": 100, "label": "E-easy", "description": "A Rust engine."},
+    {
+        "full_name": "pyorg/pytool",
+        "language": "Python",
+        "languages": {"Python": 9000, "Shell": 10},
+        "stars": 500,
+        "label": "good first issue",
+        "description": "A Python tool.",
+    },
+    {
+        "full_name": "jsorg/widget",
+        "language": "JavaScript",
+        "languages": {"JavaScript": 7000, "CSS": 900},
+        "stars": 300,
+        "label": "help wanted",
+        "description": "A JavaScript widget.",
+    },
+    {
+        "full_name": "rustorg/engine",
+        "language": "Rust",
+        "languages": {"Rust": 5000},
+        "stars": 100,
+        "label": "E-easy",
+        "description": "A Rust engine.",
+    },
 ]
 
 # (repository index, number, title, difficulty, labels, summary)
@@ -39,10 +56,16 @@ def seed_catalogue(db: Database) -> dict[str, int]:
     with db.session() as s:
         for spec in REPOS:
             repo = ScoutRepository(
-                source="test", html_url=f"https://github.com/{spec['full_name']}",
-                metadata_hash="h-" + spec["full_name"], processing_status="completed",
-                summary={"summary": f"{spec['full_name']} summary", "stack": [spec["language"]],
-                         "contributing": "Read CONTRIBUTING.", "metadata_hash": "h"},
+                source="test",
+                html_url=f"https://github.com/{spec['full_name']}",
+                metadata_hash="h-" + spec["full_name"],
+                processing_status="completed",
+                summary={
+                    "summary": f"{spec['full_name']} summary",
+                    "stack": [spec["language"]],
+                    "contributing": "Read CONTRIBUTING.",
+                    "metadata_hash": "h",
+                },
                 **spec,
             )
             s.add(repo)
@@ -52,17 +75,35 @@ def seed_catalogue(db: Database) -> dict[str, int]:
             full = REPOS[r]["full_name"]
             analysis = None
             if summary is not None:
-                analysis = {"summary": summary, "difficulty": difficulty,
-                            "skills": ["testing"], "first_steps": ["Read the code."],
-                            "metadata_hash": f"i{number}"}
-            s.add(ScoutIssue(
-                repository_id=ids[full], number=number, title=title,
-                html_url=f"https://github.com/{full}/issues/{number}",
-                labels={"names": labels}, metadata_hash=f"i{number}", difficulty=difficulty,
-                analysis=analysis, processing_status="completed" if analysis else "pending",
-                github_updated_at=now - timedelta(hours=index),
-            ))
+                analysis = {
+                    "summary": summary,
+                    "difficulty": difficulty,
+                    "skills": ["testing"],
+                    "first_steps": ["Read the code."],
+                    "metadata_hash": f"i{number}",
+                }
+            s.add(
+                ScoutIssue(
+                    repository_id=ids[full],
+                    number=number,
+                    title=title,
+                    html_url=f"https://github.com/{full}/issues/{number}",
+                    labels={"names": labels},
+                    metadata_hash=f"i{number}",
+                    difficulty=difficulty,
+                    analysis=analysis,
+                    processing_status="completed" if analysis else "pending",
+                    github_updated_at=now - timedelta(hours=index),
+                )
+            )
         # closed issues never show
-        s.add(ScoutIssue(repository_id=ids["pyorg/pytool"], number=99, title="Closed one",
-                         state="closed", labels={"names": ["good first issue"]}))
+        s.add(
+            ScoutIssue(
+                repository_id=ids["pyorg/pytool"],
+                number=99,
+                title="Closed one",
+                state="closed",
+                labels={"names": ["good first issue"]},
+            )
+        )
     return ids

@@ -121,7 +121,10 @@ def test_filter_by_language_and_difficulty(page: Page, base_url: str) -> None:
         page.select_option("#language", "Python")  # the vendored script submits the form
     assert "language=Python" in page.url
     assert sorted(visible_titles(page)) == [
-        "Add a --verbose flag", "Fix typo in README", "Speed up the parser"]
+        "Add a --verbose flag",
+        "Fix typo in README",
+        "Speed up the parser",
+    ]
 
     with page.expect_navigation():
         page.select_option("#difficulty", "beginner")

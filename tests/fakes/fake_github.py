@@ -182,10 +182,17 @@ class FakeGitHub(ActionsFakeMixin, ScoutFakeMixin, Server):
         with self.lock:
             repo = self.repo(owner, name)
             pull = FakePull(
-                number=number, title=title, body=body, state=state, draft=draft,
-                head_sha=head_sha or fake_sha("head"), head_ref=head_ref,
-                base_sha=base_sha or fake_sha("base"), base_ref=base_ref or repo.default_branch,
-                author=author, files=as_files(files),
+                number=number,
+                title=title,
+                body=body,
+                state=state,
+                draft=draft,
+                head_sha=head_sha or fake_sha("head"),
+                head_ref=head_ref,
+                base_sha=base_sha or fake_sha("base"),
+                base_ref=base_ref or repo.default_branch,
+                author=author,
+                files=as_files(files),
             )
             repo.pulls[number] = pull
             return pull
@@ -216,8 +223,11 @@ class FakeGitHub(ActionsFakeMixin, ScoutFakeMixin, Server):
         with self.lock:
             repo = self.repo(owner, name)
             repo.compares[f"{base}...{head}"] = {
-                "status": status, "ahead_by": ahead_by, "behind_by": behind_by,
-                "total_commits": ahead_by, "commits": [],
+                "status": status,
+                "ahead_by": ahead_by,
+                "behind_by": behind_by,
+                "total_commits": ahead_by,
+                "commits": [],
                 "files": [f.to_json(head) for f in as_files(files)],
             }
 
@@ -229,29 +239,50 @@ class FakeGitHub(ActionsFakeMixin, ScoutFakeMixin, Server):
             return int(self._new_issue_comment(self.repo(owner, name), number, body, author)["id"])
 
     def add_review_comment(
-        self, owner: str, name: str, number: int, *, path: str, line: int, body: str,
+        self,
+        owner: str,
+        name: str,
+        number: int,
+        *,
+        path: str,
+        line: int,
+        body: str,
         author: str = "octocat",
     ) -> int:
         """Seed an inline review comment (not validated); returns its id."""
         with self.lock:
             repo = self.repo(owner, name)
             pull = repo.pulls[number]
-            comment = self._review_comment(repo, pull, None, {"path": path, "line": line,
-                                                             "body": body}, author)
+            comment = self._review_comment(
+                repo, pull, None, {"path": path, "line": line, "body": body}, author
+            )
             return int(comment["id"])
 
     def add_delivery(
-        self, guid: str, event: str, *, action: str | None = None, status_code: int = 200,
-        installation_id: int | None = None, redelivery: bool = False,
+        self,
+        guid: str,
+        event: str,
+        *,
+        action: str | None = None,
+        status_code: int = 200,
+        installation_id: int | None = None,
+        redelivery: bool = False,
     ) -> int:
         """Record a webhook delivery for ``GET /app/hook/deliveries``; returns its id."""
         with self.lock:
             delivery_id = next(self._ids)
             self._deliveries[delivery_id] = {
-                "id": delivery_id, "guid": guid, "event": event, "action": action,
-                "status_code": status_code, "status": "OK" if status_code < 400 else "failed",
-                "delivered_at": _iso(time.time()), "redelivery": redelivery, "duration": 0.1,
-                "installation_id": installation_id, "repository_id": None,
+                "id": delivery_id,
+                "guid": guid,
+                "event": event,
+                "action": action,
+                "status_code": status_code,
+                "status": "OK" if status_code < 400 else "failed",
+                "delivered_at": _iso(time.time()),
+                "redelivery": redelivery,
+                "duration": 0.1,
+                "installation_id": installation_id,
+                "repository_id": None,
             }
             return delivery_id
 
@@ -326,8 +357,14 @@ class FakeGitHub(ActionsFakeMixin, ScoutFakeMixin, Server):
         with self.lock:
             repo = self.repo(owner, name)
             return [
-                {**r, "comments": [_public(c) for c in repo.review_comments.values()
-                                   if c["pull_request_review_id"] == r["id"]]}
+                {
+                    **r,
+                    "comments": [
+                        _public(c)
+                        for c in repo.review_comments.values()
+                        if c["pull_request_review_id"] == r["id"]
+                    ],
+                }
                 for r in repo.reviews.get(number, [])
             ]
 
@@ -353,13 +390,12 @@ class FakeGitHub(ActionsFakeMixin, ScoutFakeMixin, Server):
         with self.lock:
             return list(self._redeliveries)
 
-    def requests(
-        self, method: str | None = None, path: str | None = None
-    ) -> list[RecordedRequest]:
+    def requests(self, method: str | None = None, path: str | None = None) -> list[RecordedRequest]:
         """Logged requests, optionally filtered by method and fnmatch path pattern."""
         with self.lock:
             return [
-                r for r in self._log
+                r
+                for r in self._log
                 if (method is None or r.method == method.upper())
                 and (path is None or fnmatchcase(r.path, path))
             ]
@@ -396,9 +432,11 @@ class FakeGitHub(ActionsFakeMixin, ScoutFakeMixin, Server):
         now = _iso(time.time())
         full = f"{repo.owner}/{repo.name}"
         comment = {
-            "id": comment_id, "body": body, "user": {"login": author, "type": "Bot"
-                                                      if author.endswith("[bot]") else "User"},
-            "created_at": now, "updated_at": now,
+            "id": comment_id,
+            "body": body,
+            "user": {"login": author, "type": "Bot" if author.endswith("[bot]") else "User"},
+            "created_at": now,
+            "updated_at": now,
             "html_url": f"https://github.com/{full}/pull/{number}#issuecomment-{comment_id}",
             "_issue": number,
         }
@@ -406,16 +444,27 @@ class FakeGitHub(ActionsFakeMixin, ScoutFakeMixin, Server):
         return comment
 
     def _review_comment(
-        self, repo: FakeRepo, pull: FakePull, review_id: int | None, data: dict[str, Any],
+        self,
+        repo: FakeRepo,
+        pull: FakePull,
+        review_id: int | None,
+        data: dict[str, Any],
         author: str,
     ) -> dict[str, Any]:
         comment_id = next(self._ids)
         comment = {
-            "id": comment_id, "pull_request_review_id": review_id, "path": data["path"],
-            "line": data["line"], "side": data.get("side", "RIGHT"),
-            "start_line": data.get("start_line"), "start_side": data.get("start_side"),
-            "body": data["body"], "commit_id": pull.head_sha, "user": {"login": author},
-            "created_at": _iso(time.time()), "_pull": pull.number,
+            "id": comment_id,
+            "pull_request_review_id": review_id,
+            "path": data["path"],
+            "line": data["line"],
+            "side": data.get("side", "RIGHT"),
+            "start_line": data.get("start_line"),
+            "start_side": data.get("start_side"),
+            "body": data["body"],
+            "commit_id": pull.head_sha,
+            "user": {"login": author},
+            "created_at": _iso(time.time()),
+            "_pull": pull.number,
         }
         repo.review_comments[comment_id] = comment
         return comment
@@ -430,8 +479,11 @@ class FakeGitHub(ActionsFakeMixin, ScoutFakeMixin, Server):
             str(data.get("event")), "COMMENTED" if data.get("event") else "PENDING"
         )
         review = {
-            "id": review_id, "user": {"login": self.bot_login, "type": "Bot"},
-            "body": data.get("body") or "", "state": state, "commit_id": pull.head_sha,
+            "id": review_id,
+            "user": {"login": self.bot_login, "type": "Bot"},
+            "body": data.get("body") or "",
+            "state": state,
+            "commit_id": pull.head_sha,
             "submitted_at": _iso(time.time()),
         }
         repo.reviews.setdefault(pull.number, []).append(review)

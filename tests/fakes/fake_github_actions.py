@@ -41,14 +41,26 @@ class FakeJob:
 
     def to_json(self, full: str, run_id: int, attempt: int, head_sha: str) -> dict[str, Any]:
         """GitHub's JSON for the job."""
-        steps = [{"name": "Set up job", "number": 1, "status": "completed",
-                  "conclusion": "success"}]
+        steps = [
+            {"name": "Set up job", "number": 1, "status": "completed", "conclusion": "success"}
+        ]
         if self.failed_step:
-            steps.append({"name": self.failed_step, "number": 2, "status": "completed",
-                          "conclusion": self.conclusion})
+            steps.append(
+                {
+                    "name": self.failed_step,
+                    "number": 2,
+                    "status": "completed",
+                    "conclusion": self.conclusion,
+                }
+            )
         return {
-            "id": self.id, "run_id": run_id, "run_attempt": attempt, "name": self.name,
-            "head_sha": head_sha, "status": self.status, "conclusion": self.conclusion,
+            "id": self.id,
+            "run_id": run_id,
+            "run_attempt": attempt,
+            "name": self.name,
+            "head_sha": head_sha,
+            "status": self.status,
+            "conclusion": self.conclusion,
             "html_url": f"https://github.com/{full}/actions/runs/{run_id}/job/{self.id}",
             "steps": steps,
         }
@@ -108,8 +120,16 @@ class ActionsFakeMixin:
         self.blob_server.stop()
 
     def add_workflow_run(
-        self, owner: str, name: str, run_id: int, *, attempt: int = 1, head_sha: str,
-        workflow: str = "CI", conclusion: str | None = "failure", jobs: list[FakeJob] | None = None,
+        self,
+        owner: str,
+        name: str,
+        run_id: int,
+        *,
+        attempt: int = 1,
+        head_sha: str,
+        workflow: str = "CI",
+        conclusion: str | None = "failure",
+        jobs: list[FakeJob] | None = None,
     ) -> FakeRunAttempt:
         """Seed one attempt of a run and its jobs."""
         with self.lock:
@@ -153,11 +173,18 @@ def get_run(fake: FakeGitHub, call: Call) -> Reply:
     runs = _attempts(fake, call)
     run = runs[max(runs)]
     full = f"{call.args[0]}/{call.args[1]}"
-    return Reply(200, {
-        "id": run.run_id, "name": run.name, "run_attempt": run.attempt,
-        "head_sha": run.head_sha, "status": "completed", "conclusion": run.conclusion,
-        "html_url": f"https://github.com/{full}/actions/runs/{run.run_id}",
-    })
+    return Reply(
+        200,
+        {
+            "id": run.run_id,
+            "name": run.name,
+            "run_attempt": run.attempt,
+            "head_sha": run.head_sha,
+            "status": "completed",
+            "conclusion": run.conclusion,
+            "html_url": f"https://github.com/{full}/actions/runs/{run.run_id}",
+        },
+    )
 
 
 def list_attempt_jobs(fake: FakeGitHub, call: Call) -> Reply:
@@ -195,7 +222,8 @@ def list_check_runs(fake: FakeGitHub, call: Call) -> Reply:
     ref = unquote(call.args[2])
     name = call.query.get("check_name")
     items = [
-        c for c in reversed(fake._checks.get(_key(call), {}).values())
+        c
+        for c in reversed(fake._checks.get(_key(call), {}).values())
         if c["head_sha"] == ref and (name is None or c["name"] == name)
     ]
     return Reply(200, {"total_count": len(items), "check_runs": items})
@@ -210,10 +238,15 @@ def create_check_run(fake: FakeGitHub, call: Call) -> Reply:
         raise HttpError(422, "Validation Failed", errors=[{"field": "name/head_sha"}])
     check_id = next(fake._check_ids)
     check = {
-        "id": check_id, "name": data["name"], "head_sha": data["head_sha"],
-        "external_id": data.get("external_id"), "status": data.get("status", "queued"),
-        "conclusion": data.get("conclusion"), "output": data.get("output") or {},
-        "details_url": data.get("details_url"), "app": {"slug": fake.app_slug},
+        "id": check_id,
+        "name": data["name"],
+        "head_sha": data["head_sha"],
+        "external_id": data.get("external_id"),
+        "status": data.get("status", "queued"),
+        "conclusion": data.get("conclusion"),
+        "output": data.get("output") or {},
+        "details_url": data.get("details_url"),
+        "app": {"slug": fake.app_slug},
     }
     fake._checks.setdefault(_key(call), {})[check_id] = check
     return Reply(201, dict(check))
@@ -238,8 +271,12 @@ def actions_routes() -> list[tuple[str, str, str, Callable[..., Any]]]:
     repo = r"/repos/([^/]+)/([^/]+)"
     return [
         ("GET", rf"{repo}/actions/runs/(\d+)", "installation", get_run),
-        ("GET", rf"{repo}/actions/runs/(\d+)/attempts/(\d+)/jobs", "installation",
-         list_attempt_jobs),
+        (
+            "GET",
+            rf"{repo}/actions/runs/(\d+)/attempts/(\d+)/jobs",
+            "installation",
+            list_attempt_jobs,
+        ),
         ("GET", rf"{repo}/actions/jobs/(\d+)/logs", "installation", job_logs),
         ("GET", rf"{repo}/commits/([^/]+)/check-runs", "installation", list_check_runs),
         ("POST", rf"{repo}/check-runs", "installation", create_check_run),

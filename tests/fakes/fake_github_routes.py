@@ -132,8 +132,15 @@ def repo_installation(fake: FakeGitHub, call: Call) -> Reply:
     if repo is None:
         raise not_found()
     account = fake._installations[repo.installation_id]
-    return Reply(200, {"id": repo.installation_id, "app_id": fake.app_id,
-                       "account": {"login": account}, "target_type": "Organization"})
+    return Reply(
+        200,
+        {
+            "id": repo.installation_id,
+            "app_id": fake.app_id,
+            "account": {"login": account},
+            "target_type": "Organization",
+        },
+    )
 
 
 def list_deliveries(fake: FakeGitHub, call: Call) -> Reply:
@@ -183,9 +190,18 @@ def get_contents(fake: FakeGitHub, call: Call) -> Reply:
     if "raw" in call.headers.get("accept", ""):
         return Reply(200, content, {"Content-Type": "application/vnd.github.raw"})
     encoded = base64.encodebytes(content).decode()  # GitHub wraps at 60-76 columns too
-    return Reply(200, {"type": "file", "encoding": "base64", "size": len(content),
-                       "name": path.rsplit("/", 1)[-1], "path": path, "content": encoded,
-                       "sha": fake_blob_sha(content)})
+    return Reply(
+        200,
+        {
+            "type": "file",
+            "encoding": "base64",
+            "size": len(content),
+            "name": path.rsplit("/", 1)[-1],
+            "path": path,
+            "content": encoded,
+            "sha": fake_blob_sha(content),
+        },
+    )
 
 
 def fake_blob_sha(content: bytes) -> str:
@@ -269,8 +285,10 @@ def create_review(fake: FakeGitHub, call: Call) -> Reply:
     comments = data.get("comments") or []
     try:
         if commit_id != pull.head_sha:
-            raise Unprocessable(["commit_id is not the head of the pull request"],
-                                f"commit_id {commit_id} != head {pull.head_sha}")
+            raise Unprocessable(
+                ["commit_id is not the head of the pull request"],
+                f"commit_id {commit_id} != head {pull.head_sha}",
+            )
         if event not in (None, "COMMENT", "APPROVE", "REQUEST_CHANGES"):
             raise Unprocessable([f"Unknown event {event!r}"], "bad event")
         if event in ("COMMENT", "REQUEST_CHANGES") and not data.get("body") and not comments:
@@ -280,8 +298,9 @@ def create_review(fake: FakeGitHub, call: Call) -> Reply:
         for comment in comments:
             check_review_comment(pull, comment)
     except Unprocessable as exc:
-        raise HttpError(422, "Unprocessable Entity", errors=exc.errors,
-                        fake_detail=exc.detail) from None
+        raise HttpError(
+            422, "Unprocessable Entity", errors=exc.errors, fake_detail=exc.detail
+        ) from None
     review = fake._new_review(repo, pull, data, comments)
     return Reply(200, review)
 
@@ -334,7 +353,10 @@ def _check_jwt(fake: FakeGitHub, headers: dict[str, str]) -> None:
         raise HttpError(401, _BAD_JWT)
     try:
         claims = jwt.decode(
-            credential, fake.public_key_pem, algorithms=["RS256"], leeway=30,
+            credential,
+            fake.public_key_pem,
+            algorithms=["RS256"],
+            leeway=30,
             options={"require": ["exp", "iat", "iss"], "verify_iss": False},
         )
     except jwt.PyJWTError:

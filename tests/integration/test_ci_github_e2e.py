@@ -40,6 +40,7 @@ LLM_KEY = "sk-test-llm-key-0123456789abcdef"
 LEAKED_TOKEN = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
 APP_ID = 4343
 
+
 def _stamp(text: str) -> str:
     """Prefix each line with a GitHub Actions timestamp, as real job logs have."""
     return "".join(
@@ -83,13 +84,15 @@ ERROR tests/test_api.py
 
 
 def answer(root_cause: str, evidence: list[str], fix: str = "Fix `Cart.total()`.") -> str:
-    return json.dumps({
-        "root_cause": root_cause,
-        "failing_step": "Run pytest -q",
-        "evidence": evidence,
-        "suggested_fix": fix,
-        "confidence": "high",
-    })
+    return json.dumps(
+        {
+            "root_cause": root_cause,
+            "failing_step": "Run pytest -q",
+            "evidence": evidence,
+            "suggested_fix": fix,
+            "confidence": "high",
+        }
+    )
 
 
 @dataclass
@@ -180,18 +183,33 @@ def payload(*, attempt: int = 1, conclusion: str = "failure", with_prs: bool = T
 def seed_attempt(
     gh: FakeGitHub, attempt: int, log: bytes | None, conclusion: str = "failure"
 ) -> None:
-    failed = FakeJob(100 + attempt, "test (3.11)", conclusion=conclusion,
-                     failed_step="Run pytest -q" if conclusion != "success" else None)
+    failed = FakeJob(
+        100 + attempt,
+        "test (3.11)",
+        conclusion=conclusion,
+        failed_step="Run pytest -q" if conclusion != "success" else None,
+    )
     lint = FakeJob(200 + attempt, "lint", conclusion="success", failed_step=None)
-    gh.add_workflow_run(OWNER, NAME, RUN_ID, attempt=attempt, head_sha=HEAD,
-                        conclusion=conclusion, jobs=[failed, lint])
+    gh.add_workflow_run(
+        OWNER,
+        NAME,
+        RUN_ID,
+        attempt=attempt,
+        head_sha=HEAD,
+        conclusion=conclusion,
+        jobs=[failed, lint],
+    )
     gh.set_job_log(OWNER, NAME, 100 + attempt, log)
 
 
 def test_failed_run_gets_one_comment_and_one_check_run(world: World) -> None:
     seed_attempt(world.gh, 1, PYTEST_LOG.encode())
-    world.llm.enqueue(answer("`test_total` fails: the cart total misses the shipping line.",
-                             ["E       assert 3 == 4"]))
+    world.llm.enqueue(
+        answer(
+            "`test_total` fails: the cart total misses the shipping line.",
+            ["E       assert 3 == 4"],
+        )
+    )
     response = deliver(world.client, "workflow_run", payload(), delivery_id="ci-1")
     assert response.status_code == 202, response.text
     assert response.json()["status"] == "queued"
@@ -244,9 +262,13 @@ def test_reruns_update_the_same_comment_then_say_it_passes(world: World) -> None
     assert len(first) == 1
 
     seed_attempt(world.gh, 2, IMPORT_LOG.encode())
-    world.llm.enqueue(answer("second cause: httpx is not installed",
-                             ["E   ModuleNotFoundError: No module named 'httpx'"],
-                             fix="Add `httpx` to the test dependencies."))
+    world.llm.enqueue(
+        answer(
+            "second cause: httpx is not installed",
+            ["E   ModuleNotFoundError: No module named 'httpx'"],
+            fix="Add `httpx` to the test dependencies.",
+        )
+    )
     deliver(world.client, "workflow_run", payload(attempt=2), delivery_id="ci-a2")
     world.run_worker()
     second = world.comments()
@@ -258,8 +280,9 @@ def test_reruns_update_the_same_comment_then_say_it_passes(world: World) -> None
     assert "httpx" in world.gh.check_runs(OWNER, NAME)[0]["output"]["summary"]
 
     seed_attempt(world.gh, 3, None, conclusion="success")
-    deliver(world.client, "workflow_run", payload(attempt=3, conclusion="success"),
-            delivery_id="ci-a3")
+    deliver(
+        world.client, "workflow_run", payload(attempt=3, conclusion="success"), delivery_id="ci-a3"
+    )
     world.run_worker()
     final = world.comments()
     assert len(final) == 1 and final[0]["id"] == first[0]["id"]
@@ -322,10 +345,12 @@ def test_secrets_never_reach_the_comment(world: World) -> None:
         "collected 42 items", f"collected 42 items token={LEAKED_TOKEN}"
     ).encode()
     seed_attempt(world.gh, 1, log)
-    world.llm.enqueue(answer(
-        f"The key {LLM_KEY} and {LEAKED_TOKEN} leaked; ping @octocat <img src=x>",
-        [f"collected 42 items token={LEAKED_TOKEN}", "E       assert 3 == 4"],
-    ))
+    world.llm.enqueue(
+        answer(
+            f"The key {LLM_KEY} and {LEAKED_TOKEN} leaked; ping @octocat <img src=x>",
+            [f"collected 42 items token={LEAKED_TOKEN}", "E       assert 3 == 4"],
+        )
+    )
     deliver(world.client, "workflow_run", payload(), delivery_id="ci-secret")
     world.run_worker()
     body = world.comments()[0]["body"]
@@ -378,8 +403,11 @@ def test_retry_after_a_crash_between_posting_and_recording_posts_nothing_twice(
     world.run_worker()
     run = world.ci_runs()[0]
     with world.rt.db.session() as s:  # as if the worker died before recording "done"
-        s.execute(update(CIRun).where(CIRun.id == run.id).values(
-            status="queued", check_run_id=None, comment_ids=None))
+        s.execute(
+            update(CIRun)
+            .where(CIRun.id == run.id)
+            .values(status="queued", check_run_id=None, comment_ids=None)
+        )
     register_ci_tasks(world.rt.huey, lambda: world.rt).dispatch(world.rt.db, run.id)
     world.run_worker()
     assert world.ci_runs()[0].status == "done"

@@ -172,8 +172,9 @@ def test_unreachable_github_is_transient() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = GitHubApp(APP_ID, generate_rsa_keypair()[0], base_url=f"http://127.0.0.1:{port}",
-                    server_retries=0)
+    app = GitHubApp(
+        APP_ID, generate_rsa_keypair()[0], base_url=f"http://127.0.0.1:{port}", server_retries=0
+    )
     with app, pytest.raises(GitHubTransientError):
         app.for_installation(INSTALLATION).get_pull("octo", "hello", 1)
 

@@ -34,10 +34,19 @@ def client(fake: FakeGitHub) -> Iterator[InstallationClient]:
 def test_get_pull(fake: FakeGitHub, client: InstallationClient) -> None:
     pr = fake.add_pull("octo", "hello", 3, title="Fix", body="Details", author="alice", draft=True)
     got = client.get_pull("octo", "hello", 3)
-    assert (got.number, got.title, got.body, got.author, got.draft) == (3, "Fix", "Details",
-                                                                          "alice", True)
-    assert (got.head_sha, got.base_sha, got.base_ref, got.state) == (pr.head_sha, pr.base_sha,
-                                                                     "trunk", "open")
+    assert (got.number, got.title, got.body, got.author, got.draft) == (
+        3,
+        "Fix",
+        "Details",
+        "alice",
+        True,
+    )
+    assert (got.head_sha, got.base_sha, got.base_ref, got.state) == (
+        pr.head_sha,
+        pr.base_sha,
+        "trunk",
+        "open",
+    )
 
 
 def test_missing_pull_is_404(client: InstallationClient) -> None:
@@ -47,8 +56,9 @@ def test_missing_pull_is_404(client: InstallationClient) -> None:
 
 
 def test_pull_files_are_paginated(fake: FakeGitHub, client: InstallationClient) -> None:
-    fake.add_pull("octo", "hello", 1, files={f"src/f{i:03}.py": "@@ -0,0 +1 @@\n+x"
-                                             for i in range(250)})
+    fake.add_pull(
+        "octo", "hello", 1, files={f"src/f{i:03}.py": "@@ -0,0 +1 @@\n+x" for i in range(250)}
+    )
     files = client.list_pull_files("octo", "hello", 1)
     assert [f.path for f in files] == [f"src/f{i:03}.py" for i in range(250)]
     pages = fake.requests("GET", "/repos/octo/hello/pulls/1/files")
@@ -69,10 +79,15 @@ def test_pull_files_stop_at_githubs_cap(fake: FakeGitHub, client: InstallationCl
 
 
 def test_changed_file_fields(fake: FakeGitHub, client: InstallationClient) -> None:
-    fake.add_pull("octo", "hello", 1, files=[
-        FakeFile("logo.png", None, status="added", additions=0),
-        FakeFile("new/name.py", PATCH, status="renamed", previous_path="old/name.py"),
-    ])
+    fake.add_pull(
+        "octo",
+        "hello",
+        1,
+        files=[
+            FakeFile("logo.png", None, status="added", additions=0),
+            FakeFile("new/name.py", PATCH, status="renamed", previous_path="old/name.py"),
+        ],
+    )
     logo, renamed = client.list_pull_files("octo", "hello", 1)
     assert (logo.path, logo.status, logo.patch) == ("logo.png", "added", None)
     assert renamed.previous_path == "old/name.py"
@@ -93,8 +108,16 @@ def test_files_from_a_git_diff(fake: FakeGitHub, client: InstallationClient) -> 
 
 
 def test_compare(fake: FakeGitHub, client: InstallationClient) -> None:
-    fake.set_compare("octo", "hello", "abc", "def", status="diverged", ahead_by=2, behind_by=1,
-                     files={"a.py": "@@ -1 +1 @@\n-x\n+y"})
+    fake.set_compare(
+        "octo",
+        "hello",
+        "abc",
+        "def",
+        status="diverged",
+        ahead_by=2,
+        behind_by=1,
+        files={"a.py": "@@ -1 +1 @@\n-x\n+y"},
+    )
     got = client.compare("octo", "hello", "abc", "def")
     assert (got.status, got.ahead_by, got.behind_by) == ("diverged", 2, 1)
     assert [f.path for f in got.files] == ["a.py"]
@@ -128,8 +151,12 @@ def test_get_file_text_large_file_falls_back_to_raw(
 ) -> None:
     fake.set_file("octo", "hello", "big.txt", "large\n")
     # GitHub answers files over 1 MB with "encoding": "none" and no content.
-    fake.fail("GET", "/repos/octo/hello/contents/big.txt", 200,
-              json={"type": "file", "encoding": "none", "content": "", "size": 2_000_000})
+    fake.fail(
+        "GET",
+        "/repos/octo/hello/contents/big.txt",
+        200,
+        json={"type": "file", "encoding": "none", "content": "", "size": 2_000_000},
+    )
     assert client.get_file_text("octo", "hello", "big.txt", "trunk") == "large\n"
     raw = fake.requests("GET", "/repos/octo/hello/contents/big.txt")[-1]
     assert "raw" in raw.headers["accept"]
@@ -145,8 +172,11 @@ def test_issue_comments(fake: FakeGitHub, client: InstallationClient) -> None:
     assert len(comments) == 131
     assert comments[0].author == "bob"
     mine = comments[-1]
-    assert (mine.id, mine.body, mine.author) == (comment_id, "<!-- argus:summary -->\nv2",
-                                                "argusai[bot]")
+    assert (mine.id, mine.body, mine.author) == (
+        comment_id,
+        "<!-- argus:summary -->\nv2",
+        "argusai[bot]",
+    )
     assert fake.issue_comments("octo", "hello", 1)[-1]["body"].endswith("v2")
 
 
@@ -161,17 +191,30 @@ def test_create_review_with_inline_and_range_comments(
 ) -> None:
     pr = fake.add_pull("octo", "hello", 1, files={"a.py": PATCH})
     review_id = client.create_review(
-        "octo", "hello", 1, commit_id=pr.head_sha, body="Summary",
-        comments=[ReviewCommentDraft("a.py", 3, "on C <!-- argus:fp:1 -->"),
-                  ReviewCommentDraft("a.py", 13, "k..l", start_line=11)],
+        "octo",
+        "hello",
+        1,
+        commit_id=pr.head_sha,
+        body="Summary",
+        comments=[
+            ReviewCommentDraft("a.py", 3, "on C <!-- argus:fp:1 -->"),
+            ReviewCommentDraft("a.py", 13, "k..l", start_line=11),
+        ],
     )
     (review,) = fake.reviews("octo", "hello", 1)
     assert review["id"] == review_id
-    assert (review["state"], review["body"], review["commit_id"]) == ("COMMENTED", "Summary",
-                                                                      pr.head_sha)
+    assert (review["state"], review["body"], review["commit_id"]) == (
+        "COMMENTED",
+        "Summary",
+        pr.head_sha,
+    )
     first, second = review["comments"]
-    assert (first["path"], first["line"], first["side"], first["start_line"]) == ("a.py", 3,
-                                                                                 "RIGHT", None)
+    assert (first["path"], first["line"], first["side"], first["start_line"]) == (
+        "a.py",
+        3,
+        "RIGHT",
+        None,
+    )
     assert (second["start_line"], second["start_side"], second["line"]) == (11, "RIGHT", 13)
     sent = fake.requests("POST", "/repos/octo/hello/pulls/1/reviews")[0].json
     assert sent["event"] == "COMMENT"
@@ -192,8 +235,14 @@ def test_comment_off_the_diff_is_422(
 ) -> None:
     pr = fake.add_pull("octo", "hello", 1, files={"a.py": PATCH})
     with pytest.raises(GitHubError) as info:
-        client.create_review("octo", "hello", 1, commit_id=pr.head_sha, body="x",
-                             comments=[ReviewCommentDraft("a.py", 2, "fine"), draft])
+        client.create_review(
+            "octo",
+            "hello",
+            1,
+            commit_id=pr.head_sha,
+            body="x",
+            comments=[ReviewCommentDraft("a.py", 2, "fine"), draft],
+        )
     assert info.value.status == 422
     assert "could not be resolved" in str(info.value) or "hunk" in str(info.value)
     assert fake.reviews("octo", "hello", 1) == []
@@ -209,9 +258,7 @@ def test_review_on_stale_head_is_422(fake: FakeGitHub, client: InstallationClien
     assert info.value.status == 422
 
 
-def test_review_comment_bodies_are_paginated(
-    fake: FakeGitHub, client: InstallationClient
-) -> None:
+def test_review_comment_bodies_are_paginated(fake: FakeGitHub, client: InstallationClient) -> None:
     fake.add_pull("octo", "hello", 1, files={"a.py": PATCH})
     for i in range(120):
         fake.add_review_comment("octo", "hello", 1, path="a.py", line=3, body=f"c{i}")

@@ -30,8 +30,9 @@ def fake() -> Iterator[FakeGitHub]:
 
 @pytest.fixture
 def app(fake: FakeGitHub) -> Iterator[GitHubApp]:
-    with GitHubApp(APP_ID, generate_rsa_keypair()[0], base_url=fake.base_url,
-                   max_inline_wait=1.0) as github_app:
+    with GitHubApp(
+        APP_ID, generate_rsa_keypair()[0], base_url=fake.base_url, max_inline_wait=1.0
+    ) as github_app:
         yield github_app
 
 
@@ -110,8 +111,9 @@ def test_secondary_rate_limit_carries_retry_after(
 
 
 def test_secondary_rate_limit_as_403(fake: FakeGitHub, client: InstallationClient) -> None:
-    fake.rate_limit_secondary("POST", "/repos/octo/hello/pulls/1/reviews", status=403,
-                              retry_after=120)
+    fake.rate_limit_secondary(
+        "POST", "/repos/octo/hello/pulls/1/reviews", status=403, retry_after=120
+    )
     with pytest.raises(GitHubRateLimited) as info:
         client.create_review("octo", "hello", 1, commit_id="x", body="b", comments=[])
     assert info.value.retry_after == 120
@@ -155,9 +157,14 @@ def test_no_secret_in_errors_logs_or_reprs(fake: FakeGitHub) -> None:
                 lambda: client.get_pull("octo", "hello", 1),
                 lambda: client.default_branch("octo", "hello"),
                 lambda: client.list_issue_comments("octo", "hello", 1),
-                lambda: client.create_review("octo", "hello", 1, commit_id=pr.head_sha,
-                                             body="b", comments=[ReviewCommentDraft("a.py", 9,
-                                                                                    "off")]),
+                lambda: client.create_review(
+                    "octo",
+                    "hello",
+                    1,
+                    commit_id=pr.head_sha,
+                    body="b",
+                    comments=[ReviewCommentDraft("a.py", 9, "off")],
+                ),
             ]
             for call in calls:
                 with pytest.raises((GitHubError, GitHubTransientError)) as info:

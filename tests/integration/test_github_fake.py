@@ -30,8 +30,10 @@ def app_jwt(*, iss: int = APP_ID, age: int = 0, lifetime: int = 540) -> str:
 
 
 def mint(fake: FakeGitHub, token: str) -> httpx.Response:
-    return httpx.post(f"{fake.base_url}/app/installations/3/access_tokens",
-                      headers={"Authorization": f"Bearer {token}"})
+    return httpx.post(
+        f"{fake.base_url}/app/installations/3/access_tokens",
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 def test_valid_jwt_gets_a_token(fake: FakeGitHub) -> None:
@@ -39,8 +41,9 @@ def test_valid_jwt_gets_a_token(fake: FakeGitHub) -> None:
     assert response.status_code == 201
     body = response.json()
     assert body["token"].startswith("ghs_") and body["expires_at"].endswith("Z")
-    repo = httpx.get(f"{fake.base_url}/repos/octo/hello",
-                     headers={"Authorization": f"token {body['token']}"})
+    repo = httpx.get(
+        f"{fake.base_url}/repos/octo/hello", headers={"Authorization": f"token {body['token']}"}
+    )
     assert repo.json()["default_branch"] == "main"
     assert fake.tokens_issued(3) == 1
 
@@ -77,9 +80,11 @@ def test_paths_outside_the_prefix_are_404(fake: FakeGitHub) -> None:
 def test_link_headers(fake: FakeGitHub) -> None:
     fake.add_pull("octo", "hello", 1, files={f"f{i}": None for i in range(5)})
     token = mint(fake, app_jwt()).json()["token"]
-    response = httpx.get(f"{fake.base_url}/repos/octo/hello/pulls/1/files",
-                         params={"per_page": 2, "page": 2},
-                         headers={"Authorization": f"token {token}"})
+    response = httpx.get(
+        f"{fake.base_url}/repos/octo/hello/pulls/1/files",
+        params={"per_page": 2, "page": 2},
+        headers={"Authorization": f"token {token}"},
+    )
     assert [f["filename"] for f in response.json()] == ["f2", "f3"]
     links = response.links
     assert links["next"]["url"].endswith("page=3") and links["last"]["url"].endswith("page=3")
@@ -98,7 +103,9 @@ def test_hook_deliveries_through_the_app(fake: FakeGitHub) -> None:
     with GitHubApp(APP_ID, generate_rsa_keypair()[0], base_url=fake.base_url) as app:
         deliveries = app.list_hook_deliveries()
         app.redeliver(second)
-    assert [(d.id, d.guid, d.status_code) for d in deliveries] == [(second, "guid-2", 502),
-                                                                   (first, "guid-1", 200)]
+    assert [(d.id, d.guid, d.status_code) for d in deliveries] == [
+        (second, "guid-2", 502),
+        (first, "guid-1", 200),
+    ]
     assert deliveries[1].action == "opened" and deliveries[1].installation_id == 3
     assert fake.redeliveries() == [second]

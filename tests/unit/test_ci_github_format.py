@@ -14,19 +14,33 @@ from argusai.ci.github_format import (
 )
 from argusai.github.client import _read_capped
 
-RUN = RunInfo(run_id=42, attempt=2, workflow_name="CI @team", head_sha="b" * 40,
-              conclusion="failure", html_url="https://github.com/o/r/actions/runs/42")
+RUN = RunInfo(
+    run_id=42,
+    attempt=2,
+    workflow_name="CI @team",
+    head_sha="b" * 40,
+    conclusion="failure",
+    html_url="https://github.com/o/r/actions/runs/42",
+)
 
 
 def explained(name: str = "test") -> JobAnalysis:
     return JobAnalysis(
-        job_id=1, job_name=name, failed_steps=["Run pytest"],
+        job_id=1,
+        job_name=name,
+        failed_steps=["Run pytest"],
         explanation={
-            "root_cause": "assert 3 == 4", "failing_step": "Run pytest",
-            "evidence": ["E   assert 3 == 4", "```"], "suggested_fix": "Fix it.",
+            "root_cause": "assert 3 == 4",
+            "failing_step": "Run pytest",
+            "evidence": ["E   assert 3 == 4", "```"],
+            "suggested_fix": "Fix it.",
             "confidence": "high",
-            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "cost_usd": 0.001,
-                      "model": "m"},
+            "usage": {
+                "prompt_tokens": 100,
+                "completion_tokens": 20,
+                "cost_usd": 0.001,
+                "model": "m",
+            },
         },
     )
 

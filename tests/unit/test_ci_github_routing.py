@@ -11,8 +11,12 @@ ENABLED = ("pull_request.opened",)
 
 def payload(**run: Any) -> dict[str, Any]:
     base = {
-        "id": 77, "run_attempt": 1, "head_sha": "a" * 40, "conclusion": "failure",
-        "name": "CI", "html_url": "https://github.com/o/r/actions/runs/77",
+        "id": 77,
+        "run_attempt": 1,
+        "head_sha": "a" * 40,
+        "conclusion": "failure",
+        "name": "CI",
+        "html_url": "https://github.com/o/r/actions/runs/77",
         "pull_requests": [
             {"number": 5, "base": {"repo": {"id": 10}}},
             {"number": 9, "base": {"repo": {"id": 999}}},  # a PR of another repository

@@ -10,8 +10,9 @@ from argusai.errors import GitHubError, GitHubRateLimited, GitHubTransientError
 from argusai.github.failures import from_response, redact
 
 
-def reply(status: int, headers: dict[str, str] | None = None, json: object = None,
-          method: str = "GET") -> httpx.Response:
+def reply(
+    status: int, headers: dict[str, str] | None = None, json: object = None, method: str = "GET"
+) -> httpx.Response:
     request = httpx.Request(method, "https://ghe.example.com/api/v3/repos/o/r/pulls/1?x=1")
     return httpx.Response(status, headers=headers, json=json, request=request)
 
@@ -32,8 +33,9 @@ def test_4xx_keeps_status_and_githubs_explanation() -> None:
 
 def test_primary_rate_limit() -> None:
     reset = int(time.time()) + 120
-    error = from_response(reply(403, {"x-ratelimit-remaining": "0",
-                                      "x-ratelimit-reset": str(reset)}))
+    error = from_response(
+        reply(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)})
+    )
     assert isinstance(error, GitHubRateLimited)
     assert error.reset_at == reset
     assert error.retry_after is not None and 100 < error.retry_after <= 120

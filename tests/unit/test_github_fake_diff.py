@@ -33,7 +33,14 @@ def test_split_git_diff() -> None:
         "+++ /dev/null\n@@ -1 +0,0 @@\n-bye\n"
     )
     renamed, removed = split_git_diff(diff)
-    assert renamed == {"filename": "new.py", "status": "renamed", "previous_filename": "old.py",
-                       "patch": "@@ -1 +1 @@\n-x\n+y"}
+    assert renamed == {
+        "filename": "new.py",
+        "status": "renamed",
+        "previous_filename": "old.py",
+        "patch": "@@ -1 +1 @@\n-x\n+y",
+    }
     assert (removed["filename"], removed["status"], removed["patch"]) == (
-        "gone.txt", "removed", "@@ -1 +0,0 @@\n-bye")
+        "gone.txt",
+        "removed",
+        "@@ -1 +0,0 @@\n-bye",
+    )

@@ -9,10 +9,17 @@ from argusai.github import parse
 
 
 def test_pull_request_with_nulls_and_missing_fields() -> None:
-    pr = parse.pull_request({
-        "number": 5, "title": "T", "body": None, "user": None, "state": "open",
-        "head": {"sha": "h"}, "base": {"sha": "b", "ref": "main"},
-    })
+    pr = parse.pull_request(
+        {
+            "number": 5,
+            "title": "T",
+            "body": None,
+            "user": None,
+            "state": "open",
+            "head": {"sha": "h"},
+            "base": {"sha": "b", "ref": "main"},
+        }
+    )
     assert (pr.body, pr.author, pr.draft, pr.base_ref) == ("", "ghost", False, "main")
 
 

@@ -73,5 +73,6 @@ def test_errors_from_token_minting_are_not_retried() -> None:
 def test_zero_retries_and_zero_wait() -> None:
     strict = InlineRetry(max_inline_wait=0, server_retries=0)
     assert strict(RequestFailed(response(500)), 0).do_retry is False
-    assert strict(SecondaryRateLimitExceeded(response(429), timedelta(seconds=1)), 0).do_retry \
-        is False
+    assert (
+        strict(SecondaryRateLimitExceeded(response(429), timedelta(seconds=1)), 0).do_retry is False
+    )

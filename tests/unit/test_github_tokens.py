@@ -59,8 +59,9 @@ def test_threads_mint_once_per_installation() -> None:
     mint = Minter()
     tokens = InstallationTokens(mint)
     results: list[str] = []
-    threads = [threading.Thread(target=lambda i=i: results.append(tokens.get(i % 2)))
-               for i in range(16)]
+    threads = [
+        threading.Thread(target=lambda i=i: results.append(tokens.get(i % 2))) for i in range(16)
+    ]
     for t in threads:
         t.start()
     for t in threads:

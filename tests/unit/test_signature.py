@@ -24,6 +24,14 @@ def test_vector_from_shared_file_matches() -> None:
 def test_rejects_tampered_body_wrong_secret_and_malformed_headers() -> None:
     assert not verify(SECRET, PAYLOAD + b" ", HEADER)
     assert not verify("other secret", PAYLOAD, HEADER)
-    for bad in (None, "", "sha256=", "sha1=01dc10d0c83e72ed246219cdd91669667fe2ca59",
-                HEADER.upper(), HEADER[:-1], "sha256=ünïcode", HEADER + "00"):
+    for bad in (
+        None,
+        "",
+        "sha256=",
+        "sha1=01dc10d0c83e72ed246219cdd91669667fe2ca59",
+        HEADER.upper(),
+        HEADER[:-1],
+        "sha256=ünïcode",
+        HEADER + "00",
+    ):
         assert not verify(SECRET, PAYLOAD, bad)

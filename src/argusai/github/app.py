@@ -170,9 +170,7 @@ class GitHubApp:
 
     def installation_for_repo(self, owner: str, repo: str) -> int:
         """The id of the App's installation on ``owner/repo`` (404 → GitHubError)."""
-        data = self._app_rest.json(
-            "GET", f"/repos/{segment(owner)}/{segment(repo)}/installation"
-        )
+        data = self._app_rest.json("GET", f"/repos/{segment(owner)}/{segment(repo)}/installation")
         try:
             return int(data["id"])
         except (KeyError, TypeError, ValueError):
@@ -208,7 +206,6 @@ class GitHubApp:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
 
 
 def _check_private_key(pem: str) -> None:

@@ -118,8 +118,6 @@ def from_githubkit(exc: GitHubException, *, what: str) -> ArgusError:
         if isinstance(inner, ArgusError):  # raised by our auth flow (token minting)
             return inner
         if isinstance(inner, httpx.TransportError):
-            return GitHubTransientError(
-                f"cannot reach GitHub for {what}: {type(inner).__name__}"
-            )
+            return GitHubTransientError(f"cannot reach GitHub for {what}: {type(inner).__name__}")
         return GitHubError(f"GitHub request {what} failed: {type(inner).__name__}")
     return GitHubError(f"GitHub call {what} failed: {type(exc).__name__}")

@@ -90,9 +90,7 @@ class GitHubRest:
         if self._before_request is not None:
             self._before_request(method, path)
         try:
-            response = self._github.request(
-                method, path, params=query, json=json, headers=headers
-            )
+            response = self._github.request(method, path, params=query, json=json, headers=headers)
         except GitHubException as exc:
             raise from_githubkit(exc, what=f"{method} {path.split('?')[0]}") from None
         return response.raw_response

@@ -57,9 +57,9 @@ class InlineRetry:
         if retry_count >= self.server_retries or _method_of(exc) not in _IDEMPOTENT:
             return RetryOption(False)
         retriable = (
-            isinstance(exc, RequestFailed) and exc.response.status_code in _RETRIED_STATUSES
-        ) or isinstance(exc, RequestTimeout) or (
-            type(exc) is RequestError and isinstance(exc.exc, httpx.TransportError)
+            (isinstance(exc, RequestFailed) and exc.response.status_code in _RETRIED_STATUSES)
+            or isinstance(exc, RequestTimeout)
+            or (type(exc) is RequestError and isinstance(exc.exc, httpx.TransportError))
         )
         if not retriable:
             return RetryOption(False)

@@ -38,8 +38,15 @@ class RepoMeta:
 
     def metadata_hash(self) -> str:
         """Hash of what a repository summary depends on (stars and pushes do not re-queue)."""
-        return _digest([self.full_name.lower(), self.description, self.language,
-                        list(self.topics), self.archived])
+        return _digest(
+            [
+                self.full_name.lower(),
+                self.description,
+                self.language,
+                list(self.topics),
+                self.archived,
+            ]
+        )
 
 
 @dataclass(frozen=True)
@@ -84,8 +91,9 @@ class IssueMeta:
     def metadata_hash(self) -> str:
         """Hash over title, state, labels, comment count, assignees and updated time."""
         stamp = self.updated_at.isoformat() if self.updated_at else None
-        return _digest([self.title, self.state, list(self.labels), self.comments,
-                        list(self.assignees), stamp])
+        return _digest(
+            [self.title, self.state, list(self.labels), self.comments, list(self.assignees), stamp]
+        )
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -37,26 +37,43 @@ def load_source(
     answer = fetcher.get(f"/repos/{owner}/{name}/contents/{path}", etag=cache.get("etag"))
     if answer.not_modified and "repos" in cache:
         result = SourceList(repos=[RepoRef.from_json(r) for r in cache["repos"]])
-        log({"event": "source", "source": spec.name, "not_modified": True,
-             "repos": len(result.repos)})
+        log(
+            {
+                "event": "source",
+                "source": spec.name,
+                "not_modified": True,
+                "repos": len(result.repos),
+            }
+        )
         return result
     if answer.data is None:
         raise GitHubError(f"source {spec.name}: {owner}/{name}/{path} not found")
     text = base64.b64decode(str(answer.data.get("content", ""))).decode("utf-8")
     label = str(spec.options.get("label"))
-    result = (parse_awesome_data(text, label) if spec.kind == "awesome-for-beginners"
-              else parse_markdown_list(text, label))
-    log({"event": "source", "source": spec.name, "not_modified": False,
-         "repos": len(result.repos),
-         "skipped": [{"entry": s.entry, "reason": s.reason} for s in result.skipped],
-         "notes": [{"entry": s.entry, "note": s.reason} for s in result.notes]})
+    result = (
+        parse_awesome_data(text, label)
+        if spec.kind == "awesome-for-beginners"
+        else parse_markdown_list(text, label)
+    )
+    log(
+        {
+            "event": "source",
+            "source": spec.name,
+            "not_modified": False,
+            "repos": len(result.repos),
+            "skipped": [{"entry": s.entry, "reason": s.reason} for s in result.skipped],
+            "notes": [{"entry": s.entry, "note": s.reason} for s in result.notes],
+        }
+    )
     with db.session() as session:
         stored = session.get(ScoutSource, row) if row else None
         if stored is None:
             stored = ScoutSource(name=spec.name, kind=spec.kind, options=dict(spec.options))
             session.add(stored)
-        stored.options = {**(stored.options or {}), "cache": {
-            "etag": answer.etag, "repos": [r.to_json() for r in result.repos]}}
+        stored.options = {
+            **(stored.options or {}),
+            "cache": {"etag": answer.etag, "repos": [r.to_json() for r in result.repos]},
+        }
     return result
 
 
@@ -83,8 +100,9 @@ def _installed(fetcher: Fetcher, identity: CrawlIdentity, spec: SourceSpec) -> S
             answer = fetcher.get(url, params=params, installation_id=int(installation_id["id"]))
             for repo in (answer.data or {}).get("repositories", []):
                 owner, name = str(repo["full_name"]).split("/", 1)
-                ref = RepoRef(owner, name, choice.query, choice.canonical,
-                              int(installation_id["id"]))
+                ref = RepoRef(
+                    owner, name, choice.query, choice.canonical, int(installation_id["id"])
+                )
                 result.add(ref, ref.full_name)
             url, params = answer.next_url, None
     return result

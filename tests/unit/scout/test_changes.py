@@ -9,9 +9,16 @@ from argusai.scout.changes import IssueMeta, priority_from_recency
 
 
 def _issue(**over: object) -> dict[str, object]:
-    data: dict[str, object] = {"number": 1, "id": 9, "title": "t", "state": "open",
-                               "labels": [{"name": "b"}, {"name": "a"}], "comments": 0,
-                               "assignees": [], "updated_at": "2026-01-01T00:00:00Z"}
+    data: dict[str, object] = {
+        "number": 1,
+        "id": 9,
+        "title": "t",
+        "state": "open",
+        "labels": [{"name": "b"}, {"name": "a"}],
+        "comments": 0,
+        "assignees": [],
+        "updated_at": "2026-01-01T00:00:00Z",
+    }
     data.update(over)
     return data
 
@@ -20,8 +27,13 @@ def test_issue_hash_tracks_the_listed_fields_only() -> None:
     base = IssueMeta.from_api(_issue()).metadata_hash()
     assert IssueMeta.from_api(_issue(labels=[{"name": "a"}, {"name": "b"}])).metadata_hash() == base
     assert IssueMeta.from_api(_issue(body="changed")).metadata_hash() == base
-    for change in ({"title": "u"}, {"comments": 1}, {"state": "closed"},
-                   {"assignees": [{"login": "x"}]}, {"updated_at": "2026-01-02T00:00:00Z"}):
+    for change in (
+        {"title": "u"},
+        {"comments": 1},
+        {"state": "closed"},
+        {"assignees": [{"login": "x"}]},
+        {"updated_at": "2026-01-02T00:00:00Z"},
+    ):
         assert IssueMeta.from_api(_issue(**change)).metadata_hash() != base
 
 

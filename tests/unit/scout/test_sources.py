@@ -43,31 +43,39 @@ def test_real_awesome_labels_are_normalised() -> None:
 
 
 def test_awesome_skips_malformed_duplicates_and_missing_links() -> None:
-    data = {"repositories": [
-        {"name": "a", "link": "https://github.com/o/a", "label": "Good-first-issue"},
-        {"name": "a again", "link": "https://github.com/O/A/", "label": "easy"},
-        {"name": "b", "link": "https://gitlab.com/o/b"},
-        {"name": "c", "link": "github.com/o/c"},
-        {"name": "d", "link": "https://github.com/o/d/issues"},
-        {"name": "e"},
-    ]}
+    data = {
+        "repositories": [
+            {"name": "a", "link": "https://github.com/o/a", "label": "Good-first-issue"},
+            {"name": "a again", "link": "https://github.com/O/A/", "label": "easy"},
+            {"name": "b", "link": "https://gitlab.com/o/b"},
+            {"name": "c", "link": "github.com/o/c"},
+            {"name": "d", "link": "https://github.com/o/d/issues"},
+            {"name": "e"},
+        ]
+    }
     result = parse_awesome_data(json.dumps(data))
     assert [r.full_name for r in result.repos] == ["o/a"]
     assert result.repos[0].canonical_label == "good first issue"
     assert [s.reason for s in result.skipped] == [
-        "duplicate of O/A", "not on GitHub (gitlab.com)", "malformed URL",
-        "not a repository link", "no link",
+        "duplicate of O/A",
+        "not on GitHub (gitlab.com)",
+        "malformed URL",
+        "not a repository link",
+        "no link",
     ]
 
 
-@pytest.mark.parametrize(("raw", "canonical"), [
-    ("Good-first-issue", "good first issue"),
-    ("👶 Good first issue", "good first issue"),
-    ("good first issue-:wave:", "good first issue"),
-    ("GoodFirstIssue", "good first issue"),
-    ("Type:-Jump-In", "type jump in"),
-    ("help-wanted", "help wanted"),
-])
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("Good-first-issue", "good first issue"),
+        ("👶 Good first issue", "good first issue"),
+        ("good first issue-:wave:", "good first issue"),
+        ("GoodFirstIssue", "good first issue"),
+        ("Type:-Jump-In", "type jump in"),
+        ("help-wanted", "help wanted"),
+    ],
+)
 def test_canonical_label(raw: str, canonical: str) -> None:
     assert canonical_label(raw) == canonical
 
@@ -78,8 +86,15 @@ def test_choose_label_default_and_several() -> None:
     assert choose_label("Good First Issue, Difficulty/1:Easy").query == "Good First Issue"
 
 
-@pytest.mark.parametrize("url", ["https://github.com/sponsors/x", "https://github.com/MixeroTN",
-                                 "ftp://github.com/a/b", "https://github.com/a/b/blob/x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://github.com/sponsors/x",
+        "https://github.com/MixeroTN",
+        "ftp://github.com/a/b",
+        "https://github.com/a/b/blob/x",
+    ],
+)
 def test_github_repo_rejects(url: str) -> None:
     with pytest.raises(NotARepository):
         github_repo(url)
@@ -99,7 +114,9 @@ See also https://github.com/o/three.
     assert [r.full_name for r in result.repos] == ["o/one", "o/two", "o/three"]
     assert {r.label for r in result.repos} == {"help wanted"}
     assert sorted(s.reason for s in result.skipped) == [
-        "duplicate of o/one", "not a repository link"]
+        "duplicate of o/one",
+        "not a repository link",
+    ]
 
 
 @pytest.mark.shared

@@ -9,11 +9,33 @@ from urllib.parse import urlsplit
 DEFAULT_LABEL = "good first issue"
 
 #: first path segments of github.com that are not users or organisations
-_RESERVED = frozenset({
-    "about", "apps", "collections", "contact", "customer-stories", "enterprise", "events",
-    "explore", "features", "issues", "login", "marketplace", "new", "notifications", "orgs",
-    "pricing", "pulls", "search", "settings", "site", "sponsors", "topics", "trending",
-})
+_RESERVED = frozenset(
+    {
+        "about",
+        "apps",
+        "collections",
+        "contact",
+        "customer-stories",
+        "enterprise",
+        "events",
+        "explore",
+        "features",
+        "issues",
+        "login",
+        "marketplace",
+        "new",
+        "notifications",
+        "orgs",
+        "pricing",
+        "pulls",
+        "search",
+        "settings",
+        "site",
+        "sponsors",
+        "topics",
+        "trending",
+    }
+)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -34,16 +56,25 @@ class RepoRef:
 
     def to_json(self) -> dict[str, object]:
         """A JSON-able form (cached source lists)."""
-        return {"owner": self.owner, "name": self.name, "label": self.label,
-                "canonical_label": self.canonical_label,
-                "installation_id": self.installation_id}
+        return {
+            "owner": self.owner,
+            "name": self.name,
+            "label": self.label,
+            "canonical_label": self.canonical_label,
+            "installation_id": self.installation_id,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> RepoRef:
         """The inverse of :meth:`to_json`."""
         inst = data.get("installation_id")
-        return cls(str(data["owner"]), str(data["name"]), str(data["label"]),
-                   str(data["canonical_label"]), int(inst) if isinstance(inst, int) else None)
+        return cls(
+            str(data["owner"]),
+            str(data["name"]),
+            str(data["label"]),
+            str(data["canonical_label"]),
+            int(inst) if isinstance(inst, int) else None,
+        )
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,11 @@ def choose_label(raw: str | None, default: str = DEFAULT_LABEL) -> LabelChoice:
     if not text:
         return LabelChoice(default, canonical_label(default), "no label: following the default")
     if text.lower() in _NOT_LABELS:
-        return LabelChoice(default, canonical_label(default),
-                           f"label {text!r} is not a label: following the default")
+        return LabelChoice(
+            default,
+            canonical_label(default),
+            f"label {text!r} is not a label: following the default",
+        )
     note = None
     if "," in text:
         # GitHub's filter ANDs comma-separated labels; the list means "either"
