@@ -14,13 +14,15 @@ from huey import Huey
 from argusai.github.port import GitHubAppClient
 from argusai.jobs.queue import create_huey
 from argusai.jobs.runtime import Runtime
-from argusai.jobs.tasks import Tasks, register_tasks
+from argusai.app import make_runtime as app_runtime
+from argusai.app import register_tasks
 from argusai.llm.port import LLMClient
 from argusai.settings import Settings
 from argusai.store.db import Database
 from argusai.store.migrate import upgrade
 from argusai.web.app import create_app
 from argusai.web.signature import sign
+from argusai.workq.queue import WorkQueue
 
 WEBHOOK_SECRET = "test-webhook-secret-value"
 
@@ -44,12 +46,12 @@ def make_runtime(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(database_url or settings.resolved_database_url())
     upgrade(db.engine)
-    return Runtime(
-        settings=settings,
-        db=db,
-        huey=create_huey(queue_url or settings.resolved_queue_url()),
-        github_factory=github or _refuse("GitHub"),
-        llm_factory=llm or _refuse("the LLM"),
+    return app_runtime(
+        settings,
+        db,
+        create_huey(queue_url or settings.resolved_queue_url()),
+        github or _refuse("GitHub"),
+        llm or _refuse("the LLM"),
     )
 
 
@@ -65,9 +67,9 @@ def drain(huey: Huey, limit: int = 100) -> int:
     raise AssertionError(f"queue did not drain after {limit} tasks")
 
 
-def worker_tasks(rt: Runtime) -> Tasks:
-    """Task handles bound to ``rt`` (as the worker process registers them)."""
-    return register_tasks(rt.huey, lambda: rt)
+def worker_queue(rt: Runtime) -> WorkQueue:
+    """The work queue of ``rt``, with every task declared as the worker process does."""
+    return register_tasks(rt)
 
 
 def deliver(

@@ -166,7 +166,7 @@ def open_runtime(settings: Settings, *, migrate: bool = False) -> Runtime:
 
     import psycopg
 
-    from argusai.jobs.runtime import build_runtime
+    from argusai.app import build_runtime
     from argusai.store.db import ensure_data_dir
     from argusai.store.migrate import upgrade
 
@@ -316,10 +316,7 @@ def db_upgrade() -> None:
 @jobs_app.command("dead")
 def jobs_dead() -> None:
     """List dead letters (work items whose retries ran out), of every kind."""
-    from argusai.jobs.dead_letters import list_dead
-    from argusai.store.db import open_database
-
-    items = list_dead(open_database(command_settings()))
+    items = open_runtime(command_settings(), migrate=True).queue.dead()
     if not items:
         out.print("no dead letters")
         return
@@ -327,7 +324,7 @@ def jobs_dead() -> None:
     for item in items:
         table.add_row(
             item.kind,
-            str(item.item_id),
+            item.item_id,
             item.what,
             str(item.attempts),
             item.reason[:80],
@@ -338,19 +335,18 @@ def jobs_dead() -> None:
 
 @jobs_app.command("retry")
 def jobs_retry(
-    item_id: Annotated[int, typer.Argument(help="Id from 'argus jobs dead'.")],
+    item_id: Annotated[str, typer.Argument(help="Id from 'argus jobs dead'.")],
     kind: Annotated[
-        str, typer.Option(help="review, ci_run, scout_repository or scout_issue.")
+        str,
+        typer.Option(help="review, ci_run, analysis, scout_repository or scout_issue."),
     ] = "review",
 ) -> None:
     """Queue a dead or failed item again with a fresh retry budget."""
-    from argusai.jobs.dead_letters import KINDS, item_status, retry
-
-    if kind not in KINDS:
-        raise InputError(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    runtime = open_runtime(command_settings(), migrate=True)
-    if not retry(runtime, kind, item_id):
-        status = item_status(runtime.db, kind, item_id)
+    queue = open_runtime(command_settings(), migrate=True).queue
+    if kind not in queue.registry.names():
+        raise InputError(f"--kind must be one of {', '.join(queue.registry.names())}, not {kind!r}")
+    if not queue.retry_dead(kind, item_id):
+        status = queue.status(kind, item_id)
         if status is None:
             raise InputError(f"{kind} {item_id} does not exist (see 'argus jobs dead')")
         raise InputError(f"{kind} {item_id} is {status}, not failed: nothing to retry", exit_code=1)

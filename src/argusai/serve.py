@@ -122,10 +122,11 @@ def run_server(runtime: Runtime, *, host: str, port: int, with_worker: bool) -> 
 
 def run_worker(runtime: Runtime) -> None:
     """Run the Huey consumer in this process (it owns SIGTERM: graceful stop)."""
-    from argusai.jobs.tasks import Sweeper, register_tasks
+    from argusai.app import register_tasks
+    from argusai.workq.queue import Sweeper
 
-    tasks = register_tasks(runtime.huey, lambda: runtime)
-    sweeper = Sweeper(runtime, tasks, runtime.settings.sweeper_interval_seconds)
+    queue = register_tasks(runtime)
+    sweeper = Sweeper(queue, runtime.settings.sweeper_interval_seconds)
     consumer = runtime.huey.create_consumer(
         workers=runtime.settings.worker_threads,
         worker_type="thread",

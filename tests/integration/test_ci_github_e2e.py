@@ -30,7 +30,7 @@ from tests.conftest import make_settings, shared_path
 from tests.fakes.fake_github import FakeGitHub, FakeJob
 from tests.fakes.fake_llm import FakeLLMServer, user_prompt
 from tests.fakes.keys import generate_rsa_keypair
-from tests.support import WEBHOOK_SECRET, app_client, deliver, drain, worker_tasks
+from tests.support import WEBHOOK_SECRET, app_client, deliver, drain, worker_queue
 
 OWNER, NAME, PR = "octo-org", "octo-repo", 2
 RUN_ID = 289782451
@@ -137,7 +137,7 @@ def _world(tmp_path: Path, **overrides: Any) -> Iterator[World]:
         )
         rt = build_runtime(settings)
         upgrade(rt.db.engine)
-        worker_tasks(rt)
+        worker_queue(rt)
         yield World(gh=gh, llm=llm, rt=rt, client=app_client(rt))
         rt.db.dispose()
 

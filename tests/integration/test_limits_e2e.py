@@ -29,7 +29,7 @@ from tests.integration.test_review_e2e import (
     World,
     finding,
 )
-from tests.support import WEBHOOK_SECRET, app_client, deliver, load_fixture, worker_tasks
+from tests.support import WEBHOOK_SECRET, app_client, deliver, load_fixture, worker_queue
 
 
 def make_world(tmp_path: Path, gh: FakeGitHub, llm: FakeLLMServer, **overrides: Any) -> World:
@@ -46,7 +46,7 @@ def make_world(tmp_path: Path, gh: FakeGitHub, llm: FakeLLMServer, **overrides: 
     )
     rt = build_runtime(settings)
     upgrade(rt.db.engine)
-    worker_tasks(rt)
+    worker_queue(rt)
     return World(gh=gh, llm=llm, rt=rt, client=app_client(rt))
 
 

@@ -13,7 +13,7 @@ from argusai.jobs.tasks import run_review_item
 from argusai.limits import Limits, limits_for
 from argusai.store.models import Review
 from tests.conftest import make_settings
-from tests.support import make_runtime, worker_tasks
+from tests.support import make_runtime, worker_queue
 
 
 def _two_limits(tmp_path: Path, **overrides: Any) -> tuple[Limits, Limits]:
@@ -96,7 +96,7 @@ def test_review_admission_holds_across_two_runtimes(
         for i, review_id in enumerate(ids):
             assert review_id is not None
             rt = rt1 if i % 2 == 0 else rt2
-            run_review_item(rt, worker_tasks(rt), review_id)
+            run_review_item(rt, worker_queue(rt), review_id)
         assert len(started) == 2
         with rt1.db.session() as s:
             rows = [s.get(Review, i) for i in ids]

@@ -25,7 +25,7 @@ from tests.conftest import SHARED, make_settings, shared_path
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_llm import FakeLLMServer, system_prompt, user_prompt
 from tests.fakes.keys import generate_rsa_keypair
-from tests.support import WEBHOOK_SECRET, app_client, deliver, drain, load_fixture, worker_tasks
+from tests.support import WEBHOOK_SECRET, app_client, deliver, drain, load_fixture, worker_queue
 
 OWNER, NAME, NUMBER = "Codertocat", "Hello-World", 2
 HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
@@ -152,7 +152,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         assert settings.github_webhook_secret is not None  # read from the environment
         rt = build_runtime(settings)
         upgrade(rt.db.engine)
-        worker_tasks(rt)
+        worker_queue(rt)
         pem_lines = [ln for ln in private_pem.splitlines() if len(ln) > 20]
         secrets = [WEBHOOK_SECRET, LLM_KEY, GITHUB_TOKEN, DB_PASSWORD, *pem_lines]
         yield World(gh=gh, llm=llm, rt=rt, secrets=secrets)

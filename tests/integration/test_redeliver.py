@@ -20,7 +20,7 @@ from argusai.store.models import RedeliveryRequest, utcnow
 from tests.conftest import make_settings
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.keys import generate_rsa_keypair
-from tests.support import WEBHOOK_SECRET, worker_tasks
+from tests.support import WEBHOOK_SECRET, worker_queue
 
 APP_ID = 4242
 DAY = 24 * 3600
@@ -177,7 +177,7 @@ def test_candidates_skip_unreadable_timestamps() -> None:
 
 
 def test_periodic_task_is_registered_and_runs(world: World) -> None:
-    tasks = worker_tasks(world.rt)
+    tasks = worker_queue(world.rt)
     failed = world.add("g-1", 500)
     due = tasks.huey.read_periodic(datetime(2026, 1, 1, 12, 10))  # every 10 minutes
     assert REDELIVER_TASK in [t.name for t in due]

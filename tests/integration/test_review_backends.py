@@ -30,7 +30,7 @@ from tests.integration.test_review_e2e import (
     finding,
     opened_payload,
 )
-from tests.support import WEBHOOK_SECRET, app_client, deliver, worker_tasks
+from tests.support import WEBHOOK_SECRET, app_client, deliver, worker_queue
 
 pytestmark = pytest.mark.services
 
@@ -61,7 +61,7 @@ def world(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str) -> 
         )
         rt = build_runtime(settings)
         upgrade(rt.db.engine)
-        worker_tasks(rt)
+        worker_queue(rt)
         yield World(gh=gh, llm=llm, rt=rt, client=app_client(rt))
         rt.huey.flush()
         rt.db.dispose()
@@ -119,7 +119,7 @@ def test_lost_queue_message_is_recovered_by_the_sweeper(world: World) -> None:
         from argusai.store.models import Review, utcnow
 
         s.execute(update(Review).values(dispatched_at=utcnow() - timedelta(minutes=10)))
-    assert sweep(world.rt, worker_tasks(world.rt)) == 1
+    assert sweep(world.rt, worker_queue(world.rt)) == 1
     world.run_worker()
     assert len(world.gh.reviews(OWNER, NAME, NUMBER)) == 1
     assert workitems.get_review(world.rt.db, row.id).status == "done"  # type: ignore[union-attr]

@@ -25,7 +25,7 @@ from tests.conftest import SHARED, make_settings, shared_path
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_llm import FakeLLMServer, Reply
 from tests.fakes.keys import generate_rsa_keypair
-from tests.support import WEBHOOK_SECRET, app_client, deliver, drain, load_fixture, worker_tasks
+from tests.support import WEBHOOK_SECRET, app_client, deliver, drain, load_fixture, worker_queue
 
 OWNER, NAME, NUMBER = "Codertocat", "Hello-World", 2
 HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
@@ -103,7 +103,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         )
         rt = build_runtime(settings)
         upgrade(rt.db.engine)
-        worker_tasks(rt)
+        worker_queue(rt)
         yield World(gh=gh, llm=llm, rt=rt, client=app_client(rt))
         rt.db.dispose()
 
@@ -261,7 +261,7 @@ def test_llm_429_uses_retries_then_dead_letter_and_manual_retry(world: World) ->
 
     world.llm.responder = lambda _req: {"summary": "s", "findings": [finding(2, "Password")]}
     assert workitems.retry_dead(world.rt.db, row.id)
-    worker_tasks(world.rt).dispatch_review(world.rt.db, row.id)
+    worker_queue(world.rt).dispatch_review(world.rt.db, row.id)
     world.run_worker()
     assert len(world.gh.reviews(OWNER, NAME, NUMBER)) == 1
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import delete, select
 
 from argusai.ci.api_models import AnalysisOut, AnalysisResult, CallbackState, ReductionSummary
 from argusai.ci.api_models import Usage as UsageOut
@@ -19,7 +19,6 @@ from argusai.ci.models import Analysis, AnalysisLog, AnalysisStatus
 from argusai.ci.reduce import reduce_bytes
 from argusai.ci.usage import add_tokens
 from argusai.errors import LLMError, LLMRateLimited, TransientError
-from argusai.jobs.workitems import backoff_seconds
 from argusai.llm.breaker import CircuitOpenError
 from argusai.llm.port import LLMClient
 from argusai.settings import Settings
@@ -172,88 +171,19 @@ def fail(db: Database, analysis_id: str, error: str, owner: str | None = None) -
         return True
 
 
-def retry_later(
-    db: Database, analysis_id: str, error: str, settings: Settings, owner: str
-) -> float | None:
-    """Back to pending with backoff; None (and failed) when the retry budget is spent."""
+def closed(db: Database, analysis_id: str) -> None:
+    """After an async analysis left ``processing`` for good: drop its log, note the duration."""
     with db.session() as s:
         row = s.get(Analysis, analysis_id)
-        if row is None or row.lease_owner != owner:
-            return None
-        if row.attempts > settings.job_max_retries:
-            attempts = row.attempts
-        else:
-            delay = backoff_seconds(row.attempts, settings.job_retry_delay_seconds)
-            row.status = AnalysisStatus.PENDING.value
-            row.error_message = error[:MAX_ERROR_CHARS]
-            row.lease_expires_at = None
-            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
-            return delay
-    fail(db, analysis_id, f"gave up after {attempts} attempts: {error}", owner)
-    return None
-
-
-def claim(db: Database, analysis_id: str, lease_seconds: int, owner: str) -> bytes | None:
-    """Take a pending (or lease-expired) analysis; its gzip log, or None if not ours to run."""
-    now = utcnow()
-    early = now + timedelta(seconds=2)  # the queue may fire a scheduled retry a bit early
-    with db.session() as s:
-        result = s.execute(
-            update(Analysis)
-            .where(
-                Analysis.id == analysis_id,
-                or_(
-                    and_(
-                        Analysis.status == AnalysisStatus.PENDING.value,
-                        Analysis.next_attempt_at <= early,
-                    ),
-                    and_(
-                        Analysis.status == AnalysisStatus.PROCESSING.value,
-                        Analysis.mode == "async",
-                        Analysis.lease_expires_at < now,
-                    ),
-                ),
-            )
-            .values(
-                status=AnalysisStatus.PROCESSING.value,
-                started_at=now,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
-                lease_owner=owner,
-                attempts=Analysis.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        return (
-            s.scalar(select(AnalysisLog.data_gzip).where(AnalysisLog.analysis_id == analysis_id))
-            or b""
-        )
-
-
-def stale(db: Database, limit: int = 100) -> list[str]:
-    """Async analyses a lost message or a dead worker left behind (for the sweeper)."""
-    now = utcnow()
-    with db.session() as s:
-        return list(
-            s.scalars(
-                select(Analysis.id)
-                .where(
-                    Analysis.mode == "async",
-                    or_(
-                        and_(
-                            Analysis.status == AnalysisStatus.PENDING.value,
-                            Analysis.next_attempt_at < now - timedelta(minutes=5),
-                        ),
-                        and_(
-                            Analysis.status == AnalysisStatus.PROCESSING.value,
-                            Analysis.lease_expires_at < now,
-                        ),
-                    ),
-                )
-                .limit(limit)
-            )
-        )
+        if row is None or row.status not in {
+            AnalysisStatus.COMPLETED.value,
+            AnalysisStatus.FAILED.value,
+        }:
+            return
+        if row.processing_duration_ms is None and row.started_at is not None:
+            ended = _aware(row.completed_at or utcnow())
+            row.processing_duration_ms = _ms(ended - _aware(row.started_at))
+        s.execute(delete(AnalysisLog).where(AnalysisLog.analysis_id == analysis_id))
 
 
 def get_for_tenant(db: Database, tenant_id: str, analysis_id: str) -> Analysis | None:

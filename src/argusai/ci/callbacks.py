@@ -34,7 +34,7 @@ from argusai.ci.analyses import view
 from argusai.ci.models import Analysis, AnalysisStatus
 from argusai.ci.ssrf import Resolver, Target, UnsafeURL, check_url, system_resolver
 from argusai.ci.tenants import webhook_of
-from argusai.jobs.workitems import backoff_seconds
+from argusai.core.backoff import backoff_seconds
 from argusai.settings import Settings
 from argusai.store.db import Database
 from argusai.store.models import utcnow

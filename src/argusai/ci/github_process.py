@@ -102,9 +102,7 @@ def _process_passed(rt: Runtime, gh: GitHubRepoClient, item: CIRun, owner: str) 
         None,
     )
     if earlier is None:
-        github_runs.finish(
-            rt.db, item.id, owner, ReviewStatus.DONE, error="skipped: no earlier failure analysed"
-        )
+        github_runs.finish(rt.db, item.id, owner, error="skipped: no earlier failure analysed")
         log.info("ci.passed_without_earlier_analysis")
         return
     repo_owner, repo = item.repo_name.split("/", 1)
@@ -158,7 +156,6 @@ def _check_and_finish(
         rt.db,
         item.id,
         owner,
-        ReviewStatus.DONE,
         check_run_id=check_id,
         comment_ids=comments,
         result=result,

@@ -8,25 +8,37 @@ a newer attempt of the same run supersedes older queued or running ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from argusai.ci.models import CIRun
 from argusai.store.db import Database
 from argusai.store.models import (
     ACTIVE_STATUSES,
-    DeadLetter,
     DeliveryStatus,
     ReviewStatus,
     WebhookDelivery,
     utcnow,
 )
+from argusai.workq import items
+from argusai.workq.table import WorkTable
 
-CI_KIND = "ci_run"
-RunStatus = ReviewStatus  # the same five states
+#: CI runs on the one work queue
+CI_RUNS = WorkTable(CIRun)
+
+
+def holds(db: Database, ci_run_id: int, owner: str) -> bool:
+    """True while ``owner`` still runs this item (not superseded, lease not taken over)."""
+    return items.holds(db, CI_RUNS, ci_run_id, owner)
+
+
+def finish(
+    db: Database, ci_run_id: int, owner: str, *, error: str | None = None, **values: Any
+) -> bool:
+    """Close a running CI run as done with its ``values`` (only while ``owner`` holds it)."""
+    return items.finish(db, CI_RUNS, ci_run_id, owner, "done", error=error, **values)
 
 
 @dataclass(frozen=True)
@@ -92,7 +104,7 @@ def record_delivery(
                     CIRun.status.in_(ACTIVE_STATUSES),
                 )
                 .values(
-                    status=RunStatus.SUPERSEDED.value,
+                    status=ReviewStatus.SUPERSEDED.value,
                     completed_at=utcnow(),
                     error_message="superseded by a newer attempt",
                     lease_expires_at=None,
@@ -109,7 +121,7 @@ def record_delivery(
                 head_sha=request.head_sha,
                 conclusion=request.conclusion,
                 pr_numbers={"numbers": list(request.pr_numbers), "html_url": request.html_url},
-                status=RunStatus.QUEUED.value,
+                status=ReviewStatus.QUEUED.value,
                 dispatched_at=utcnow(),  # the handler enqueues next (and un-marks on failure)
             )
             s.add(row)
@@ -117,55 +129,6 @@ def record_delivery(
             return CIAccepted(duplicate=False, ci_run_id=row.id)
     except IntegrityError:
         return CIAccepted(duplicate=True, ci_run_id=None)
-
-
-def mark_dispatched(db: Database, ci_run_id: int, dispatched: bool = True) -> None:
-    """Note that a queue message was sent for this run (or, failing that, was not)."""
-    with db.session() as s:
-        s.execute(
-            update(CIRun)
-            .where(CIRun.id == ci_run_id)
-            .values(dispatched_at=utcnow() if dispatched else None)
-        )
-
-
-def claim(db: Database, ci_run_id: int, lease_seconds: int, owner: str) -> CIRun | None:
-    """Atomically take a queued (or lease-expired running) run; None if not ours to run."""
-    now = utcnow()
-    early = now + timedelta(seconds=2)  # queue clocks may fire a scheduled retry a bit early
-    with db.session() as s:
-        result = s.execute(
-            update(CIRun)
-            .where(
-                CIRun.id == ci_run_id,
-                or_(
-                    and_(CIRun.status == RunStatus.QUEUED.value, CIRun.next_attempt_at <= early),
-                    and_(CIRun.status == RunStatus.RUNNING.value, CIRun.lease_expires_at < now),
-                ),
-            )
-            .values(
-                status=RunStatus.RUNNING.value,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
-                lease_owner=owner,
-                attempts=CIRun.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        row = s.get(CIRun, ci_run_id)
-        if row is not None:
-            s.expunge(row)
-        return row
-
-
-def holds(db: Database, ci_run_id: int, owner: str) -> bool:
-    """True while ``owner`` still runs this item (not superseded, lease not taken over)."""
-    with db.session() as s:
-        row = s.execute(
-            select(CIRun.status, CIRun.lease_owner).where(CIRun.id == ci_run_id)
-        ).first()
-    return row is not None and row[0] == RunStatus.RUNNING.value and row[1] == owner
 
 
 def newer_attempt(db: Database, item: CIRun) -> int | None:
@@ -199,116 +162,6 @@ def earlier_attempts(db: Database, item: CIRun) -> list[CIRun]:
         )
         s.expunge_all()
         return rows
-
-
-def extend_lease(db: Database, ci_run_id: int, lease_seconds: int, owner: str) -> bool:
-    """Heartbeat: push the lease forward; False when the item is no longer ours."""
-    with db.session() as s:
-        result = s.execute(
-            update(CIRun)
-            .where(
-                CIRun.id == ci_run_id,
-                CIRun.status == RunStatus.RUNNING.value,
-                CIRun.lease_owner == owner,
-            )
-            .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def finish(
-    db: Database,
-    ci_run_id: int,
-    owner: str,
-    status: ReviewStatus,
-    *,
-    error: str | None = None,
-    **values: Any,
-) -> bool:
-    """Close a running item (only while ``owner`` holds it); extra column ``values`` too."""
-    with db.session() as s:
-        result = s.execute(
-            update(CIRun)
-            .where(CIRun.id == ci_run_id, CIRun.lease_owner == owner)
-            .values(
-                status=status.value,
-                completed_at=utcnow(),
-                error_message=error,
-                lease_expires_at=None,
-                **values,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def retry_later(
-    db: Database, ci_run_id: int, owner: str, *, error: str, max_retries: int, delay: float
-) -> bool:
-    """Re-queue a failed attempt; past the budget it becomes a dead letter. True: retried."""
-    with db.session() as s:
-        row = s.get(CIRun, ci_run_id)
-        if row is None or row.lease_owner != owner or row.status != RunStatus.RUNNING.value:
-            return False
-        if row.attempts > max_retries:
-            row.status = RunStatus.FAILED.value
-            row.completed_at = utcnow()
-            row.error_message = f"gave up after {row.attempts} attempts: {error}"[:2000]
-            row.lease_expires_at = None
-            s.add(DeadLetter(kind=CI_KIND, item_id=ci_run_id, reason=error, attempts=row.attempts))
-            return False
-        row.status = RunStatus.QUEUED.value
-        row.error_message = error[:2000]
-        row.lease_expires_at = None
-        row.next_attempt_at = utcnow() + timedelta(seconds=delay)
-        row.dispatched_at = utcnow()
-        return True
-
-
-def defer(db: Database, ci_run_id: int, owner: str, *, reason: str, delay: float) -> bool:
-    """Re-queue for ``delay`` s without spending the retry budget (rate limits, breaker)."""
-    with db.session() as s:
-        result = s.execute(
-            update(CIRun)
-            .where(
-                CIRun.id == ci_run_id,
-                CIRun.status == RunStatus.RUNNING.value,
-                CIRun.lease_owner == owner,
-            )
-            .values(
-                status=RunStatus.QUEUED.value,
-                attempts=case((CIRun.attempts > 0, CIRun.attempts - 1), else_=0),
-                error_message=f"deferred: {reason}"[:500],
-                lease_expires_at=None,
-                next_attempt_at=utcnow() + timedelta(seconds=max(0.0, delay)),
-                dispatched_at=utcnow(),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def due_for_dispatch(db: Database, *, stale_after: timedelta, limit: int = 100) -> list[int]:
-    """Runs the sweeper must (re-)dispatch: lost messages and abandoned leases."""
-    now = utcnow()
-    with db.session() as s:
-        rows = s.scalars(
-            select(CIRun.id)
-            .where(
-                or_(
-                    and_(
-                        CIRun.status == RunStatus.QUEUED.value,
-                        CIRun.next_attempt_at <= now,
-                        or_(CIRun.dispatched_at.is_(None), CIRun.dispatched_at < now - stale_after),
-                    ),
-                    and_(CIRun.status == RunStatus.RUNNING.value, CIRun.lease_expires_at < now),
-                )
-            )
-            .order_by(CIRun.id)
-            .limit(limit)
-        ).all()
-    return list(rows)
 
 
 def get_run(db: Database, ci_run_id: int) -> CIRun | None:

@@ -1,7 +1,8 @@
-"""Periodic maintenance tasks (Huey periodic tasks) registered beside the review task."""
+"""Periodic maintenance tasks (Huey periodic tasks): asking GitHub to redeliver failures."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import cast
 
@@ -19,27 +20,21 @@ REDELIVER_TASK = "argus.redeliver_failed"
 REDELIVER_SCHEDULE = crontab(minute="*/10")
 
 
+_registered: weakref.WeakSet[Huey] = weakref.WeakSet()
+
+
 def register_maintenance(huey: Huey, get_runtime: Callable[[], Runtime]) -> None:
-    """Declare the periodic maintenance and scout tasks on ``huey``.
+    """Declare the periodic maintenance tasks on ``huey`` (once per Huey).
 
-    The sweeper is not one of them: it runs as a thread in each worker, every minute.
+    The sweeper is not one of them: it runs as a thread in each worker.
     """
-
-    from argusai.ci.analysis_tasks import register_analysis_tasks
-    from argusai.jobs.ci_job import register_ci_tasks
-    from argusai.scout.process import make_enqueue, register_processing_tasks
-    from argusai.scout.tasks import register_scout_tasks
+    if huey in _registered:
+        return
+    _registered.add(huey)
 
     @huey.periodic_task(REDELIVER_SCHEDULE, name=REDELIVER_TASK)  # type: ignore[untyped-decorator]
     def redeliver_task() -> None:
         run_redelivery(get_runtime())
-
-    # CI: failed workflow runs on GitHub, and the analysis API's async analyses and callbacks
-    register_ci_tasks(huey, get_runtime)
-    register_analysis_tasks(huey, get_runtime)
-    # scout: processing consumer + its sweep, then the scheduled crawl and its continuations
-    register_processing_tasks(huey, get_runtime)
-    register_scout_tasks(huey, get_runtime, enqueue=make_enqueue(huey))
 
 
 def run_redelivery(rt: Runtime) -> RedeliveryReport | None:

@@ -247,6 +247,9 @@ def _record_done(
     with rt.db.session() as s:
         row = s.get(Review, item.id)
         assert row is not None
+        if row.status != ReviewStatus.RUNNING.value or row.lease_owner != item.lease_owner:
+            log.info("review posted but no longer ours to close (superseded or taken over)")
+            return
         row.status = ReviewStatus.DONE.value
         row.completed_at = utcnow()
         row.lease_expires_at = None

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from argusai.scout.changes import IssueMeta, RepoMeta, priority_from_recency
 from argusai.scout.models import ProcessingStatus, ScoutIssue, ScoutRepository
+from argusai.scout.process_state import mark_pending
 from argusai.scout.repo_fetch import RepoFetch
 
 Log = Callable[[dict[str, Any]], None]
@@ -127,7 +128,7 @@ def _upsert_repo(
         if meta.archived:  # never shown: no summary to pay for
             row.processing_status = SKIPPED
         else:
-            row.processing_status = PENDING
+            mark_pending(row)
             session.flush()
             out.queued.append(("repository", row.id, row.priority))
     return row
@@ -190,7 +191,7 @@ def _apply_issue(
     row.assignees = {"logins": list(meta.assignees)}
     row.comments, row.github_updated_at = meta.comments, meta.updated_at
     row.metadata_hash = new_hash
-    row.processing_status = PENDING
+    mark_pending(row)
     row.priority = priority_from_recency(meta.updated_at, now)
     session.flush()
     out.queued.append(("issue", row.id, row.priority))

@@ -46,14 +46,13 @@ def run(
     resume: Annotated[int | None, typer.Option(help="Continue this run's cursor.")] = None,
 ) -> None:
     """Crawl now, with a progress bar; a spent budget queues the continuation."""
-    from argusai.jobs.tasks import register_tasks
-    from argusai.scout.process import make_enqueue
+    from argusai.app import register_tasks
     from argusai.scout.tasks import crawl_now, register_scout_tasks
 
     rt = _runtime()
     if resume is not None:
         _check_run(rt, resume)
-    register_tasks(rt.huey, lambda: rt)  # processing + crawl tasks, as a worker declares them
+    register_tasks(rt)  # the work queue + crawl tasks, as a worker declares them
     tasks = register_scout_tasks(rt.huey, lambda: rt)
     columns = (
         TextColumn("{task.description}", markup=False),
@@ -72,7 +71,6 @@ def run(
         report = crawl_now(
             rt,
             tasks,
-            make_enqueue(rt.huey),
             parent_run_id=resume,
             source=source,
             budget=budget,

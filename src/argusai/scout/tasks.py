@@ -18,8 +18,6 @@ log = structlog.get_logger(__name__)
 
 CRAWL_TASK = "argus.scout.crawl"
 CONTINUE_TASK = "argus.scout.continue"
-#: the processing side's task: ``process(kind: str, item_id: int)``, queued with a priority
-PROCESS_TASK = "argus.scout.process"
 
 
 def cron_schedule(expression: str) -> Callable[[Any], bool]:
@@ -34,39 +32,44 @@ def cron_schedule(expression: str) -> Callable[[Any], bool]:
     return schedule
 
 
-def huey_enqueue(huey: Huey) -> Enqueue:
-    """``enqueue`` that sends ``(kind, id)`` to the task named PROCESS_TASK with ``priority``."""
+def queue_enqueue(rt: Runtime) -> Enqueue:
+    """The crawl's ``enqueue(kind, item_id, priority)``: one message on the work queue,
+    unless the item is already processed for its current metadata hash."""
+    from argusai.scout.process_kind import WORK_KINDS
+    from argusai.scout.process_state import settle_if_done
 
     def enqueue(kind: str, item_id: int, priority: int) -> None:
-        task_class = huey._registry.string_to_task(PROCESS_TASK)
-        huey.enqueue(task_class(args=(kind, item_id), priority=priority))
+        if settle_if_done(rt.db, kind, item_id):
+            log.debug("scout item unchanged; not queued", kind=kind, item_id=item_id)
+            return
+        rt.queue.dispatch(WORK_KINDS[kind], item_id, priority=priority)
 
     return enqueue
 
 
 @dataclass
-class ScoutTasks:
+class CrawlTasks:
     """Handles of the crawl tasks."""
 
     crawl: Any
     continue_run: Any
 
 
-_registered: weakref.WeakKeyDictionary[Huey, ScoutTasks] = weakref.WeakKeyDictionary()
+_registered: weakref.WeakKeyDictionary[Huey, CrawlTasks] = weakref.WeakKeyDictionary()
 
 
 def register_scout_tasks(
     huey: Huey, get_runtime: Callable[[], Runtime], enqueue: Enqueue | None = None
-) -> ScoutTasks:
+) -> CrawlTasks:
     """Declare the periodic crawl and its continuation on ``huey`` (once per Huey).
 
-    ``enqueue`` defaults to :func:`huey_enqueue` (the task named ``argus.scout.process``).
+    ``enqueue`` defaults to :func:`queue_enqueue` (the work queue).
     """
     if huey in _registered:
         return _registered[huey]
     # the cron is read when the worker registers its tasks, not at import
     schedule = cron_schedule(get_runtime().settings.scout_cron)
-    holder: dict[str, ScoutTasks] = {}
+    holder: dict[str, CrawlTasks] = {}
 
     @huey.periodic_task(schedule, name=CRAWL_TASK)  # type: ignore[untyped-decorator]
     def crawl_task() -> None:
@@ -76,7 +79,7 @@ def register_scout_tasks(
     def continue_task(parent_run_id: int) -> None:
         crawl_now(get_runtime(), holder["tasks"], enqueue, parent_run_id=parent_run_id)
 
-    tasks = ScoutTasks(crawl=crawl_task, continue_run=continue_task)
+    tasks = CrawlTasks(crawl=crawl_task, continue_run=continue_task)
     holder["tasks"] = tasks
     _registered[huey] = tasks
     return tasks
@@ -84,7 +87,7 @@ def register_scout_tasks(
 
 def crawl_now(
     rt: Runtime,
-    tasks: ScoutTasks,
+    tasks: CrawlTasks,
     enqueue: Enqueue | None = None,
     *,
     parent_run_id: int | None = None,
@@ -109,7 +112,7 @@ def crawl_now(
         db=rt.db,
         settings=rt.settings,
         identity=crawl_identity(rt),
-        enqueue=enqueue or huey_enqueue(rt.huey),
+        enqueue=enqueue or queue_enqueue(rt),
         schedule_continuation=schedule,
         progress=progress,
     )

@@ -173,7 +173,7 @@ class DeadLetter(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    item_id: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[str] = mapped_column(String(64))  # any kind's id, as text
     reason: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,7 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from argusai.ci import analyses, usage
-from argusai.ci.analysis_tasks import AnalysisTasks, register_analysis_tasks
+from argusai.ci.analysis_kind import ANALYSIS
 from argusai.ci.api_guard import ApiError, authorise, record, record_repeated
 from argusai.ci.api_intake import body_limit, check_callback, parse, read_capped
 from argusai.ci.api_models import (
@@ -54,10 +54,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 def _runtime(request: Request) -> Runtime:
     rt: Runtime = request.app.state.argus.runtime
     return rt
-
-
-def _tasks(rt: Runtime) -> AnalysisTasks:
-    return register_analysis_tasks(rt.huey, lambda: rt)
 
 
 def _answer(status: int, model: AnalysisOut, headers: dict[str, str]) -> JSONResponse:
@@ -163,7 +159,7 @@ async def _run(
         row.id,
         {"mode": "async"},
     )
-    _tasks(rt).dispatch_analysis(row.id)
+    rt.queue.dispatch(ANALYSIS, row.id)
     return _answer(202, analyses.view(row), {**headers, "Location": f"/v1/analyses/{row.id}"})
 
 
@@ -196,7 +192,7 @@ async def _run_sync(
     except (TransientError, CircuitOpenError) as exc:
         bound.warning("ci.sync_deferred", error=type(exc).__name__, detail=str(exc)[:500])
         await run_in_threadpool(_to_async, rt, row.id, data, callback)
-        _tasks(rt).dispatch_analysis(row.id)
+        rt.queue.dispatch(ANALYSIS, row.id)
         location = {"Location": f"/v1/analyses/{row.id}"}
         return _answer(202, await _view(rt, owner, row.id), {**headers, **location})
     except PermanentError as exc:

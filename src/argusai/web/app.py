@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from argusai import __version__
+from argusai.app import register_tasks
 from argusai.jobs.runtime import Runtime
-from argusai.jobs.tasks import register_tasks
 from argusai.web import analyses, docs, errors, health, scout, webhooks
 from argusai.web.middleware import SecurityHeaders
 from argusai.web.state import AppState, Metrics
@@ -22,10 +22,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
     )
-    tasks = register_tasks(runtime.huey, lambda: runtime)
-    app.state.argus = AppState(
-        settings=runtime.settings, runtime=runtime, tasks=tasks, metrics=Metrics()
-    )
+    register_tasks(runtime)
+    app.state.argus = AppState(settings=runtime.settings, runtime=runtime, metrics=Metrics())
     errors.install(app)
     app.add_middleware(SecurityHeaders)
     app.include_router(webhooks.router)

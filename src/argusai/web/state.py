@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from argusai.jobs.runtime import Runtime
-from argusai.jobs.tasks import Tasks
 from argusai.settings import Settings
 
 
@@ -39,5 +38,4 @@ class Metrics:
 class AppState:
     settings: Settings
     runtime: Runtime
-    tasks: Tasks
     metrics: Metrics

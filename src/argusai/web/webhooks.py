@@ -15,8 +15,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from argusai.ci import github_runs
+from argusai.ci.github_kind import CI_RUN
 from argusai.jobs import workitems
-from argusai.jobs.ci_job import register_ci_tasks
+from argusai.jobs.review_kind import REVIEW
 from argusai.limits.policy import limits_for
 from argusai.web import signature
 from argusai.web.bodies import BodyTimeout, BodyTooLarge, read_body
@@ -225,8 +226,7 @@ def _record_ci(
         request=routed.ci,
     )
     if accepted.ci_run_id is not None:
-        tasks = register_ci_tasks(state.runtime.huey, lambda: state.runtime)
-        tasks.dispatch(state.runtime.db, accepted.ci_run_id, recorded=True)
+        state.runtime.queue.dispatch(CI_RUN, accepted.ci_run_id, recorded=True)
     return accepted
 
 
@@ -250,7 +250,5 @@ def _record(
         delay=delay,
     )
     if accepted.review_id is not None:
-        state.tasks.dispatch_review(
-            state.runtime.db, accepted.review_id, delay=delay, recorded=True
-        )
+        state.runtime.queue.dispatch(REVIEW, accepted.review_id, delay, recorded=True)
     return accepted, delay

@@ -48,6 +48,8 @@ class WorkKind:
     - ``closed(item_id, outcome)``: after the item left ``running`` (callbacks);
     - ``priority(row)``: queue priority of its messages (higher first);
     - ``describe(row)``: one line for ``argus jobs dead`` and logs;
+    - ``public_error(exc)``: the text stored on the item (shown to users; the log gets
+      the error's own text) — the analysis API never shows a provider's words;
     - ``context(row)``: ids bound to every log line of the job.
     """
 
@@ -61,9 +63,8 @@ class WorkKind:
     settled: Callable[[Any], bool] | None = None
     closed: Callable[[Any, str], None] | None = None
     priority: Callable[[Any], int] | None = None
+    public_error: Callable[[BaseException], str] | None = None
     parse_id: Callable[[str], Any] = int
-    #: exceptions that are not errors of the item at all but a bug: dead letter at once
-    dead_on_unknown: bool = True
 
 
 @dataclass

@@ -115,6 +115,18 @@ class WorkQueue:
                 )
         return found
 
+    def status(self, kind: str, item_id: str) -> str | None:
+        """The item's status word; None when there is no such item."""
+        work = self.registry.get(kind)
+        try:
+            parsed = work.parse_id(item_id)
+        except ValueError:
+            return None
+        t = work.table
+        with self.db.session() as s:
+            value = s.scalar(select(t.col("status")).where(t.col("id") == parsed))
+        return None if value is None else str(value)
+
     def retry_dead(self, kind: str, item_id: str) -> bool:
         """Queue a failed item again with a fresh budget; False when it is not failed."""
         work = self.registry.get(kind)

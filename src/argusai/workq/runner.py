@@ -53,6 +53,10 @@ def describe_error(exc: BaseException) -> str:
     return (str(exc) or type(exc).__name__)[:500]
 
 
+def _stored(kind: WorkKind, exc: BaseException) -> str:
+    return kind.public_error(exc) if kind.public_error is not None else describe_error(exc)
+
+
 def run_item(
     db: Database, policy: QueuePolicy, dispatch: Dispatch, kind: WorkKind, item_id: Any
 ) -> str:
@@ -105,14 +109,15 @@ def _run(
             kind.handle(item)
     except Superseded as exc:
         log.info("work superseded", reason=str(exc))
-        items.finish(db, t, item.id, owner, t.words.superseded, error=str(exc))
+        items.finish(db, t, item.id, owner, t.words.superseded, error=_stored(kind, exc))
         return "superseded"
     except policy.waits as exc:
         retry_after = getattr(exc, "retry_after", None)
         delay = retry_after if retry_after is not None else policy.default_wait_seconds
         if kind.wait_delay is not None:
             delay = kind.wait_delay(item.row, exc, delay)
-        return _defer(db, kind, item, max(1.0, delay), describe_error(exc), again)
+        log.info("waiting", error=describe_error(exc))
+        return _defer(db, kind, item, max(1.0, delay), _stored(kind, exc), again)
     except TransientError as exc:
         delay = exc.retry_after or backoff_seconds(item.attempts, policy.retry_delay_seconds)
         retried = items.retry_later(
@@ -121,7 +126,7 @@ def _run(
             kind.name,
             item.id,
             owner,
-            error=describe_error(exc),
+            error=_stored(kind, exc),
             max_retries=policy.max_retries,
             delay=delay,
         )
@@ -134,7 +139,7 @@ def _run(
         return "dead"
     except PermanentError as exc:
         log.error("work failed", error=describe_error(exc))
-        items.finish(db, t, item.id, owner, t.words.failed, error=describe_error(exc))
+        items.finish(db, t, item.id, owner, t.words.failed, error=_stored(kind, exc))
         return "failed"
     except Exception as exc:  # the job boundary: a bug becomes a dead letter
         log.exception("work crashed")
@@ -144,7 +149,7 @@ def _run(
             kind.name,
             item.id,
             owner,
-            error=f"internal error: {describe_error(exc)}",
+            error=f"internal error: {_stored(kind, exc)}",
             max_retries=-1,
             delay=0,
         )

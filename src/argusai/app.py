@@ -1,0 +1,119 @@
+"""The composition root: the runtime, the work queue with every kind, the tasks.
+
+Only this module (and the entry points: CLI, web app, worker) knows every feature; the
+features never import it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from huey import Huey
+
+from argusai.errors import GitHubRateLimited
+from argusai.github.port import GitHubAppClient
+from argusai.jobs.runtime import Runtime
+from argusai.llm.breaker import CircuitOpenError
+from argusai.llm.port import LLMClient
+from argusai.settings import Settings
+from argusai.store.db import Database
+from argusai.workq.kinds import Registry
+from argusai.workq.queue import WorkQueue, bind_queue
+from argusai.workq.runner import QueuePolicy
+
+
+def queue_policy(settings: Settings) -> QueuePolicy:
+    """The one retry/lease policy of every kind, from the settings."""
+    return QueuePolicy(
+        lease_seconds=settings.job_lease_seconds,
+        max_retries=settings.job_max_retries,
+        retry_delay_seconds=settings.job_retry_delay_seconds,
+        redispatch_after_seconds=settings.redispatch_after_seconds,
+        waits=(GitHubRateLimited, CircuitOpenError),
+    )
+
+
+def work_kinds(rt: Runtime) -> Registry:
+    """Every kind of work ArgusAI does, with its handler."""
+    from argusai.ci.analysis_kind import analysis_kind
+    from argusai.ci.analysis_tasks import register_callback_task
+    from argusai.ci.github_kind import ci_run_kind
+    from argusai.jobs.review_kind import review_kind
+    from argusai.scout.process_kind import scout_kinds
+
+    def get_runtime() -> Runtime:
+        return rt
+
+    send_callback = register_callback_task(rt.huey, get_runtime)
+    registry = Registry()
+    registry.add(review_kind(get_runtime))
+    registry.add(ci_run_kind(get_runtime))
+    registry.add(analysis_kind(get_runtime, lambda analysis_id: send_callback(analysis_id, 0)))
+    for kind in scout_kinds(get_runtime):
+        registry.add(kind)
+    return registry
+
+
+def build_queue(rt: Runtime) -> WorkQueue:
+    """The work queue of ``rt`` (its Huey's one task runs messages through it)."""
+    queue = WorkQueue(rt.huey, rt.db, work_kinds(rt), queue_policy(rt.settings))
+    bind_queue(rt.huey, lambda: rt.queue)
+    return queue
+
+
+def make_runtime(
+    settings: Settings,
+    db: Database,
+    huey: Huey,
+    github: Callable[[], GitHubAppClient],
+    llm: Callable[[], LLMClient],
+) -> Runtime:
+    """A runtime from already-built parts (tests hand in fakes)."""
+    return Runtime(
+        settings=settings,
+        db=db,
+        huey=huey,
+        github_factory=github,
+        llm_factory=llm,
+        queue_factory=build_queue,
+    )
+
+
+def build_runtime(settings: Settings, *, immediate: bool = False) -> Runtime:
+    """Wire the real adapters from settings (GitHub and LLM clients on first use)."""
+    from argusai.jobs.queue import create_huey
+    from argusai.logs import settings_secrets
+    from argusai.review.sanitize import register_secrets
+
+    # never post these, even if an LLM is talked into repeating them
+    register_secrets(*settings_secrets(settings))
+
+    def github() -> GitHubAppClient:
+        from argusai.github.app import GitHubApp
+
+        return GitHubApp.from_settings(settings)
+
+    def llm() -> LLMClient:
+        from argusai.llm.factory import build_llm
+
+        return build_llm(settings)
+
+    return make_runtime(
+        settings,
+        Database(settings.resolved_database_url()),
+        create_huey(settings.resolved_queue_url(), immediate=immediate),
+        github,
+        llm,
+    )
+
+
+def register_tasks(rt: Runtime) -> WorkQueue:
+    """Declare every task on ``rt.huey`` as a worker needs them: the work queue's one task,
+    the analysis callbacks, the periodic maintenance, the scout crawl. Returns the queue."""
+    from argusai.jobs.maintenance import register_maintenance
+    from argusai.scout.tasks import register_scout_tasks
+
+    queue = rt.queue
+    register_maintenance(rt.huey, lambda: rt)
+    register_scout_tasks(rt.huey, lambda: rt)
+    return queue
