@@ -11,11 +11,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 from huey import Huey
 
+from argusai.app import make_runtime as app_runtime
+from argusai.app import register_tasks
 from argusai.github.port import GitHubAppClient
 from argusai.jobs.queue import create_huey
 from argusai.jobs.runtime import Runtime
-from argusai.app import make_runtime as app_runtime
-from argusai.app import register_tasks
 from argusai.llm.port import LLMClient
 from argusai.settings import Settings
 from argusai.store.db import Database

@@ -23,8 +23,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from argusai.app import build_runtime
 from argusai.ci.models import Analysis, CIRun
-from argusai.jobs.runtime import Runtime, build_runtime
+from argusai.jobs.runtime import Runtime
 from argusai.store.migrate import upgrade
 from tests.conftest import make_settings, shared_path
 from tests.fakes.fake_github import FakeGitHub, FakeJob
@@ -395,7 +396,7 @@ def test_retry_after_a_crash_between_posting_and_recording_posts_nothing_twice(
 ) -> None:
     from sqlalchemy import update
 
-    from argusai.jobs.ci_job import register_ci_tasks
+    from argusai.ci.github_kind import CI_RUN
 
     seed_attempt(world.gh, 1, PYTEST_LOG.encode())
     world.llm.enqueue(answer("assertion in test_total", ["E       assert 3 == 4"]))
@@ -408,7 +409,7 @@ def test_retry_after_a_crash_between_posting_and_recording_posts_nothing_twice(
             .where(CIRun.id == run.id)
             .values(status="queued", check_run_id=None, comment_ids=None)
         )
-    register_ci_tasks(world.rt.huey, lambda: world.rt).dispatch(world.rt.db, run.id)
+    world.rt.queue.dispatch(CI_RUN, run.id)
     world.run_worker()
     assert world.ci_runs()[0].status == "done"
     assert len(world.comments()) == 1

@@ -130,6 +130,15 @@ def test_invalid_setting_stops_with_its_name(monkeypatch: pytest.MonkeyPatch) ->
     assert "ARGUS_LLM_PROVIDER" in result.output
 
 
+def _dead(db: Database, review_id: int, reason: str) -> None:
+    """The review fails for good: a dead letter, as a worker leaves it."""
+    from argusai.jobs.workitems import REVIEWS
+    from argusai.workq import items
+
+    assert items.claim(db, REVIEWS, review_id, 60, "w") is not None
+    items.retry_later(db, REVIEWS, "review", review_id, "w", error=reason, max_retries=0, delay=0)
+
+
 def test_jobs_dead_and_retry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ARGUS_DATA_DIR", str(tmp_path / "data"))
     runner = CliRunner()
@@ -137,8 +146,7 @@ def test_jobs_dead_and_retry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     db = Database(f"sqlite:///{tmp_path / 'data' / 'argus.db'}")
     review_id = workitems.enqueue_review(db, ReviewRequest(1, "o/r", 5, "a" * 40, "test"))
     assert review_id is not None
-    workitems.claim(db, review_id, 60)
-    workitems.retry_later(db, review_id, error="GitHub 502 Bad Gateway", max_retries=0, delay=0)
+    _dead(db, review_id, "GitHub 502 Bad Gateway")
 
     listed = runner.invoke(app, ["jobs", "dead"])
     assert listed.exit_code == 0
@@ -253,9 +261,8 @@ def test_jobs_dead_prints_reasons_as_written(
     db = Database(f"sqlite:///{tmp_path / 'data' / 'argus.db'}")
     review_id = workitems.enqueue_review(db, ReviewRequest(1, "o/r", 5, "a" * 40, "test"))
     assert review_id is not None
-    workitems.claim(db, review_id, 60)
     reason = "build.rs:100: [red]panic[/red]"
-    workitems.retry_later(db, review_id, error=reason, max_retries=0, delay=0)
+    _dead(db, review_id, reason)
     listed = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["jobs", "dead"])
     assert reason in listed.stdout, listed.stdout
 

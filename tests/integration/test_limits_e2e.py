@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from argusai.jobs.runtime import build_runtime
+from argusai.app import build_runtime
 from argusai.limits import limits_for
 from argusai.store.migrate import upgrade
 from argusai.store.models import Review, utcnow
@@ -79,7 +79,7 @@ def run_scheduled(world: World, only: set[int] | None = None) -> None:
     tasks = huey.scheduled()
     huey.storage.flush_schedule()
     for task in tasks:
-        if only is None or task.args[0] in only:
+        if only is None or task.args[1] in only:  # (kind, item id)
             huey.execute(task, timestamp=task.eta)
         else:
             huey.add_schedule(task)
@@ -113,7 +113,7 @@ def test_primary_rate_limit_defers_to_reset_without_spending_retries(
     wait = (row.next_attempt_at - row.created_at).total_seconds()
     assert 1700 < wait < 1810  # at the reset, not after a backoff
     (scheduled,) = world.rt.huey.scheduled()
-    assert scheduled.args == (row.id,)
+    assert scheduled.args == ("review", row.id)
     # a second review of the installation is deferred too, without touching GitHub
     assert limits_for(world.rt.settings).pauses.remaining(1) > 1700
     fast_forward(world)

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from argusai.jobs import workitems
-from argusai.jobs.tasks import run_review_item
+from argusai.jobs.workitems import REVIEWS
 from argusai.limits import Limits, limits_for
 from argusai.store.models import Review
+from argusai.workq import items
 from tests.conftest import make_settings
 from tests.support import make_runtime, worker_queue
 
@@ -80,7 +81,8 @@ def test_review_admission_holds_across_two_runtimes(
 
     def fake_process(rt: Any, item: Review) -> None:
         started.append(item.id)
-        workitems.finish(rt.db, item.id, workitems.ReviewStatus.DONE, owner=item.lease_owner)
+        assert item.lease_owner is not None
+        items.finish(rt.db, REVIEWS, item.id, item.lease_owner, "done")
 
     import argusai.jobs.review_job as review_job
 
@@ -96,7 +98,7 @@ def test_review_admission_holds_across_two_runtimes(
         for i, review_id in enumerate(ids):
             assert review_id is not None
             rt = rt1 if i % 2 == 0 else rt2
-            run_review_item(rt, worker_queue(rt), review_id)
+            worker_queue(rt).run("review", review_id)
         assert len(started) == 2
         with rt1.db.session() as s:
             rows = [s.get(Review, i) for i in ids]

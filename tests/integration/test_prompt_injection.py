@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from argusai.jobs.runtime import Runtime, build_runtime
+from argusai.app import build_runtime
+from argusai.jobs.runtime import Runtime
 from argusai.review.fingerprint import extract_fingerprints
 from argusai.store.migrate import upgrade
 from tests.conftest import SHARED, make_settings, shared_path

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from argusai.app import build_runtime
 from argusai.jobs import workitems
-from argusai.jobs.runtime import build_runtime
 from argusai.store.migrate import upgrade
 from tests.conftest import make_settings, shared_path
 from tests.fakes.fake_github import FakeGitHub
@@ -104,8 +104,6 @@ def test_review_then_incremental_push_on_scaleout_backends(world: World) -> None
 def test_lost_queue_message_is_recovered_by_the_sweeper(world: World) -> None:
     from datetime import timedelta
 
-    from argusai.jobs.tasks import sweep
-
     world.llm.responder = lambda _req: {"summary": "s", "findings": [finding(2, "Password")]}
     deliver(world.client, "pull_request", opened_payload())
     world.rt.huey.flush()  # the queue loses the message (e.g. Redis restarted without persistence)
@@ -119,7 +117,7 @@ def test_lost_queue_message_is_recovered_by_the_sweeper(world: World) -> None:
         from argusai.store.models import Review, utcnow
 
         s.execute(update(Review).values(dispatched_at=utcnow() - timedelta(minutes=10)))
-    assert sweep(world.rt, worker_queue(world.rt)) == 1
+    assert worker_queue(world.rt).sweep() == 1
     world.run_worker()
     assert len(world.gh.reviews(OWNER, NAME, NUMBER)) == 1
     assert workitems.get_review(world.rt.db, row.id).status == "done"  # type: ignore[union-attr]

@@ -18,7 +18,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from argusai.jobs.runtime import Runtime, build_runtime
+from argusai.app import build_runtime
+from argusai.jobs.runtime import Runtime
 from argusai.store.migrate import upgrade
 from argusai.store.models import DeadLetter, FindingRecord, Review
 from tests.conftest import SHARED, make_settings, shared_path
@@ -255,13 +256,10 @@ def test_llm_429_uses_retries_then_dead_letter_and_manual_retry(world: World) ->
     assert row.status == "failed"
     assert world.gh.reviews(OWNER, NAME, NUMBER) == []
     with world.rt.db.session() as s:
-        assert [d.item_id for d in s.scalars(select(DeadLetter))] == [row.id]
-
-    from argusai.jobs import workitems
+        assert [d.item_id for d in s.scalars(select(DeadLetter))] == [str(row.id)]
 
     world.llm.responder = lambda _req: {"summary": "s", "findings": [finding(2, "Password")]}
-    assert workitems.retry_dead(world.rt.db, row.id)
-    worker_queue(world.rt).dispatch_review(world.rt.db, row.id)
+    assert worker_queue(world.rt).retry_dead("review", str(row.id))
     world.run_worker()
     assert len(world.gh.reviews(OWNER, NAME, NUMBER)) == 1
 

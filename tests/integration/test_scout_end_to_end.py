@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from argusai.app import build_runtime, register_tasks
 from argusai.cli import app
 from argusai.jobs.queue import create_huey
-from argusai.jobs.runtime import build_runtime
-from argusai.jobs.tasks import register_tasks
 from argusai.settings import load_settings
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_github_scout import seed_listed_repos
@@ -96,7 +95,7 @@ def test_scout_run_processes_and_lists_the_catalogue(env: Any) -> None:
     # the worker side: same settings, same queue file, tasks declared as a worker does
     settings = load_settings()
     rt = build_runtime(settings)
-    register_tasks(rt.huey, lambda: rt)
+    register_tasks(rt)
     assert drain(rt.huey) > 0
     assert llm.request_count > 0
     from sqlalchemy import select

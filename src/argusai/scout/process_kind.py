@@ -17,6 +17,7 @@ from argusai.jobs.runtime import Runtime
 from argusai.scout import process_state as state
 from argusai.scout.auth import ANONYMOUS_WARNING, CrawlIdentity, crawl_identity, has_credentials
 from argusai.scout.models import ScoutIssue, ScoutRepository
+from argusai.settings import Settings
 from argusai.workq.kinds import Claimed, WorkKind
 from argusai.workq.table import PROCESSING_WORDS, WorkTable
 
@@ -40,8 +41,6 @@ WORK_KINDS = {v: k for k, v in ITEM_KINDS.items()}
 
 def scout_kinds(get_runtime: Callable[[], Runtime]) -> list[WorkKind]:
     """The two scout kinds, sharing one GitHub identity per process (built on first use)."""
-    if not has_credentials(get_runtime().settings):
-        log.warning(ANONYMOUS_WARNING)
     lock = threading.Lock()
     identity: list[CrawlIdentity] = []
 
@@ -77,6 +76,12 @@ def scout_kinds(get_runtime: Callable[[], Runtime]) -> list[WorkKind]:
         )
 
     return [make(SCOUT_REPOSITORY, REPOSITORIES), make(SCOUT_ISSUE, ISSUES)]
+
+
+def warn_if_anonymous(settings: Settings) -> None:
+    """Say once, when a process starts working, that GitHub will be read anonymously."""
+    if not has_credentials(settings):
+        log.warning(ANONYMOUS_WARNING)
 
 
 def _describe(row: ScoutRepository | ScoutIssue) -> str:
