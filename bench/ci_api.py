@@ -33,10 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes.fake_llm import FakeLLMServer  # noqa: E402
-from tests.support import make_runtime  # noqa: E402
+from tests.support import make_runtime, worker_queue  # noqa: E402
 
 from argusai.ci import apikeys, tenants  # noqa: E402
-from argusai.ci.analysis_tasks import register_analysis_tasks  # noqa: E402
 from argusai.llm.breaker import BreakerRegistry  # noqa: E402
 from argusai.llm.factory import build_llm  # noqa: E402
 from argusai.settings import Settings  # noqa: E402
@@ -119,6 +118,10 @@ async def main_async(args: argparse.Namespace) -> None:
         llm_base_url=fake.openai_base_url,
         ci_callback_allowlist=("127.0.0.1",),
         secret_key="bench-secret",
+        # one tenant's sync throughput is measured: with the default slots (2 per tenant)
+        # the other clients' analyses would be queued (202) instead of answered
+        ci_sync_max_concurrency=max(4, args.concurrency),
+        ci_sync_max_per_tenant=max(4, args.concurrency),
     )
     from argusai.logs import configure_logging
 
@@ -126,7 +129,7 @@ async def main_async(args: argparse.Namespace) -> None:
     rt = make_runtime(settings, llm=lambda: build_llm(settings, breakers=BreakerRegistry()))
     tenants.create_tenant(rt.db, settings, "bench", "enterprise")
     key = apikeys.create_key(rt.db, "bench").key
-    tasks = register_analysis_tasks(rt.huey, lambda: rt)
+    worker_queue(rt)  # every task declared, as `argus worker` does
     app = create_app(rt)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
@@ -181,7 +184,6 @@ async def main_async(args: argparse.Namespace) -> None:
     fake.stop()
     callbacks.server.shutdown()
     async_lat = [callbacks.arrived[i] - t0 for i, t0 in sent.items() if i in callbacks.arrived]
-    _ = tasks
     print(
         f"fake LLM latency {args.latency * 1000:.0f} ms, {args.concurrency} clients, "
         f"{args.seconds:.0f} s each, SQLite"

@@ -58,3 +58,9 @@ def test_async_failures_and_retries_are_reported_in_our_words(tmp_path: Path) ->
         assert _leaks(row.error_message or "") == []
         got = env.client.get(f"/v1/analyses/{row.id}", headers={"X-API-Key": env.keys["acme"]})
         assert _leaks(got.text) == []
+    # Changed with the one work queue: an analysis past its retries is a dead letter too
+    # (kind "analysis", for `argus jobs dead`); it used to be only failed. The refusal is
+    # final (failed, no dead letter). The operator's view holds our words only as well.
+    dead = env.rt.queue.dead()
+    assert [(d.kind, d.item_id, d.attempts) for d in dead] == [("analysis", failed.id, 2)]
+    assert "HTTP 503" in dead[0].reason and _leaks(dead[0].reason + dead[0].what) == []

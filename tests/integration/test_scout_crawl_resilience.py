@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from argusai.scout import process_state
 from argusai.scout.models import ScoutGone, ScoutIssue, ScoutRepository, ScoutRun
+from argusai.scout.process_kind import REPOSITORIES
+from argusai.workq.items import due_for_dispatch
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_github_scout import seed_listed_repos
 from tests.fakes.keys import generate_rsa_keypair
@@ -163,9 +164,13 @@ def test_an_archived_repository_is_not_queued_for_a_summary(tmp_path: Path, gh: 
         ).one()
         assert row.processing_status != "pending"
         archived_id = row.id
-    # nor does the sweep for lost messages pick it up later
-    stale = process_state.stale_items(crawler.rt.db, pending_after=timedelta(0), lease=timedelta(0))
-    assert ("repository", archived_id) not in {(k, i) for k, i, _ in stale}
+        listed_id = s.scalars(
+            select(ScoutRepository.id).where(ScoutRepository.full_name == "org1/repo1")
+        ).one()
+    # nor does the work queue's sweeper, which sends every item whose message may be lost
+    swept = due_for_dispatch(crawler.rt.db, REPOSITORIES, stale_after=timedelta(0))
+    assert archived_id not in swept
+    assert listed_id in swept  # (the crawler here records enqueues: no message was sent)
 
 
 def test_a_deleted_repository_is_rechecked_after_a_week_only(

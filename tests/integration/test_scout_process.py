@@ -14,19 +14,16 @@ from sqlalchemy import select
 from argusai.jobs.runtime import Runtime
 from argusai.llm.breaker import BreakerRegistry
 from argusai.llm.factory import build_llm
+from argusai.scout.crawl import Enqueue
 from argusai.scout.models import ScoutIssue, ScoutRepository
-from argusai.scout.process import (
-    ScoutTasks,
-    make_enqueue,
-    process_item,
-    register_processing_tasks,
-)
+from argusai.scout.process_kind import SCOUT_REPOSITORY
+from argusai.scout.tasks import queue_enqueue
 from argusai.store.models import DeadLetter
 from tests.conftest import make_settings
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_llm import FakeLLMServer, Reply, user_prompt
 from tests.fakes.keys import generate_rsa_keypair
-from tests.support import drain, make_runtime
+from tests.support import drain, make_runtime, worker_queue
 
 PAT = "ghp_scouttesttoken0123456789abcdef"
 OWNER, NAME = "octo", "starter"
@@ -49,7 +46,8 @@ class World:
     gh: FakeGitHub
     llm: FakeLLMServer
     rt: Runtime
-    tasks: ScoutTasks
+    #: what the crawl calls for a new or changed item
+    enqueue: Enqueue
 
     def add_repo(self, metadata_hash: str = "r1") -> int:
         with self.rt.db.session() as s:
@@ -123,16 +121,16 @@ def world(tmp_path: Path) -> Iterator[World]:
             job_max_retries=2,
         )
         rt = make_runtime(settings, llm=lambda: build_llm(settings, breakers=BreakerRegistry()))
-        tasks = register_processing_tasks(rt.huey, lambda: rt)
+        worker_queue(rt)
         with stamina.set_testing(True, attempts=1):
-            yield World(gh=gh, llm=llm, rt=rt, tasks=tasks)
+            yield World(gh=gh, llm=llm, rt=rt, enqueue=queue_enqueue(rt))
         rt.db.dispose()
 
 
 def test_repository_gets_languages_and_summary(world: World) -> None:
     world.llm.enqueue(json.dumps(REPO_ANSWER))
     repo_id = world.add_repo()
-    make_enqueue(world.rt.huey)("repository", repo_id, 5)
+    world.enqueue("repository", repo_id, 5)
     assert drain(world.rt.huey) == 1
 
     row = world.repo(repo_id)
@@ -155,7 +153,7 @@ def test_repository_gets_languages_and_summary(world: World) -> None:
 def test_issue_gets_body_and_analysis(world: World) -> None:
     world.llm.enqueue(json.dumps(ISSUE_ANSWER))
     issue_id = world.add_issue(world.add_repo())
-    make_enqueue(world.rt.huey)("issue", issue_id, 1)
+    world.enqueue("issue", issue_id, 1)
     drain(world.rt.huey)
 
     row = world.issue(issue_id)
@@ -180,7 +178,7 @@ def test_drifting_answer_is_normalised(world: World) -> None:
     }
     world.llm.enqueue("Here you go:\n```json\n" + json.dumps(drifted) + "\n```")
     issue_id = world.add_issue(world.add_repo())
-    world.tasks.enqueue("issue", issue_id, 0)
+    world.enqueue("issue", issue_id, 0)
     drain(world.rt.huey)
 
     row = world.issue(issue_id)
@@ -193,7 +191,7 @@ def test_drifting_answer_is_normalised(world: World) -> None:
 def test_garbage_answer_is_repaired_once(world: World) -> None:
     world.llm.enqueue("I think this is a nice project!", json.dumps(REPO_ANSWER))
     repo_id = world.add_repo()
-    world.tasks.enqueue("repository", repo_id, 0)
+    world.enqueue("repository", repo_id, 0)
     drain(world.rt.huey)
 
     assert world.llm.request_count == 2
@@ -207,7 +205,7 @@ def test_garbage_twice_fails_with_message(world: World) -> None:
     bad = {"summary": "ok", "difficulty": "impossible", "skills": [], "first_steps": []}
     world.llm.enqueue("no json at all", json.dumps(bad))
     issue_id = world.add_issue(world.add_repo())
-    world.tasks.enqueue("issue", issue_id, 0)
+    world.enqueue("issue", issue_id, 0)
     drain(world.rt.huey)
 
     row = world.issue(issue_id)
@@ -219,10 +217,10 @@ def test_garbage_twice_fails_with_message(world: World) -> None:
     assert world.dead_letters() == []  # permanent: failed, not a dead letter
 
 
-def test_transient_errors_retry_then_dead_letter(world: World) -> None:
-    world.gh.fail("GET", f"/repos/{FULL}/languages", 502, times=10)
+def test_transient_errors_retry_then_dead_letter_then_manual_retry(world: World) -> None:
+    world.gh.fail("GET", f"/repos/{FULL}/languages", 502, times=3)
     repo_id = world.add_repo()
-    world.tasks.enqueue("repository", repo_id, 0)
+    world.enqueue("repository", repo_id, 0)
     drain(world.rt.huey)
 
     row = world.repo(repo_id)
@@ -230,15 +228,25 @@ def test_transient_errors_retry_then_dead_letter(world: World) -> None:
     assert row.processing_error is not None and "gave up after 3 attempts" in row.processing_error
     assert len(world.gh.requests("GET", f"/repos/{FULL}/languages")) == 3
     letters = world.dead_letters()
-    assert [(d.kind, d.item_id, d.attempts) for d in letters] == [("scout_repository", repo_id, 3)]
+    assert [(d.kind, d.item_id, d.attempts) for d in letters] == [
+        ("scout_repository", str(repo_id), 3)
+    ]
+    assert [d.what for d in world.rt.queue.dead()] == [f"repository {FULL}"]
     assert world.llm.request_count == 0
+
+    # what `argus jobs retry scout_repository <id>` does, once GitHub answers again
+    world.llm.enqueue(json.dumps(REPO_ANSWER))
+    assert world.rt.queue.retry_dead(SCOUT_REPOSITORY, str(repo_id))
+    drain(world.rt.huey)
+    assert world.repo(repo_id).processing_status == "completed"
+    assert world.rt.queue.dead() == []
 
 
 def test_transient_error_then_success(world: World) -> None:
     world.gh.fail("GET", f"/repos/{FULL}/issues/7", 503, times=1)
     world.llm.enqueue(json.dumps(ISSUE_ANSWER))
     issue_id = world.add_issue(world.add_repo())
-    world.tasks.enqueue("issue", issue_id, 0)
+    world.enqueue("issue", issue_id, 0)
     drain(world.rt.huey)
 
     row = world.issue(issue_id)
@@ -249,7 +257,7 @@ def test_transient_error_then_success(world: World) -> None:
 
 def test_missing_issue_fails_without_retry(world: World) -> None:
     issue_id = world.add_issue(world.add_repo(), number=404)
-    world.tasks.enqueue("issue", issue_id, 0)
+    world.enqueue("issue", issue_id, 0)
     drain(world.rt.huey)
 
     row = world.issue(issue_id)
@@ -261,8 +269,7 @@ def test_missing_issue_fails_without_retry(world: World) -> None:
 def test_unchanged_item_gets_no_job_and_no_llm_call(world: World) -> None:
     world.llm.enqueue(json.dumps(REPO_ANSWER))
     repo_id = world.add_repo()
-    enqueue = make_enqueue(world.rt.huey)
-    enqueue("repository", repo_id, 5)
+    world.enqueue("repository", repo_id, 5)
     drain(world.rt.huey)
     assert world.llm.request_count == 1
 
@@ -271,12 +278,12 @@ def test_unchanged_item_gets_no_job_and_no_llm_call(world: World) -> None:
         row = s.get(ScoutRepository, repo_id)
         assert row is not None
         row.processing_status = "pending"
-    enqueue("repository", repo_id, 5)
+    world.enqueue("repository", repo_id, 5)
     assert world.rt.huey.pending_count() == 0
     assert world.repo(repo_id).processing_status == "completed"
 
     # a message already in the queue (sent twice) finds nothing to do either
-    process_item(world.rt, world.tasks, "repository", repo_id)
+    assert world.rt.queue.run(SCOUT_REPOSITORY, repo_id) == "skipped"
     assert world.llm.request_count == 1
     assert len(world.gh.requests("GET", f"/repos/{FULL}/languages")) == 1
 
@@ -284,13 +291,13 @@ def test_unchanged_item_gets_no_job_and_no_llm_call(world: World) -> None:
 def test_changed_item_is_processed_again(world: World) -> None:
     world.llm.responder = lambda _req: REPO_ANSWER
     repo_id = world.add_repo()
-    world.tasks.enqueue("repository", repo_id, 0)
+    world.enqueue("repository", repo_id, 0)
     drain(world.rt.huey)
     with world.rt.db.session() as s:
         row = s.get(ScoutRepository, repo_id)
         assert row is not None
         row.metadata_hash, row.processing_status = "r2", "pending"
-    world.tasks.enqueue("repository", repo_id, 0)
+    world.enqueue("repository", repo_id, 0)
     drain(world.rt.huey)
 
     assert world.llm.request_count == 2
@@ -301,7 +308,7 @@ def test_changed_item_is_processed_again(world: World) -> None:
 def test_llm_rate_limit_is_transient(world: World) -> None:
     world.llm.enqueue(Reply.error(429, retry_after=0), json.dumps(ISSUE_ANSWER))
     issue_id = world.add_issue(world.add_repo())
-    world.tasks.enqueue("issue", issue_id, 0)
+    world.enqueue("issue", issue_id, 0)
     drain(world.rt.huey)
 
     assert world.issue(issue_id).processing_status == "completed"
@@ -309,7 +316,7 @@ def test_llm_rate_limit_is_transient(world: World) -> None:
 
 def test_unknown_kind_is_refused(world: World) -> None:
     with pytest.raises(ValueError, match="unknown scout item kind"):
-        world.tasks.enqueue("pull", 1, 0)
+        world.enqueue("pull", 1, 0)
 
 
 # ---- GitHub answers that are not the answer: redirects and other non-2xx -----------------
@@ -320,10 +327,10 @@ def test_renamed_repository_is_followed_for_languages_and_body(world: World) -> 
     repo_id = world.add_repo()
     issue_id = world.add_issue(repo_id)
     world.llm.enqueue(json.dumps(REPO_ANSWER))
-    world.tasks.enqueue("repository", repo_id, 0)
+    world.enqueue("repository", repo_id, 0)
     drain(world.rt.huey)
     world.llm.enqueue(json.dumps(ISSUE_ANSWER))
-    world.tasks.enqueue("issue", issue_id, 0)
+    world.enqueue("issue", issue_id, 0)
     drain(world.rt.huey)
 
     assert world.repo(repo_id).languages == {"Python": 12000, "Shell": 300}
@@ -346,7 +353,7 @@ def test_redirect_to_another_host_is_refused(world: World) -> None:
             headers={"Location": f"{elsewhere.base_url}/repos/{FULL}/languages"},
         )
         repo_id = world.add_repo()
-        world.tasks.enqueue("repository", repo_id, 0)
+        world.enqueue("repository", repo_id, 0)
         drain(world.rt.huey)
         assert elsewhere.requests() == []  # neither the token nor the request left
     row = world.repo(repo_id)
@@ -358,7 +365,7 @@ def test_redirect_to_another_host_is_refused(world: World) -> None:
 def test_a_redirect_without_location_is_an_error_not_an_answer(world: World) -> None:
     world.gh.fail("GET", f"/repos/{FULL}/issues/7", 302, json={"message": "Found"}, times=5)
     issue_id = world.add_issue(world.add_repo())
-    world.tasks.enqueue("issue", issue_id, 0)
+    world.enqueue("issue", issue_id, 0)
     drain(world.rt.huey)
 
     row = world.issue(issue_id)
@@ -391,7 +398,7 @@ def test_processing_uses_the_apps_installation_token_without_a_pat(tmp_path: Pat
             github=lambda: GitHubApp(7, private_pem, base_url=gh.base_url),
             llm=lambda: build_llm(settings, breakers=BreakerRegistry()),
         )
-        tasks = register_processing_tasks(rt.huey, lambda: rt)
+        worker_queue(rt)
         llm.enqueue(json.dumps(REPO_ANSWER))
         with rt.db.session() as s:
             row = ScoutRepository(full_name=FULL, source="test", metadata_hash="r1")
@@ -399,7 +406,7 @@ def test_processing_uses_the_apps_installation_token_without_a_pat(tmp_path: Pat
             s.flush()
             repo_id = row.id
         with stamina.set_testing(True, attempts=1):
-            tasks.enqueue("repository", repo_id, 0)
+            queue_enqueue(rt)("repository", repo_id, 0)
             drain(rt.huey)
         sent = gh.requests("GET", f"/repos/{FULL}/languages")
         assert [r.status for r in sent] == [200]
@@ -412,15 +419,14 @@ def test_processing_uses_the_apps_installation_token_without_a_pat(tmp_path: Pat
 
 
 def test_processing_without_credentials_warns_once_at_start(tmp_path: Path) -> None:
-    from huey import MemoryHuey
     from structlog.testing import capture_logs
 
     bare = make_runtime(make_settings(tmp_path / "bare"))
     with_pat = make_runtime(make_settings(tmp_path / "pat", scout_github_token=PAT))
     with capture_logs() as logs:
-        register_processing_tasks(bare.huey, lambda: bare)
-        register_processing_tasks(bare.huey, lambda: bare)
-        register_processing_tasks(MemoryHuey("with-pat"), lambda: with_pat)
+        queue = bare.queue  # building the queue (to dispatch) reads no GitHub: no warning
+        assert worker_queue(bare) is queue  # a worker starting says it, once
+        worker_queue(with_pat)
     warnings = [e for e in logs if e["log_level"] == "warning"]
     assert len(warnings) == 1
     assert "ARGUS_SCOUT_GITHUB_TOKEN" in warnings[0]["event"]
