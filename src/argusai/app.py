@@ -111,10 +111,8 @@ def register_tasks(rt: Runtime) -> WorkQueue:
     """Declare every task on ``rt.huey`` as a worker needs them: the work queue's one task,
     the analysis callbacks, the periodic maintenance, the scout crawl. Returns the queue."""
     from argusai.jobs.maintenance import register_maintenance
-    from argusai.scout.process_kind import warn_if_anonymous
     from argusai.scout.tasks import register_scout_tasks
 
-    warn_if_anonymous(rt.settings)
     queue = rt.queue
     register_maintenance(rt.huey, lambda: rt)
     register_scout_tasks(rt.huey, lambda: rt)

@@ -123,9 +123,11 @@ def run_server(runtime: Runtime, *, host: str, port: int, with_worker: bool) -> 
 def run_worker(runtime: Runtime) -> None:
     """Run the Huey consumer in this process (it owns SIGTERM: graceful stop)."""
     from argusai.app import register_tasks
+    from argusai.scout.process_kind import warn_if_anonymous
     from argusai.workq.queue import Sweeper
 
     queue = register_tasks(runtime)
+    warn_if_anonymous(runtime.settings)  # said once, by the process that does the work
     sweeper = Sweeper(queue, runtime.settings.sweeper_interval_seconds)
     consumer = runtime.huey.create_consumer(
         workers=runtime.settings.worker_threads,

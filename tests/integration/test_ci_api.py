@@ -332,11 +332,6 @@ def test_open_breaker_makes_an_async_analysis_wait_then_complete(
     assert [json.loads(body)["event"] for _h, body in receiver.got] == ["analysis.completed"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src: a closed analysis drops its stored log also when it becomes a dead letter, "
-    "so `argus jobs retry analysis <id>` explains an empty log (analysis_kind.py)",
-)
 def test_a_retried_dead_analysis_never_explains_an_empty_log(
     tmp_path: Path, receiver: Receiver
 ) -> None:

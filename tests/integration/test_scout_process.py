@@ -423,10 +423,13 @@ def test_processing_without_credentials_warns_once_at_start(tmp_path: Path) -> N
 
     bare = make_runtime(make_settings(tmp_path / "bare"))
     with_pat = make_runtime(make_settings(tmp_path / "pat", scout_github_token=PAT))
+    from argusai.scout.process_kind import warn_if_anonymous
+
     with capture_logs() as logs:
         queue = bare.queue  # building the queue (to dispatch) reads no GitHub: no warning
-        assert worker_queue(bare) is queue  # a worker starting says it, once
-        worker_queue(with_pat)
+        assert worker_queue(bare) is queue  # nor does declaring the tasks (the web app does)
+        warn_if_anonymous(bare.settings)  # what a worker (and `argus scout run`) says at start
+        warn_if_anonymous(with_pat.settings)
     warnings = [e for e in logs if e["log_level"] == "warning"]
     assert len(warnings) == 1
     assert "ARGUS_SCOUT_GITHUB_TOKEN" in warnings[0]["event"]

@@ -171,8 +171,9 @@ def fail(db: Database, analysis_id: str, error: str, owner: str | None = None) -
         return True
 
 
-def closed(db: Database, analysis_id: str) -> None:
-    """After an async analysis left ``processing`` for good: drop its log, note the duration."""
+def closed(db: Database, analysis_id: str, *, keep_log: bool = False) -> None:
+    """After an async analysis left ``processing``: note the duration, drop the log (unless
+    ``keep_log``: a dead letter may be retried)."""
     with db.session() as s:
         row = s.get(Analysis, analysis_id)
         if row is None or row.status not in {
@@ -183,7 +184,8 @@ def closed(db: Database, analysis_id: str) -> None:
         if row.processing_duration_ms is None and row.started_at is not None:
             ended = _aware(row.completed_at or utcnow())
             row.processing_duration_ms = _ms(ended - _aware(row.started_at))
-        s.execute(delete(AnalysisLog).where(AnalysisLog.analysis_id == analysis_id))
+        if not keep_log:
+            s.execute(delete(AnalysisLog).where(AnalysisLog.analysis_id == analysis_id))
 
 
 def get_for_tenant(db: Database, tenant_id: str, analysis_id: str) -> Analysis | None:

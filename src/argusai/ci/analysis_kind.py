@@ -34,15 +34,18 @@ def analysis_kind(
         rt = get_runtime()
         with rt.db.session() as s:
             blob = s.scalar(select(AnalysisLog.data_gzip).where(AnalysisLog.analysis_id == item.id))
+        if blob is None:
+            raise PermanentError("the stored log is gone")
         try:
-            data = gzip.decompress(blob or b"")
+            data = gzip.decompress(blob)
         except (OSError, EOFError, ValueError) as exc:
             raise PermanentError(f"the stored log is unreadable: {type(exc).__name__}") from None
         done = analyses.analyse(rt.llm, rt.settings, data, item.row.workflow_name)
         analyses.complete(rt.db, item.id, done, item.owner)
 
     def closed(analysis_id: str, outcome: str) -> None:
-        analyses.closed(get_runtime().db, analysis_id)
+        # a dead letter keeps its log: `argus jobs retry` analyses it again
+        analyses.closed(get_runtime().db, analysis_id, keep_log=outcome == "dead")
         call_back(analysis_id)
 
     return WorkKind(

@@ -47,12 +47,14 @@ def run(
 ) -> None:
     """Crawl now, with a progress bar; a spent budget queues the continuation."""
     from argusai.app import register_tasks
+    from argusai.scout.process_kind import warn_if_anonymous
     from argusai.scout.tasks import crawl_now, register_scout_tasks
 
     rt = _runtime()
     if resume is not None:
         _check_run(rt, resume)
     register_tasks(rt)  # the work queue + crawl tasks, as a worker declares them
+    warn_if_anonymous(rt.settings)
     tasks = register_scout_tasks(rt.huey, lambda: rt)
     columns = (
         TextColumn("{task.description}", markup=False),
