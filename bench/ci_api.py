@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from tests.fakes.fake_llm import FakeLLMServer  # noqa: E402
 from tests.support import make_runtime, worker_queue  # noqa: E402
 
-from argusai.ci import apikeys, tenants  # noqa: E402
+from argusai.ciapi import apikeys, tenants  # noqa: E402
 from argusai.llm.breaker import BreakerRegistry  # noqa: E402
 from argusai.llm.factory import build_llm  # noqa: E402
 from argusai.settings import Settings  # noqa: E402

@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from argusai.ci.labels import chunk_lines, found, normalise_text
-from argusai.ci.reduce import DEFAULT_BUDGET, reduce_bytes
-from argusai.llm.tokens import count_tokens
+from argusai.cilog.labels import chunk_lines, found, normalise_text
+from argusai.cilog.reduce import DEFAULT_BUDGET, reduce_bytes
+from argusai.core.tokens import count_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "ci-logs"

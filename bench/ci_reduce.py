@@ -12,8 +12,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from argusai.ci.reduce import reduce_stream
-from argusai.llm.tokens import count_tokens, estimate_tokens
+from argusai.cilog.reduce import reduce_stream
+from argusai.core.tokens import count_tokens, estimate_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "ci-logs"

@@ -13,7 +13,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from argusai.llm.tokens import count_tokens
+from argusai.core.tokens import count_tokens
 from argusai.review.diff import parse_patch, parse_unified_diff
 from argusai.review.engine import DEFAULT_MAX_FILES, DEFAULT_TOKEN_BUDGET, plan_review
 from argusai.review.prompt import render_system, render_user

@@ -14,8 +14,8 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from argusai.core.tokens import count_tokens
 from argusai.llm.port import Completion
-from argusai.llm.tokens import count_tokens
 from argusai.review.diff import parse_unified_diff
 from argusai.review.engine import PRContext, finalize, plan_review, run_review
 from argusai.review.repo_config import RepoConfig

@@ -25,7 +25,8 @@ from tests.fakes.keys import generate_rsa_keypair  # noqa: E402
 from tests.support import make_runtime  # noqa: E402
 
 from argusai.scout.auth import CrawlIdentity  # noqa: E402
-from argusai.scout.crawl import CrawlEnv, run_crawl  # noqa: E402
+from argusai.scout.crawl import run_crawl  # noqa: E402
+from argusai.scout.crawl_env import CrawlEnv  # noqa: E402
 from argusai.scout.sources.awesome import parse_awesome_data  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "awesome-for-beginners" / "data.json"

@@ -46,7 +46,7 @@ FIXTURE = ROOT.parent / "shared" / "fixtures" / "webhooks" / "pull_request" / "s
 TARGET_P99_MS = 25.0
 TARGET_RATE = 100.0
 WARMUP = 20  # requests of each kind before measuring (imports, connection pools, JIT-less caches)
-QUEUE_NAME = "argus"  # argusai.jobs.queue.QUEUE_NAME
+QUEUE_NAME = "argus"  # argusai.workq.huey.QUEUE_NAME
 
 
 # --------------------------------------------------------------------------- payloads

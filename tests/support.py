@@ -14,14 +14,14 @@ from huey import Huey
 from argusai.app import make_runtime as app_runtime
 from argusai.app import register_tasks
 from argusai.github.port import GitHubAppClient
-from argusai.jobs.queue import create_huey
-from argusai.jobs.runtime import Runtime
 from argusai.llm.port import LLMClient
+from argusai.runtime import Runtime
 from argusai.settings import Settings
 from argusai.store.db import Database
 from argusai.store.migrate import upgrade
 from argusai.web.app import create_app
 from argusai.web.signature import sign
+from argusai.workq.huey import create_huey
 from argusai.workq.queue import WorkQueue
 
 WEBHOOK_SECRET = "test-webhook-secret-value"

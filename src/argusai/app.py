@@ -12,9 +12,9 @@ from huey import Huey
 
 from argusai.errors import GitHubRateLimited
 from argusai.github.port import GitHubAppClient
-from argusai.jobs.runtime import Runtime
 from argusai.llm.breaker import CircuitOpenError
 from argusai.llm.port import LLMClient
+from argusai.runtime import Runtime
 from argusai.settings import Settings
 from argusai.store.db import Database
 from argusai.workq.kinds import Registry
@@ -35,10 +35,10 @@ def queue_policy(settings: Settings) -> QueuePolicy:
 
 def work_kinds(rt: Runtime) -> Registry:
     """Every kind of work ArgusAI does, with its handler."""
-    from argusai.ci.analysis_kind import analysis_kind
-    from argusai.ci.analysis_tasks import register_callback_task
-    from argusai.ci.github_kind import ci_run_kind
-    from argusai.jobs.review_kind import review_kind
+    from argusai.ci.kind import ci_run_kind
+    from argusai.ciapi.kind import analysis_kind
+    from argusai.ciapi.tasks import register_callback_task
+    from argusai.review.kind import review_kind
     from argusai.scout.process_kind import scout_kinds
 
     def get_runtime() -> Runtime:
@@ -81,9 +81,9 @@ def make_runtime(
 
 def build_runtime(settings: Settings, *, immediate: bool = False) -> Runtime:
     """Wire the real adapters from settings (GitHub and LLM clients on first use)."""
-    from argusai.jobs.queue import create_huey
+    from argusai.core.sanitize import register_secrets
     from argusai.logs import settings_secrets
-    from argusai.review.sanitize import register_secrets
+    from argusai.workq.huey import create_huey
 
     # never post these, even if an LLM is talked into repeating them
     register_secrets(*settings_secrets(settings))
@@ -110,7 +110,7 @@ def build_runtime(settings: Settings, *, immediate: bool = False) -> Runtime:
 def register_tasks(rt: Runtime) -> WorkQueue:
     """Declare every task on ``rt.huey`` as a worker needs them: the work queue's one task,
     the analysis callbacks, the periodic maintenance, the scout crawl. Returns the queue."""
-    from argusai.jobs.maintenance import register_maintenance
+    from argusai.deliveries.maintenance import register_maintenance
     from argusai.scout.tasks import register_scout_tasks
 
     queue = rt.queue

@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from argusai.ci.cli import ci_app
-from argusai.ci.tenant_cli import apikey_app, explain_command, tenant_app, usage_command
+from argusai.ciapi.cli import apikey_app, explain_command, tenant_app, usage_command
+from argusai.cilog.cli import ci_app
 from argusai.errors import ArgusError, ConfigError, InputError
 from argusai.review.models import Severity
 from argusai.scout.cli import scout_app
@@ -28,7 +28,7 @@ from argusai.settings import Settings, load_settings
 if TYPE_CHECKING:
     from typer._click import Context as ClickContext  # typer ships its own click
 
-    from argusai.jobs.runtime import Runtime
+    from argusai.runtime import Runtime
 
 #: results go to stdout, plain: no rich markup, emoji codes (``:100:``) or highlighting
 out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)

@@ -12,7 +12,7 @@ import time
 import structlog
 import uvicorn
 
-from argusai.jobs.runtime import Runtime
+from argusai.runtime import Runtime
 from argusai.settings import Settings
 from argusai.store.migrate import upgrade
 
@@ -97,7 +97,7 @@ class WorkerSupervisor:
 
 def run_server(runtime: Runtime, *, host: str, port: int, with_worker: bool) -> None:
     """Serve HTTP until SIGTERM/SIGINT; with the worker child when asked."""
-    from argusai.ci.api_guard import flush_repeated
+    from argusai.ciapi.guard import flush_repeated
     from argusai.web.app import create_app
     from argusai.web.connections import server_config
 

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import uvicorn
 
+from argusai.scout.routes import router
 from argusai.web.app import create_app
-from argusai.web.scout import router
 from tests.browser.seed import HOSTILE_TITLE, seed_catalogue
 from tests.conftest import make_settings
 from tests.support import make_runtime

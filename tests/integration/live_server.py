@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
-from argusai.jobs.runtime import Runtime
+from argusai.runtime import Runtime
 from argusai.settings import Settings
 from argusai.web.app import create_app
 from argusai.web.connections import server_config

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from argusai.ci import apikeys, tenants
-from argusai.ci.api_guard import ApiError
-from argusai.ci.api_intake import JSON_SLACK, CappedInflater
-from argusai.ci.models import Analysis
+from argusai.ciapi import apikeys, tenants
+from argusai.ciapi.guard import ApiError
+from argusai.ciapi.intake import JSON_SLACK, CappedInflater
+from argusai.cilog.models import Analysis
 from argusai.store.models import WebhookDelivery
 from tests.conftest import make_settings
 from tests.fakes.keys import generate_rsa_keypair

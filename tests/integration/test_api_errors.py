@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from argusai.ci import apikeys, tenants
+from argusai.ciapi import apikeys, tenants
 from argusai.web import errors
 from tests.conftest import make_settings
 from tests.support import app_client, make_runtime

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from argusai.ci import apikeys, tenants
+from argusai.ciapi import apikeys, tenants
 from argusai.llm.breaker import BreakerRegistry
 from argusai.llm.factory import build_llm
 from argusai.web.app import create_app

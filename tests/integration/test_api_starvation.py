@@ -19,10 +19,10 @@ from typing import Any
 import httpx
 import pytest
 
-from argusai.ci import apikeys, tenants
-from argusai.jobs.runtime import Runtime
+from argusai.ciapi import apikeys, tenants
 from argusai.llm.breaker import BreakerRegistry
 from argusai.llm.factory import build_llm
+from argusai.runtime import Runtime
 from argusai.web.signature import sign
 from tests.conftest import make_settings
 from tests.fakes.fake_llm import FakeLLMServer

@@ -18,9 +18,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from argusai.ci import tenants
-from argusai.ci.callbacks import SIGNATURE_HEADER, CallbackFailed, post_signed, sign, verify
-from argusai.ci.models import Analysis, AuditLog, TenantWebhook
+from argusai.ciapi import tenants
+from argusai.ciapi.callbacks import SIGNATURE_HEADER, CallbackFailed, post_signed, sign, verify
+from argusai.ciapi.models import AuditLog, TenantWebhook
+from argusai.cilog.models import Analysis
 from tests.fakes.fake_llm import FakeLLMServer
 from tests.integration.test_ci_api import ANSWER, Env, _env, _post, _work, big_log, tenants_id
 

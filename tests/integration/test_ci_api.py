@@ -17,12 +17,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from argusai.ci import apikeys, tenants
-from argusai.ci.callbacks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from argusai.ci.models import Analysis, ApiUsage, AuditLog, Organization
-from argusai.jobs.runtime import Runtime
+from argusai.ciapi import apikeys, tenants
+from argusai.ciapi.callbacks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from argusai.ciapi.models import ApiUsage, AuditLog, Organization
+from argusai.cilog.models import Analysis
 from argusai.llm.breaker import BreakerRegistry
 from argusai.llm.factory import build_llm
+from argusai.runtime import Runtime
 from tests.conftest import make_settings
 from tests.fakes.fake_llm import FakeLLMServer, Reply
 from tests.support import app_client, drain, make_runtime, worker_queue
@@ -189,7 +190,7 @@ def test_async_analysis_gzip_upload_with_signed_callback(env: Env, receiver: Rec
     assert sent["event"] == "analysis.completed" and sent["analysis"]["id"] == analysis_id
     assert headers[TIMESTAMP_HEADER.lower()] == str(sent["sent_at"])
     with env.rt.db.session() as s:  # the log is dropped once processed
-        from argusai.ci.models import AnalysisLog
+        from argusai.ciapi.models import AnalysisLog
 
         assert s.scalar(select(AnalysisLog)) is None
 

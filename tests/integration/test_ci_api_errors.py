@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
-from argusai.ci.models import Analysis
+from argusai.cilog.models import Analysis
 from tests.fakes.fake_llm import FakeLLMServer, Reply
 from tests.integration.test_ci_api import SMALL, _env, _post, _work, big_log
 

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from argusai.ci import apikeys, audit
-from argusai.ci.api_guard import flush_repeated
-from argusai.ci.models import AuditLog
+from argusai.ciapi import apikeys, audit
+from argusai.ciapi.guard import flush_repeated
+from argusai.ciapi.models import AuditLog
 from argusai.store.db import Database
 from argusai.store.migrate import upgrade
 from tests.fakes.fake_llm import FakeLLMServer

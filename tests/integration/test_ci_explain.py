@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import stamina
 
-from argusai.ci.explain import ExplainOutputError, checked_evidence, explain, render_prompts
-from argusai.ci.reduce import reduce_bytes
+from argusai.cilog.explain import ExplainOutputError, checked_evidence, explain, render_prompts
+from argusai.cilog.reduce import reduce_bytes
 from argusai.llm.breaker import BreakerRegistry
 from argusai.llm.factory import build_llm
 from tests.conftest import make_settings

@@ -24,8 +24,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from argusai.app import build_runtime
-from argusai.ci.models import Analysis, CIRun
-from argusai.jobs.runtime import Runtime
+from argusai.ci.models import CIRun
+from argusai.cilog.models import Analysis
+from argusai.runtime import Runtime
 from argusai.store.migrate import upgrade
 from tests.conftest import make_settings, shared_path
 from tests.fakes.fake_github import FakeGitHub, FakeJob
@@ -396,7 +397,7 @@ def test_retry_after_a_crash_between_posting_and_recording_posts_nothing_twice(
 ) -> None:
     from sqlalchemy import update
 
-    from argusai.ci.github_kind import CI_RUN
+    from argusai.ci.kind import CI_RUN
 
     seed_attempt(world.gh, 1, PYTEST_LOG.encode())
     world.llm.enqueue(answer("assertion in test_total", ["E       assert 3 == 4"]))

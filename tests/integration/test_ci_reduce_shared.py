@@ -8,9 +8,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from argusai.ci.cli import ci_app
-from argusai.ci.labels import chunk_lines, found, normalise_text
-from argusai.ci.reduce import DEFAULT_BUDGET, reduce_bytes
+from argusai.cilog.cli import ci_app
+from argusai.cilog.labels import chunk_lines, found, normalise_text
+from argusai.cilog.reduce import DEFAULT_BUDGET, reduce_bytes
 from tests.conftest import shared_path
 
 pytestmark = pytest.mark.shared

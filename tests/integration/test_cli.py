@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from argusai.cli import app
-from argusai.jobs import workitems
-from argusai.jobs.workitems import ReviewRequest
+from argusai.review import items as workitems
+from argusai.review.items import ReviewRequest
 from argusai.store.db import Database
 from tests.fakes.fake_llm import FakeLLMServer
 
@@ -132,7 +132,7 @@ def test_invalid_setting_stops_with_its_name(monkeypatch: pytest.MonkeyPatch) ->
 
 def _dead(db: Database, review_id: int, reason: str) -> None:
     """The review fails for good: a dead letter, as a worker leaves it."""
-    from argusai.jobs.workitems import REVIEWS
+    from argusai.review.items import REVIEWS
     from argusai.workq import items
 
     assert items.claim(db, REVIEWS, review_id, 60, "w") is not None

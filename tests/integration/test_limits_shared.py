@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from argusai.jobs import workitems
-from argusai.jobs.workitems import REVIEWS
 from argusai.limits import Limits, limits_for
+from argusai.review import items as workitems
+from argusai.review.items import REVIEWS
 from argusai.store.models import Review
 from argusai.workq import items
 from tests.conftest import make_settings
@@ -84,7 +84,7 @@ def test_review_admission_holds_across_two_runtimes(
         assert item.lease_owner is not None
         items.finish(rt.db, REVIEWS, item.id, item.lease_owner, "done")
 
-    import argusai.jobs.review_job as review_job
+    import argusai.review.job as review_job
 
     mp = pytest.MonkeyPatch()
     mp.setattr(review_job, "process_review", fake_process)

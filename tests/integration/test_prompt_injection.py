@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from argusai.app import build_runtime
-from argusai.jobs.runtime import Runtime
 from argusai.review.fingerprint import extract_fingerprints
+from argusai.runtime import Runtime
 from argusai.store.migrate import upgrade
 from tests.conftest import SHARED, make_settings, shared_path
 from tests.fakes.fake_github import FakeGitHub

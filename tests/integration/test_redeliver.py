@@ -13,9 +13,9 @@ from sqlalchemy import select
 from structlog.testing import capture_logs
 
 from argusai.app import build_runtime
-from argusai.jobs.maintenance import REDELIVER_TASK, run_redelivery
-from argusai.jobs.redeliver import candidates, redeliver_failed
-from argusai.jobs.runtime import Runtime
+from argusai.deliveries.maintenance import REDELIVER_TASK, run_redelivery
+from argusai.deliveries.redeliver import candidates, redeliver_failed
+from argusai.runtime import Runtime
 from argusai.store.migrate import upgrade
 from argusai.store.models import RedeliveryRequest, utcnow
 from tests.conftest import make_settings

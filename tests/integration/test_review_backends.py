@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from argusai.app import build_runtime
-from argusai.jobs import workitems
+from argusai.review import items as workitems
 from argusai.store.migrate import upgrade
 from tests.conftest import make_settings, shared_path
 from tests.fakes.fake_github import FakeGitHub

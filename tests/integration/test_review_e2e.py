@@ -19,7 +19,7 @@ from sqlalchemy import select
 from structlog.testing import capture_logs
 
 from argusai.app import build_runtime
-from argusai.jobs.runtime import Runtime
+from argusai.runtime import Runtime
 from argusai.store.migrate import upgrade
 from argusai.store.models import DeadLetter, FindingRecord, Review
 from tests.conftest import SHARED, make_settings, shared_path

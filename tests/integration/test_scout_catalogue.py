@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from rich.console import Console
 
-from argusai.jobs.runtime import Runtime
+from argusai.runtime import Runtime
 from argusai.scout.catalogue_cli import scout_list
+from argusai.scout.routes import router
 from argusai.web.app import create_app
-from argusai.web.scout import router
 from tests.browser.seed import HOSTILE_TITLE, seed_catalogue
 from tests.conftest import make_settings
 from tests.support import make_runtime

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from argusai.scout.auth import CrawlIdentity
-from argusai.scout.crawl import CrawlEnv, CrawlReport, run_crawl
+from argusai.scout.crawl import CrawlReport, run_crawl
+from argusai.scout.crawl_env import CrawlEnv
 from argusai.scout.models import ScoutIssue, ScoutRepository, ScoutRun
 from argusai.scout.runs import interrupted_run
 from argusai.scout.sources.awesome import parse_awesome_data

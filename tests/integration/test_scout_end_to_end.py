@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from argusai.app import build_runtime, register_tasks
 from argusai.cli import app
-from argusai.jobs.queue import create_huey
 from argusai.settings import load_settings
+from argusai.workq.huey import create_huey
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_github_scout import seed_listed_repos
 from tests.fakes.fake_llm import FakeLLMServer

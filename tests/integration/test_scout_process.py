@@ -11,10 +11,10 @@ import pytest
 import stamina
 from sqlalchemy import select
 
-from argusai.jobs.runtime import Runtime
 from argusai.llm.breaker import BreakerRegistry
 from argusai.llm.factory import build_llm
-from argusai.scout.crawl import Enqueue
+from argusai.runtime import Runtime
+from argusai.scout.crawl_env import Enqueue
 from argusai.scout.models import ScoutIssue, ScoutRepository
 from argusai.scout.process_kind import SCOUT_REPOSITORY
 from argusai.scout.tasks import queue_enqueue

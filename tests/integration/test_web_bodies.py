@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from argusai.web.bodies import BodyTimeout, BodyTooLarge, read_body
+from argusai.asgi.bodies import BodyTimeout, BodyTooLarge, read_body
 from tests.conftest import make_settings
 from tests.integration.live_server import live_app
 

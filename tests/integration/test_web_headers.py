@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from argusai.ci import apikeys, tenants
+from argusai.ciapi import apikeys, tenants
 from argusai.web.app import create_app
 from argusai.web.docs import CSP
 from tests.conftest import make_settings

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from argusai.jobs.runtime import Runtime
+from argusai.runtime import Runtime
 from argusai.store.models import Review, WebhookDelivery
 from argusai.web.app import create_app
 from tests.conftest import SHARED, make_settings, shared_path

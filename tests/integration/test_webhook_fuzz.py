@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from argusai.jobs.runtime import Runtime
+from argusai.runtime import Runtime
 from argusai.web.app import create_app
 from argusai.web.signature import sign
 from tests.conftest import _service_or_skip, make_settings

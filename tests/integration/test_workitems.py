@@ -10,8 +10,8 @@ from threading import Barrier, Thread
 import pytest
 from sqlalchemy import select, update
 
-from argusai.jobs import workitems
-from argusai.jobs.workitems import REVIEWS, ReviewRequest
+from argusai.review import items as workitems
+from argusai.review.items import REVIEWS, ReviewRequest
 from argusai.store.db import Database
 from argusai.store.migrate import upgrade
 from argusai.store.models import DeadLetter, Review, utcnow

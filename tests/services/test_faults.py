@@ -19,8 +19,8 @@ import psycopg
 import pytest
 from alembic.script import ScriptDirectory
 
-from argusai.jobs.queue import create_huey
 from argusai.store.migrate import alembic_config
+from argusai.workq.huey import create_huey
 from tests.services.harness import (
     TcpProxy,
     World,

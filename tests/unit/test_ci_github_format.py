@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from argusai.ci.github_format import (
+from argusai.ci.format import (
     JobAnalysis,
     RunInfo,
     check_output,

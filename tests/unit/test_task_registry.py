@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from argusai.app import register_tasks
-from argusai.jobs.runtime import Runtime
+from argusai.runtime import Runtime
 from tests.conftest import make_settings
 from tests.support import make_runtime
 

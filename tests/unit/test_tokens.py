@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from argusai.llm import tokens
+from argusai.core import tokens
 
 
 def test_counts_real_tokens_offline() -> None:

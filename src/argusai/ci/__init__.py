@@ -1,1 +1,1 @@
-"""CI failure analysis: log reduction (pure code) and, later, explanation and the API."""
+"""The GitHub CI explainer: a failed workflow run, its logs explained, one comment."""

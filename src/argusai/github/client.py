@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from githubkit.exception import GitHubException
 
+from argusai.core.diff import ChangedFile
 from argusai.errors import GitHubError
 from argusai.github import parse
 from argusai.github.failures import from_githubkit
@@ -26,7 +27,6 @@ from argusai.github.port import (
     WorkflowRun,
 )
 from argusai.github.rest import JSON_ACCEPT, GitHubRest, segment
-from argusai.review.models import ChangedFile
 
 T = TypeVar("T")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from argusai.core.diff import ChangedFile
 from argusai.errors import GitHubError
 from argusai.github.port import Comparison, IssueComment, PullRequest
-from argusai.review.models import ChangedFile
 
 
 def _obj(value: Any, what: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from argusai.review.models import ChangedFile
+from argusai.core.diff import ChangedFile
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from argusai.llm.tokens import count_tokens
+from argusai.core.diff import ChangedFile
+from argusai.core.tokens import count_tokens
 from argusai.review.diff import ADDED, REMOVED, DiffLine, FileDiff, Hunk
-from argusai.review.models import ChangedFile
 
 MAX_LINE_CHARS = 2000
 MIN_BUDGET = 256

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from argusai.core.diff import ChangedFile
 from argusai.errors import LLMError
 from argusai.llm.port import Completion, LLMClient
 from argusai.review.anchor import anchor_findings
@@ -18,7 +19,6 @@ from argusai.review.diff import FileDiff, parse_patch
 from argusai.review.fingerprint import fingerprint
 from argusai.review.format import SummaryData, format_comment, format_review_body, format_summary
 from argusai.review.models import (
-    ChangedFile,
     ChunkFailure,
     Finding,
     InlineComment,

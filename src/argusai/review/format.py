@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from argusai.review.fingerprint import marker
-from argusai.review.models import ChunkFailure, Finding, NotPosted, Severity, SkippedFile, Usage
-from argusai.review.sanitize import (
+from argusai.core.sanitize import (
     code_span,
     fence_for,
     sanitize_code,
@@ -18,6 +16,8 @@ from argusai.review.sanitize import (
     sanitize_markdown,
     truncate,
 )
+from argusai.review.fingerprint import marker
+from argusai.review.models import ChunkFailure, Finding, NotPosted, Severity, SkippedFile, Usage
 
 SUMMARY_MARKER = "<!-- argus:summary -->"
 GITHUB_BODY_LIMIT = 65_536

@@ -10,11 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from argusai.core.diff import ChangedFile
 from argusai.errors import InputError
 from argusai.review.anchor import NOT_IN_DIFF_FILE, NOT_IN_DIFF_LINE
 from argusai.review.engine import ReviewResult
 from argusai.review.gitdiff import parse_unified_diff, to_text
-from argusai.review.models import ChangedFile, Finding, Severity
+from argusai.review.models import Finding, Severity
 
 if TYPE_CHECKING:
     from rich.console import Console

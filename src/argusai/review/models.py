@@ -1,4 +1,4 @@
-"""Plain data the review engine works on: diff files, findings, outcomes."""
+"""Plain data the review engine works on: findings, comments, outcomes."""
 
 from __future__ import annotations
 
@@ -34,18 +34,6 @@ class Category(StrEnum):
     PERFORMANCE = "performance"
     QUALITY = "quality"
     STYLE = "style"
-
-
-@dataclass(frozen=True)
-class ChangedFile:
-    """One file of a pull request or diff, as GitHub's files API describes it."""
-
-    path: str
-    status: str  # added | modified | removed | renamed | copied | changed | unchanged
-    additions: int = 0
-    deletions: int = 0
-    patch: str | None = None  # unified hunks without the ---/+++ header; None = binary/too big
-    previous_path: str | None = None
 
 
 @dataclass(frozen=True)

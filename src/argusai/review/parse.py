@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from argusai.core.json_answer import json_candidates
 from argusai.errors import LLMError
-from argusai.llm.json_answer import json_candidates
 from argusai.review.models import Category, Finding, Severity
 from argusai.review.schema import LLMFinding
 

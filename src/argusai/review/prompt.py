@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
-from argusai.llm.tokens import count_tokens
+from argusai.core.tokens import count_tokens
+from argusai.core.untrusted import quote_untrusted
 from argusai.prompts import PROMPT_VERSION, environment
 from argusai.review.chunk import Chunk
 from argusai.review.repo_config import PathInstruction, RepoConfig
@@ -14,15 +13,6 @@ __all__ = ["PROMPT_VERSION", "prompt_overhead", "render_system", "render_user"]
 
 MAX_TITLE_CHARS = 300
 MAX_BODY_CHARS = 4000
-_DELIMITER = re.compile(r"<(/?)(untrusted_)", re.IGNORECASE)
-
-
-def quote_untrusted(text: str, limit: int | None = None) -> str:
-    """Bound untrusted text and stop it from closing our ``<untrusted_…>`` delimiters."""
-    text = text.replace("\r\n", "\n")
-    if limit is not None and len(text) > limit:
-        text = text[:limit] + f"\n[… {len(text) - limit} more characters cut]"
-    return _DELIMITER.sub(lambda m: f"<{m.group(1)}\u200d{m.group(2)}", text)
 
 
 def render_system(language: str) -> str:

@@ -9,7 +9,8 @@ from functools import lru_cache
 
 import pathspec
 
-from argusai.review.models import ChangedFile, SkippedFile
+from argusai.core.diff import ChangedFile
+from argusai.review.models import SkippedFile
 from argusai.review.repo_config import RepoConfig
 
 LOCK_FILES = frozenset(

@@ -11,7 +11,7 @@ import httpx
 from argusai.errors import ArgusError, ConfigError, GitHubError
 
 if TYPE_CHECKING:
-    from argusai.jobs.runtime import Runtime
+    from argusai.runtime import Runtime
     from argusai.settings import Settings
 
 #: what the worker logs at start when scout processing has no credentials at all

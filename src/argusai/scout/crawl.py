@@ -21,43 +21,22 @@ issues are deleted from the catalogue (see ``apply``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import structlog
 
 from argusai.errors import ArgusError, GitHubError, GitHubRateLimited, GitHubTransientError
 from argusai.scout import runs
-from argusai.scout.auth import CrawlIdentity
 from argusai.scout.budget import Budget, BudgetSpent
 from argusai.scout.configured import configured_sources
+from argusai.scout.crawl_env import CrawlEnv
 from argusai.scout.fetch import Fetcher
 from argusai.scout.runlog import RunLog, run_log_path
 from argusai.scout.source_walk import SourceWalk
-from argusai.settings import Settings
-from argusai.store.db import Database
 
 log = structlog.get_logger(__name__)
-
-Enqueue = Callable[[str, int, int], None]
-Continue = Callable[[int, float], None]  # (parent run id, delay in seconds)
-Progress = Callable[[str, int, int], None]  # (source, repositories done, total)
-
-
-@dataclass
-class CrawlEnv:
-    """The crawl's collaborators."""
-
-    db: Database
-    settings: Settings
-    identity: CrawlIdentity
-    enqueue: Enqueue
-    schedule_continuation: Continue | None = None
-    progress: Progress | None = None
-    transport: httpx.BaseTransport | None = None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from argusai.errors import ConfigError, GitHubError, GitHubTransientError
 from argusai.github.failures import describe, from_response
-from argusai.jobs.runtime import Runtime
+from argusai.runtime import Runtime
 from argusai.scout.auth import CrawlIdentity, crawl_identity
 from argusai.scout.redirects import MAX_HOPS, is_redirect, same_origin_target, too_many
 from argusai.store.models import Repository

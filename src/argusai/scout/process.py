@@ -12,7 +12,7 @@ from typing import Any
 
 import structlog
 
-from argusai.jobs.runtime import Runtime
+from argusai.runtime import Runtime
 from argusai.scout import process_state as state
 from argusai.scout.auth import CrawlIdentity
 from argusai.scout.enrich import open_github

@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 
-from argusai.jobs.runtime import Runtime
+from argusai.runtime import Runtime
 from argusai.scout import process_state as state
 from argusai.scout.auth import ANONYMOUS_WARNING, CrawlIdentity, crawl_identity, has_credentials
 from argusai.scout.models import ScoutIssue, ScoutRepository

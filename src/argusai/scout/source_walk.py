@@ -13,7 +13,7 @@ from __future__ import annotations
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 from sqlalchemy import delete, select
@@ -22,6 +22,7 @@ from argusai.scout import gone, runs
 from argusai.scout.apply import apply_fetch
 from argusai.scout.budget import Budget
 from argusai.scout.configured import SourceSpec
+from argusai.scout.crawl_env import CrawlEnv
 from argusai.scout.cursor import Step, cursor_at, steps_from
 from argusai.scout.fetch import Fetcher
 from argusai.scout.listing import load_source
@@ -29,9 +30,6 @@ from argusai.scout.models import ScoutRepository
 from argusai.scout.repo_fetch import Known, RepoFetch, fetch_repo, requests_to_start
 from argusai.scout.runlog import RunLog
 from argusai.scout.sources.base import RepoRef
-
-if TYPE_CHECKING:
-    from argusai.scout.crawl import CrawlEnv
 
 log = structlog.get_logger(__name__)
 

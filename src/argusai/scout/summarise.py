@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from argusai.core.untrusted import quote_untrusted
 from argusai.llm.port import Completion, LLMClient
 from argusai.prompts import environment
-from argusai.review.prompt import quote_untrusted
 from argusai.scout.summary_schema import (
     ISSUE_SCHEMA_NAME,
     REPO_SCHEMA_NAME,

@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from argusai.core.json_answer import json_candidates
+from argusai.core.sanitize import neutralise_mentions, strip_control, truncate
 from argusai.errors import LLMError
-from argusai.llm.json_answer import json_candidates
-from argusai.review.sanitize import neutralise_mentions, strip_control, truncate
 
 REPO_SCHEMA_NAME = "argus_scout_repository"
 ISSUE_SCHEMA_NAME = "argus_scout_issue"

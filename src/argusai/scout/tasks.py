@@ -11,8 +11,9 @@ import structlog
 from huey import Huey, crontab
 
 from argusai.errors import ConfigError
-from argusai.jobs.runtime import Runtime
-from argusai.scout.crawl import CrawlEnv, CrawlReport, Enqueue, run_crawl
+from argusai.runtime import Runtime
+from argusai.scout.crawl import CrawlReport, run_crawl
+from argusai.scout.crawl_env import CrawlEnv, Enqueue
 
 log = structlog.get_logger(__name__)
 

@@ -6,8 +6,10 @@ from fastapi import FastAPI
 
 from argusai import __version__
 from argusai.app import register_tasks
-from argusai.jobs.runtime import Runtime
-from argusai.web import analyses, docs, errors, health, scout, webhooks
+from argusai.ciapi import routes as ciapi_routes
+from argusai.runtime import Runtime
+from argusai.scout import routes as scout_routes
+from argusai.web import docs, errors, health, webhooks
 from argusai.web.middleware import SecurityHeaders
 from argusai.web.state import AppState, Metrics
 
@@ -28,7 +30,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.include_router(webhooks.router)
     app.include_router(health.router)
-    app.include_router(scout.router)
-    app.include_router(analyses.router)
+    app.include_router(scout_routes.router)
+    app.include_router(ciapi_routes.router)
     docs.install(app)
     return app

@@ -33,8 +33,8 @@ import uvicorn
 from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from argusai.asgi.bodies import QuietDisconnects
 from argusai.settings import Settings
-from argusai.web.bodies import QuietDisconnects
 
 log = structlog.get_logger(__name__)
 

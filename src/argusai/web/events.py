@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from argusai.ci.github_runs import CIRequest
-from argusai.jobs.workitems import InstallationChange, ReviewRequest
+from argusai.ci.runs import CIRequest
+from argusai.review.items import InstallationChange, ReviewRequest
 
 INSTALLATION_EVENTS = ("installation", "installation_repositories")
 

@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
-from argusai.jobs.queue import queue_ping
 from argusai.web.state import AppState
+from argusai.workq.huey import queue_ping
 
 router = APIRouter()
 

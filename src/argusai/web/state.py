@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from argusai.jobs.runtime import Runtime
+from argusai.runtime import Runtime
 from argusai.settings import Settings
 
 

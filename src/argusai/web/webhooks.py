@@ -14,13 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from argusai.ci import github_runs
-from argusai.ci.github_kind import CI_RUN
-from argusai.jobs import workitems
-from argusai.jobs.review_kind import REVIEW
+from argusai.asgi.bodies import BodyTimeout, BodyTooLarge, read_body
+from argusai.ci import runs as github_runs
+from argusai.ci.kind import CI_RUN
 from argusai.limits.policy import limits_for
+from argusai.review import items as workitems
+from argusai.review.kind import REVIEW
 from argusai.web import signature
-from argusai.web.bodies import BodyTimeout, BodyTooLarge, read_body
 from argusai.web.events import Routed, route
 from argusai.web.state import AppState
 

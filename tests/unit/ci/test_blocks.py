@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from argusai.ci.blocks import context, line_end, raw_line
-from argusai.ci.patterns import EXIT_BEFORE, classify
+from argusai.cilog.blocks import context, line_end, raw_line
+from argusai.cilog.patterns import EXIT_BEFORE, classify
 
 
 def read(log: str, hit: str) -> tuple[int, list[str]]:

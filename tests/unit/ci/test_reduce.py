@@ -9,9 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from argusai.ci.labels import found, normalise_text
-from argusai.ci.reduce import DEFAULT_BUDGET, iter_chunks, reduce_bytes, reduce_log, reduce_stream
-from argusai.llm.tokens import count_tokens
+from argusai.cilog.labels import found, normalise_text
+from argusai.cilog.reduce import (
+    DEFAULT_BUDGET,
+    iter_chunks,
+    reduce_bytes,
+    reduce_log,
+    reduce_stream,
+)
+from argusai.core.tokens import count_tokens
 
 DATA = Path(__file__).parent / "data"
 LABELS: dict[str, list[str]] = json.loads((DATA / "labels.json").read_text())
@@ -166,7 +172,7 @@ def test_budget_is_respected_with_real_tokens() -> None:
 
 
 def test_same_excerpt_without_ahocorasick(monkeypatch: pytest.MonkeyPatch) -> None:
-    import argusai.ci.prefilter as prefilter_module
+    import argusai.cilog.prefilter as prefilter_module
 
     log = noise(2_000) + b"".join((DATA / name).read_bytes() for name in sorted(LABELS))
     with_automaton = reduce_bytes(log)

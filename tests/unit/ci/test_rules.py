@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from argusai.ci.patterns import classify
-from argusai.ci.prefilter import hit_lines
-from argusai.ci.reduce import reduce_bytes
+from argusai.cilog.patterns import classify
+from argusai.cilog.prefilter import hit_lines
+from argusai.cilog.reduce import reduce_bytes
 
 
 def test_cross_mark_is_an_error_wherever_it_stands() -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from argusai.llm.tokens import count_tokens
+from argusai.core.diff import ChangedFile
+from argusai.core.tokens import count_tokens
 from argusai.review.chunk import MAX_LINE_CHARS, build_chunks, render_line
 from argusai.review.diff import DiffLine, parse_patch
-from argusai.review.models import ChangedFile
 
 
 def big_patch(hunks: int, lines_per_hunk: int, start: int = 1) -> str:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from argusai.core.diff import ChangedFile
+from argusai.core.tokens import count_tokens
 from argusai.errors import LLMError, LLMTransientError
-from argusai.llm.tokens import count_tokens
 from argusai.review.engine import PRContext, finalize, plan_review, run_review
 from argusai.review.fingerprint import extract_fingerprints
 from argusai.review.format import SUMMARY_MARKER
-from argusai.review.models import ChangedFile, Severity
+from argusai.review.models import Severity
 from argusai.review.prompt import PROMPT_VERSION
 from argusai.review.repo_config import PathInstruction, RepoConfig
 from argusai.review.schema import SCHEMA_NAME

@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from argusai.review.prompt import PROMPT_VERSION, quote_untrusted, render_system
+from argusai.core.untrusted import quote_untrusted
+from argusai.review.prompt import PROMPT_VERSION, render_system
 
 
 def test_system_prompt_rules() -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from argusai.review import sanitize as sanitize_module
-from argusai.review.fingerprint import extract_fingerprints
-from argusai.review.sanitize import (
+from argusai.core import sanitize as sanitize_module
+from argusai.core.sanitize import (
     REDACTED,
     ZWJ,
     code_span,
@@ -17,6 +16,7 @@ from argusai.review.sanitize import (
     sanitize_inline,
     sanitize_markdown,
 )
+from argusai.review.fingerprint import extract_fingerprints
 
 
 def test_mentions_are_neutralised_but_emails_kept() -> None:

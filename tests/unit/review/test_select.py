@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from argusai.review.models import ChangedFile
+from argusai.core.diff import ChangedFile
 from argusai.review.repo_config import RepoConfig
 from argusai.review.select import matches, select_files
 

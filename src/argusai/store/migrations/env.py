@@ -1,19 +1,19 @@
-"""Alembic environment: uses the connection handed in by argusai.store.migrate."""
+"""Alembic environment: uses the connection handed in by argusai.store.migrate.
+
+The store imports no feature: the metadata with every table (``argusai.schema.metadata()``)
+is handed in as ``config.attributes["target_metadata"]`` when a comparison needs it
+(autogenerate); plain upgrades only run the revision files.
+"""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from argusai.ci import models as ci_models
-from argusai.scout import models as scout_models
 from argusai.store.models import Base
 
-#: importing these registers their tables on Base.metadata
-TABLE_MODULES = (ci_models, scout_models)
-
 config = context.config
-target_metadata = Base.metadata
+target_metadata = config.attributes.get("target_metadata", Base.metadata)
 
 
 def _include(

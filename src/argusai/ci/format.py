@@ -1,0 +1,191 @@
+"""The PR comment and the check run text of a CI analysis (pure: data in, markdown out).
+
+Every text that came from the LLM was sanitised by ``ci.explain``; names from GitHub
+(workflow, job, step) are shown as code spans; the whole body is redacted once more.
+The hidden marker ``<!-- argus:ci run=<id> -->`` finds the comment again on re-runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from argusai.core.sanitize import code_span, fence_for, redact_secrets, sanitize_code, truncate
+
+CHECK_NAME = "ArgusAI CI analysis"
+MAX_BODY = 60_000  # GitHub refuses comments over 65,536 characters
+_URL = re.compile(r"^https?://[^\s()<>\"']+$")
+
+
+def run_marker(run_id: int) -> str:
+    """The hidden marker that keys our one comment per workflow run."""
+    return f"<!-- argus:ci run={int(run_id)} -->"
+
+
+def attempt_marker(attempt: int) -> str:
+    """Which attempt the comment shows now."""
+    return f"<!-- argus:ci attempt={int(attempt)} -->"
+
+
+def external_id(run_id: int) -> str:
+    """The check run's ``external_id``: one check run per workflow run, updated on re-runs."""
+    return f"argus-ci:{int(run_id)}"
+
+
+@dataclass
+class JobAnalysis:
+    """What was found for one failed job (``explanation`` is ``Explanation.model_dump()``)."""
+
+    job_id: int
+    job_name: str
+    html_url: str = ""
+    failed_steps: list[str] = field(default_factory=list)
+    explanation: dict[str, Any] | None = None
+    note: str | None = None  # e.g. log truncated / unavailable / not explained
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobAnalysis:
+        """From :meth:`to_dict`."""
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """The workflow run attempt a comment is about."""
+
+    run_id: int
+    attempt: int
+    workflow_name: str | None
+    head_sha: str
+    conclusion: str
+    html_url: str | None = None
+
+
+def _link(text: str, url: str | None) -> str:
+    return f"[{text}]({url})" if url and _URL.match(url) else text
+
+
+def _title(run: RunInfo) -> str:
+    return code_span(run.workflow_name or "workflow", 120)
+
+
+def _job_section(job: JobAnalysis) -> list[str]:
+    head = f"### {_link('Job', job.html_url)} {code_span(job.job_name or str(job.job_id), 120)}"
+    exp = job.explanation
+    step = (exp or {}).get("failing_step") or (job.failed_steps[0] if job.failed_steps else None)
+    if step:
+        head += f" — failing step {code_span(str(step), 160)}"
+    lines = [head, ""]
+    if exp is None:
+        lines.append(f"_{job.note or 'No explanation could be made for this job.'}_")
+        return [*lines, ""]
+    lines += [f"**Root cause.** {exp.get('root_cause', '')}", ""]
+    if exp.get("suggested_fix"):
+        lines += [f"**Suggested fix.** {exp['suggested_fix']}", ""]
+    evidence = [str(e) for e in exp.get("evidence") or []]
+    if evidence:
+        code = sanitize_code("\n".join(evidence), 6000)
+        fence = fence_for(code)
+        lines += [
+            f"<details><summary>Evidence from the log ({len(evidence)} lines)</summary>",
+            "",
+            f"{fence}text",
+            code,
+            fence,
+            "</details>",
+            "",
+        ]
+    lines.append(f"_Confidence: {exp.get('confidence', 'low')}._")
+    if job.note:
+        lines += ["", f"> {job.note}"]
+    return [*lines, ""]
+
+
+def _footer(jobs: list[JobAnalysis]) -> str:
+    usage = [j.explanation.get("usage") or {} for j in jobs if j.explanation]
+    tokens = sum(int(u.get("prompt_tokens", 0)) + int(u.get("completion_tokens", 0)) for u in usage)
+    cost = sum(float(u.get("cost_usd", 0.0)) for u in usage)
+    models = sorted({str(u.get("model")) for u in usage if u.get("model")})
+    parts = ["ArgusAI CI analysis"]
+    if models:
+        parts.append("model " + ", ".join(models))
+    parts.append(f"{tokens:,} tokens")
+    if cost:
+        parts.append(f"${cost:.4f}")
+    return "<sub>" + " · ".join(parts) + "</sub>"
+
+
+def failure_comment(run: RunInfo, jobs: list[JobAnalysis], *, skipped: int = 0) -> str:
+    """The PR comment for a failed attempt: one section per failed job."""
+    word = "timed out" if run.conclusion == "timed_out" else "failed"
+    n = len(jobs)
+    lines = [
+        run_marker(run.run_id),
+        attempt_marker(run.attempt),
+        f"## ❌ CI {word}: {_title(run)} (attempt {run.attempt})",
+        "",
+        f"{_link('Workflow run', run.html_url)} · commit `{run.head_sha[:10]}` · "
+        f"{n} failed job{'s' if n != 1 else ''} analysed",
+        "",
+    ]
+    if not jobs:
+        lines += ["_GitHub listed no failed job for this attempt._", ""]
+    for job in jobs:
+        lines += _job_section(job)
+    if skipped:
+        lines += [
+            f"_{skipped} more failed job{'s were' if skipped != 1 else ' was'} not "
+            "analysed (limit per run)._",
+            "",
+        ]
+    lines += ["---", _footer(jobs)]
+    return _finish("\n".join(lines))
+
+
+def passed_comment(run: RunInfo, earlier: list[JobAnalysis], earlier_attempt: int | None) -> str:
+    """The comment once a re-run attempt succeeded: says so, keeps the old analysis folded."""
+    lines = [
+        run_marker(run.run_id),
+        attempt_marker(run.attempt),
+        f"## ✅ CI passed: {_title(run)} (attempt {run.attempt})",
+        "",
+        f"{_link('Workflow run', run.html_url)} · commit `{run.head_sha[:10]}` · "
+        f"the re-run passed"
+        + (f"; attempt {earlier_attempt} had failed." if earlier_attempt else "."),
+        "",
+    ]
+    if earlier:
+        lines += [
+            f"<details><summary>Analysis of the failed attempt {earlier_attempt}</summary>",
+            "",
+        ]
+        for job in earlier:
+            lines += _job_section(job)
+        lines += ["</details>", ""]
+    lines += ["---", "<sub>ArgusAI CI analysis</sub>"]
+    return _finish("\n".join(lines))
+
+
+def check_output(run: RunInfo, jobs: list[JobAnalysis], *, passed: bool = False) -> tuple[str, str]:
+    """Title and summary of the check run "ArgusAI CI analysis"."""
+    name = run.workflow_name or "workflow"
+    if passed:
+        title = f"{name}: passed on attempt {run.attempt}"
+        return truncate(title, 250), _finish(f"The re-run (attempt {run.attempt}) passed.")
+    title = f"{name}: {len(jobs)} failed job{'s' if len(jobs) != 1 else ''} explained"
+    parts = []
+    for job in jobs:
+        exp = job.explanation
+        cause = exp.get("root_cause") if exp else job.note or "not explained"
+        parts.append(f"- {code_span(job.job_name or str(job.job_id), 120)}: {cause}")
+    summary = "\n".join(parts) or "GitHub listed no failed job for this attempt."
+    return truncate(" ".join(title.split()), 250), _finish(summary)
+
+
+def _finish(text: str) -> str:
+    return truncate(redact_secrets(text), MAX_BODY)

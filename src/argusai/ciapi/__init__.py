@@ -1,0 +1,1 @@
+"""The multi-tenant CI analysis API: tenants, keys, tiers, quotas, callbacks, analyses, routes."""

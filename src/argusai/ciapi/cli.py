@@ -1,0 +1,284 @@
+"""``argus tenant`` / ``argus apikey`` / ``argus usage`` / ``argus ci explain``: the API's CLI."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Column, Table
+from rich.text import Text
+
+from argusai.ciapi.tiers import DEFAULT_TIER, TIERS
+from argusai.settings import Settings
+from argusai.store.db import Database
+
+tenant_app = typer.Typer(help="Tenants (organisations) of the analysis API.", no_args_is_help=True)
+apikey_app = typer.Typer(help="API keys of the analysis API.", no_args_is_help=True)
+#: names, labels and LLM text are printed as written: no rich markup or emoji codes
+out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
+
+
+def _settings() -> Settings:
+    from argusai.cli import command_settings  # the argus group's start-up (loaded by now)
+
+    return command_settings()  # logs on stderr, warnings only: stdout carries keys and JSON
+
+
+def _open() -> tuple[Settings, Database]:
+    """Settings and the migrated database; failures are one line (the argus group says it)."""
+    from argusai.store.db import open_database
+
+    settings = _settings()
+    return settings, open_database(settings)
+
+
+def _fail(exc: Exception, code: int = 1) -> typer.Exit:
+    typer.echo(f"argus: error: {' '.join(str(exc).split())}", err=True)
+    return typer.Exit(code)
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: Annotated[str, typer.Argument(help="Organisation name (unique).")],
+    tier: Annotated[str, typer.Option(help=f"One of {', '.join(TIERS)}.")] = DEFAULT_TIER,
+    callback_url: Annotated[str | None, typer.Option(help="Default callback URL.")] = None,
+) -> None:
+    """Create a tenant; prints its callback signing secret ONCE."""
+    from argusai.ciapi.tenants import TenantError, create_tenant
+
+    settings, db = _open()
+    try:
+        created = create_tenant(db, settings, name, tier, url=callback_url)
+    except (TenantError, ValueError) as exc:
+        raise _fail(exc) from None
+    out.print(f"tenant {created.name} ({created.tier}) id={created.id}")
+    out.print("callback signing secret (shown once, store it now):")
+    typer.echo(created.webhook_secret)
+
+
+@tenant_app.command("webhook")
+def tenant_webhook(
+    tenant: Annotated[str, typer.Argument(help="Tenant name or id.")],
+    url: Annotated[str | None, typer.Option(help="Default callback URL ('' clears).")] = None,
+    enable: Annotated[bool, typer.Option(help="Re-enable after failures.")] = False,
+    rotate_secret: Annotated[bool, typer.Option(help="New signing secret (shown once).")] = False,
+) -> None:
+    """Change a tenant's callback endpoint."""
+    from argusai.ciapi.tenants import TenantError, configure_webhook
+
+    settings, db = _open()
+    try:
+        secret = configure_webhook(
+            db, settings, tenant, url=url, enable=enable, rotate_secret=rotate_secret
+        )
+    except TenantError as exc:
+        raise _fail(exc) from None
+    out.print("updated")
+    if secret:
+        out.print("new callback signing secret (shown once):")
+        typer.echo(secret)
+
+
+@tenant_app.command("list")
+def tenant_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per tenant.")] = False,
+) -> None:
+    """List tenants: id, name, tier, when created, and how many keys are active ("keys")."""
+    from sqlalchemy import func, select
+
+    from argusai.ciapi.models import ApiKey, Organization
+
+    _, db = _open()
+    active = (
+        select(ApiKey.organization_id, func.count().label("active_keys"))
+        .where(ApiKey.revoked_at.is_(None))
+        .group_by(ApiKey.organization_id)
+        .subquery()
+    )
+    with db.session() as s:
+        rows = s.execute(
+            select(Organization, func.coalesce(active.c.active_keys, 0))
+            .outerjoin(active, active.c.organization_id == Organization.id)
+            .order_by(Organization.created_at, Organization.name)
+        ).all()
+    tenants = [
+        {
+            "id": org.id,
+            "name": org.name,
+            "tier": org.subscription_tier,
+            "created_at": org.created_at.isoformat(timespec="seconds"),
+            "active_keys": int(keys),
+        }
+        for org, keys in rows
+    ]
+    if as_json:
+        typer.echo(json.dumps(tenants, ensure_ascii=False, indent=2))
+        return
+    if not tenants:
+        out.print("no tenants (argus tenant create NAME)")
+        return
+    table = Table(Column("id", no_wrap=True, min_width=36), "name", "tier", "created", "keys")
+    for org, keys in rows:
+        table.add_row(
+            org.id, org.name, org.subscription_tier, f"{org.created_at:%Y-%m-%d %H:%M}", str(keys)
+        )
+    out.print(table)
+
+
+@apikey_app.command("create")
+def apikey_create(
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant name or id.")],
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "",
+) -> None:
+    """Create an API key; prints it ONCE (only its hash is stored)."""
+    from argusai.ciapi.apikeys import create_key
+    from argusai.ciapi.tenants import TenantError
+
+    _, db = _open()
+    try:
+        new = create_key(db, tenant, name)
+    except TenantError as exc:
+        raise _fail(exc) from None
+    out.print(f"key id={new.id} prefix={new.prefix} (shown once, store it now):")
+    typer.echo(new.key)
+
+
+@apikey_app.command("list")
+def apikey_list(
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant name or id.")],
+) -> None:
+    """List a tenant's keys (prefixes, never the keys)."""
+    from argusai.ciapi.apikeys import list_keys
+    from argusai.ciapi.tenants import TenantError
+
+    _, db = _open()
+    try:
+        keys = list_keys(db, tenant)
+    except TenantError as exc:
+        raise _fail(exc) from None
+    table = Table("prefix", "id", "name", "created", "last used", "revoked")
+    for k in keys:
+        table.add_row(
+            k.prefix,
+            k.id,
+            k.name,
+            f"{k.created_at:%Y-%m-%d %H:%M}",
+            f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "-",
+            f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "-",
+        )
+    out.print(table)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(prefix_or_id: Annotated[str, typer.Argument(help="Key prefix or id.")]) -> None:
+    """Revoke a key at once."""
+    from argusai.ciapi.apikeys import revoke_key
+    from argusai.ciapi.tenants import TenantError
+
+    _, db = _open()
+    try:
+        key = revoke_key(db, prefix_or_id)
+    except TenantError as exc:
+        raise _fail(exc) from None
+    out.print(f"revoked {key.prefix}")
+
+
+@apikey_app.command("rotate")
+def apikey_rotate(prefix_or_id: Annotated[str, typer.Argument(help="Key prefix or id.")]) -> None:
+    """Revoke a key and print its replacement ONCE."""
+    from argusai.ciapi.apikeys import rotate_key
+    from argusai.ciapi.tenants import TenantError
+
+    _, db = _open()
+    try:
+        new = rotate_key(db, prefix_or_id)
+    except TenantError as exc:
+        raise _fail(exc) from None
+    out.print(f"new key prefix={new.prefix} (shown once):")
+    typer.echo(new.key)
+
+
+def usage_command(
+    tenant: Annotated[str | None, typer.Option(help="Tenant name or id (default: all).")] = None,
+) -> None:
+    """Requests, bytes, tokens and cost per tenant and month."""
+    from sqlalchemy import select
+
+    from argusai.ciapi.models import Organization
+    from argusai.ciapi.tenants import TenantError, find_tenant
+    from argusai.ciapi.usage import usage_rows
+
+    _, db = _open()
+    with db.session() as s:
+        try:
+            tenant_id = find_tenant(s, tenant).id if tenant else None
+        except TenantError as exc:
+            raise _fail(exc) from None
+        names = {i: n for i, n in s.execute(select(Organization.id, Organization.name))}
+    table = Table("tenant", "month", "requests", "bytes", "prompt tok", "completion tok", "cost $")
+    for row in usage_rows(db, tenant_id):
+        table.add_row(
+            names.get(row.tenant_id, row.tenant_id),
+            row.period,
+            str(row.request_count),
+            str(row.bytes_processed),
+            str(row.prompt_tokens),
+            str(row.completion_tokens),
+            f"{row.cost_usd:.4f}",
+        )
+    out.print(table)
+
+
+class ExplainFormat(StrEnum):
+    """How ``argus ci explain`` prints."""
+
+    text = "text"
+    json = "json"
+
+
+def _heading(title: str, rest: str = "") -> Text:
+    return Text.assemble((title, "bold"), rest)
+
+
+def explain_command(
+    logfile: Annotated[str, typer.Argument(help="Log file (plain or gzip); '-' reads stdin.")],
+    workflow: Annotated[str | None, typer.Option(help="Workflow name, for context.")] = None,
+    output: Annotated[ExplainFormat, typer.Option("--format")] = ExplainFormat.text,
+) -> None:
+    """Reduce LOGFILE and ask the LLM why it failed (root cause, step, evidence, fix)."""
+    from argusai.cilog.cli import read_log
+    from argusai.cilog.explain import explain
+    from argusai.errors import ArgusError
+    from argusai.llm.factory import build_llm
+
+    settings = _settings()
+    reduction = read_log(logfile, settings.ci_token_budget)  # an empty log never reaches the LLM
+    llm = build_llm(settings)
+    try:
+        result = explain(llm, reduction, workflow_name=workflow)
+    except ArgusError as exc:
+        raise _fail(exc) from None
+    if output is ExplainFormat.json:
+        typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    out.print(_heading("Root cause", f" ({result.confidence} confidence)"))
+    out.print(result.root_cause)
+    out.print()
+    out.print(_heading("Failing step:", f" {result.failing_step or '-'}"))
+    if result.evidence:
+        out.print()
+        out.print(_heading("Evidence"))
+        for line in result.evidence:
+            out.print(f"  {line}")
+    out.print()
+    out.print(_heading("Suggested fix"))
+    out.print(result.suggested_fix)
+    u = result.usage
+    out.print()
+    out.print(
+        Text(f"{u.model}: {u.prompt_tokens}+{u.completion_tokens} tokens, ${u.cost_usd:.5f}"),
+        style="dim",
+    )

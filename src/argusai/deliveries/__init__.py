@@ -1,0 +1,1 @@
+"""GitHub webhook deliveries that failed: asked for again (a periodic task)."""
