@@ -18,17 +18,17 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from argusai.ciapi.cli import apikey_app, explain_command, tenant_app, usage_command
+from argusai.ciapi.cli import apikey_app, tenant_app, usage_command
 from argusai.cilog.cli import ci_app
 from argusai.errors import ArgusError, ConfigError, InputError
 from argusai.review.models import Severity
+from argusai.runtime import CommandStartup, Runtime
 from argusai.scout.cli import scout_app
-from argusai.settings import Settings, load_settings
+from argusai.settings import Settings
 
 if TYPE_CHECKING:
     from typer._click import Context as ClickContext  # typer ships its own click
 
-    from argusai.runtime import Runtime
 
 #: results go to stdout, plain: no rich markup, emoji codes (``:100:``) or highlighting
 out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
@@ -99,7 +99,6 @@ app.add_typer(ci_app, name="ci")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(apikey_app, name="apikey")
 app.command("usage")(usage_command)
-ci_app.command("explain")(explain_command)
 _use_group_class(app)
 
 
@@ -122,6 +121,7 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     _version_flag: Annotated[
         bool,
         typer.Option(
@@ -142,25 +142,27 @@ def root(
     ] = 0,
 ) -> None:
     """ArgusAI: LLM reviews for GitHub pull requests."""
+    from argusai.app import register_tasks
+
+    # the features' commands open their runtime through this, not by importing the CLI
+    ctx.obj = CommandStartup(open_runtime=open_runtime, register_tasks=register_tasks)
     if verbose:
         # the same as ARGUS_LOG_LEVEL, for this process and the worker that serve starts
         os.environ["ARGUS_LOG_LEVEL"] = "DEBUG" if verbose > 1 else "INFO"
 
 
 def command_settings(*, server: bool = False) -> Settings:
-    """Settings and logging for a command: servers log at INFO, one-shot commands warnings."""
-    from argusai.logs import configure_logging
+    """Settings and logging for a command (logging is loaded only by commands that run)."""
+    from argusai.logs import command_settings as settings_and_logging
 
-    settings = load_settings()
-    configure_logging(settings, default_level=None if server else "WARNING")
-    return settings
+    return settings_and_logging(server=server)
 
 
 def open_runtime(settings: Settings, *, migrate: bool = False) -> Runtime:
     """The data dir, a database that answers (migrated if asked), and the queue.
 
-    Every command that needs them starts here (``argus scout`` too), so each failure is
-    a ConfigError naming its variable, which ``_ArgusGroup`` prints as one line.
+    Every command that needs them starts here (``argus scout`` too, through ``ctx.obj``), so
+    each failure is a ConfigError naming its variable, which ``_ArgusGroup`` prints as one line.
     """
     import sqlite3
 

@@ -11,7 +11,7 @@ import structlog
 from structlog.typing import EventDict, WrappedLogger
 
 from argusai.core.secrets import all_forms, redact
-from argusai.settings import LogFormat, Settings
+from argusai.settings import LogFormat, Settings, load_settings
 
 REDACTED = "[REDACTED]"
 
@@ -124,3 +124,10 @@ def configure_logging(
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "httpx2", "httpcore2"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def command_settings(*, server: bool = False) -> Settings:
+    """Settings and logging for a command: servers log at INFO, one-shot commands warnings."""
+    settings = load_settings()
+    configure_logging(settings, default_level=None if server else "WARNING")
+    return settings

@@ -1,6 +1,7 @@
 """Per-process collaborators of the worker and the web app, built lazily, never at import.
 
-The composition root (:mod:`argusai.app`) builds it; features only read it.
+The composition root (:mod:`argusai.app`) builds it; features only read it. A feature's
+command gets one from the :class:`CommandStartup` the ``argus`` root puts on its context.
 """
 
 from __future__ import annotations
@@ -8,14 +9,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
-from huey import Huey
+if TYPE_CHECKING:  # a plain container: the CLI imports it without loading these
+    from huey import Huey
 
-from argusai.github.port import GitHubAppClient
-from argusai.llm.port import LLMClient
-from argusai.settings import Settings
-from argusai.store.db import Database
-from argusai.workq.queue import WorkQueue
+    from argusai.github.port import GitHubAppClient
+    from argusai.llm.port import LLMClient
+    from argusai.settings import Settings
+    from argusai.store.db import Database
+    from argusai.workq.queue import WorkQueue
 
 
 @dataclass
@@ -56,3 +59,17 @@ class Runtime:
             if self._queue is None:
                 self._queue = self.queue_factory(self)
             return self._queue
+
+
+class OpenRuntime(Protocol):
+    """Open the data dir, the database (migrated if asked) and the queue for a command."""
+
+    def __call__(self, settings: Settings, *, migrate: bool = False) -> Runtime: ...
+
+
+@dataclass(frozen=True)
+class CommandStartup:
+    """How a feature's command starts (the ``argus`` root hands it over as ``ctx.obj``)."""
+
+    open_runtime: OpenRuntime
+    register_tasks: Callable[[Runtime], object]

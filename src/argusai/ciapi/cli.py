@@ -1,15 +1,13 @@
-"""``argus tenant`` / ``argus apikey`` / ``argus usage`` / ``argus ci explain``: the API's CLI."""
+"""``argus tenant`` / ``argus apikey`` / ``argus usage``: the analysis API's CLI."""
 
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Column, Table
-from rich.text import Text
 
 from argusai.ciapi.tiers import DEFAULT_TIER, TIERS
 from argusai.settings import Settings
@@ -22,7 +20,7 @@ out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 
 def _settings() -> Settings:
-    from argusai.cli import command_settings  # the argus group's start-up (loaded by now)
+    from argusai.logs import command_settings
 
     return command_settings()  # logs on stderr, warnings only: stdout carries keys and JSON
 
@@ -230,55 +228,3 @@ def usage_command(
             f"{row.cost_usd:.4f}",
         )
     out.print(table)
-
-
-class ExplainFormat(StrEnum):
-    """How ``argus ci explain`` prints."""
-
-    text = "text"
-    json = "json"
-
-
-def _heading(title: str, rest: str = "") -> Text:
-    return Text.assemble((title, "bold"), rest)
-
-
-def explain_command(
-    logfile: Annotated[str, typer.Argument(help="Log file (plain or gzip); '-' reads stdin.")],
-    workflow: Annotated[str | None, typer.Option(help="Workflow name, for context.")] = None,
-    output: Annotated[ExplainFormat, typer.Option("--format")] = ExplainFormat.text,
-) -> None:
-    """Reduce LOGFILE and ask the LLM why it failed (root cause, step, evidence, fix)."""
-    from argusai.cilog.cli import read_log
-    from argusai.cilog.explain import explain
-    from argusai.errors import ArgusError
-    from argusai.llm.factory import build_llm
-
-    settings = _settings()
-    reduction = read_log(logfile, settings.ci_token_budget)  # an empty log never reaches the LLM
-    llm = build_llm(settings)
-    try:
-        result = explain(llm, reduction, workflow_name=workflow)
-    except ArgusError as exc:
-        raise _fail(exc) from None
-    if output is ExplainFormat.json:
-        typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
-        return
-    out.print(_heading("Root cause", f" ({result.confidence} confidence)"))
-    out.print(result.root_cause)
-    out.print()
-    out.print(_heading("Failing step:", f" {result.failing_step or '-'}"))
-    if result.evidence:
-        out.print()
-        out.print(_heading("Evidence"))
-        for line in result.evidence:
-            out.print(f"  {line}")
-    out.print()
-    out.print(_heading("Suggested fix"))
-    out.print(result.suggested_fix)
-    u = result.usage
-    out.print()
-    out.print(
-        Text(f"{u.model}: {u.prompt_tokens}+{u.completion_tokens} tokens, ${u.cost_usd:.5f}"),
-        style="dim",
-    )

@@ -1,4 +1,5 @@
-"""``argus ci``: reduce a CI log offline (no LLM) to the lines that explain its failure."""
+"""``argus ci``: reduce a CI log offline (no LLM) to the lines that explain its failure, or
+ask the LLM to explain it (``argus ci explain``)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from pathlib import Path
 from typing import IO, Annotated
 
 import typer
+from rich.console import Console
+from rich.text import Text
 
 from argusai.cilog.reduce import DEFAULT_BUDGET, Reduction, iter_chunks, reduce_log
 from argusai.errors import InputError
 
 ci_app = typer.Typer(help="CI failure logs.", no_args_is_help=True)
+#: LLM text is printed as written: no rich markup or emoji codes
+out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 
 @ci_app.callback()
@@ -89,3 +94,57 @@ def reduce_command(
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         typer.echo(result.excerpt, nl=False)
+
+
+class ExplainFormat(StrEnum):
+    """How ``argus ci explain`` prints."""
+
+    text = "text"
+    json = "json"
+
+
+def _heading(title: str, rest: str = "") -> Text:
+    return Text.assemble((title, "bold"), rest)
+
+
+@ci_app.command("explain")
+def explain_command(
+    logfile: Annotated[str, typer.Argument(help="Log file (plain or gzip); '-' reads stdin.")],
+    workflow: Annotated[str | None, typer.Option(help="Workflow name, for context.")] = None,
+    output: Annotated[ExplainFormat, typer.Option("--format")] = ExplainFormat.text,
+) -> None:
+    """Reduce LOGFILE and ask the LLM why it failed (root cause, step, evidence, fix)."""
+    from argusai.cilog.explain import explain
+    from argusai.errors import ArgusError
+    from argusai.llm.factory import build_llm
+    from argusai.logs import command_settings
+
+    settings = command_settings()  # logs on stderr, warnings only: stdout carries JSON
+    reduction = read_log(logfile, settings.ci_token_budget)  # an empty log never reaches the LLM
+    llm = build_llm(settings)
+    try:
+        result = explain(llm, reduction, workflow_name=workflow)
+    except ArgusError as exc:
+        typer.echo(f"argus: error: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(1) from None
+    if output is ExplainFormat.json:
+        typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    out.print(_heading("Root cause", f" ({result.confidence} confidence)"))
+    out.print(result.root_cause)
+    out.print()
+    out.print(_heading("Failing step:", f" {result.failing_step or '-'}"))
+    if result.evidence:
+        out.print()
+        out.print(_heading("Evidence"))
+        for line in result.evidence:
+            out.print(f"  {line}")
+    out.print()
+    out.print(_heading("Suggested fix"))
+    out.print(result.suggested_fix)
+    u = result.usage
+    out.print()
+    out.print(
+        Text(f"{u.model}: {u.prompt_tokens}+{u.completion_tokens} tokens, ${u.cost_usd:.5f}"),
+        style="dim",
+    )

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from argusai.errors import InputError
+from argusai.runtime import CommandStartup, Runtime
 from argusai.scout.summary_schema import Difficulty
 
 scout_app = typer.Typer(
@@ -24,14 +25,22 @@ out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 
-def _runtime() -> Any:
+def _startup(ctx: typer.Context) -> CommandStartup:
+    """What the ``argus`` root handed over: how to open a runtime, how to declare tasks."""
+    startup = ctx.obj
+    if not isinstance(startup, CommandStartup):  # only run inside the argus group
+        raise TypeError("argus scout runs as a sub-command of argus")
+    return startup
+
+
+def _runtime(ctx: typer.Context) -> Runtime:
     """Settings, a database that answers (migrated) and the queue, as every argus command."""
-    from argusai.cli import command_settings, open_runtime  # the argus group: loaded by now
+    from argusai.logs import command_settings
 
-    return open_runtime(command_settings(), migrate=True)
+    return _startup(ctx).open_runtime(command_settings(), migrate=True)
 
 
-def _check_run(rt: Any, run_id: int) -> None:
+def _check_run(rt: Runtime, run_id: int) -> None:
     from argusai.scout.models import ScoutRun
 
     with rt.db.session() as s:
@@ -41,19 +50,19 @@ def _check_run(rt: Any, run_id: int) -> None:
 
 @scout_app.command("run")
 def run(
+    ctx: typer.Context,
     source: Annotated[str | None, typer.Option(help="Crawl only this source.")] = None,
     budget: Annotated[int | None, typer.Option(min=1, help="Request budget of this run.")] = None,
     resume: Annotated[int | None, typer.Option(help="Continue this run's cursor.")] = None,
 ) -> None:
     """Crawl now, with a progress bar; a spent budget queues the continuation."""
-    from argusai.app import register_tasks
     from argusai.scout.process_kind import warn_if_anonymous
     from argusai.scout.tasks import crawl_now, register_scout_tasks
 
-    rt = _runtime()
+    rt = _runtime(ctx)
     if resume is not None:
         _check_run(rt, resume)
-    register_tasks(rt)  # the work queue + crawl tasks, as a worker declares them
+    _startup(ctx).register_tasks(rt)  # the work queue + crawl tasks, as a worker declares them
     warn_if_anonymous(rt.settings)
     tasks = register_scout_tasks(rt.huey, lambda: rt)
     columns = (
@@ -89,6 +98,7 @@ def run(
 
 @source_app.command("add")
 def source_add(
+    ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="awesome-for-beginners | markdown-list | installed")],
     name: Annotated[str, typer.Argument(help="A name for the source.")],
     option: Annotated[
@@ -105,17 +115,17 @@ def source_add(
         if not sep or not key.strip():
             raise InputError(f"--option wants k=v, got {item!r}")
         options[key.strip()] = value.strip()
-    rt = _runtime()
+    rt = _runtime(ctx)
     spec = add_source(rt.db, kind, name, options)
     out.print(f"source {spec.name} ({spec.kind}) {spec.options}")
 
 
 @source_app.command("list")
-def source_list() -> None:
+def source_list(ctx: typer.Context) -> None:
     """List the sources the crawl reads."""
     from argusai.scout.configured import list_sources
 
-    rt = _runtime()
+    rt = _runtime(ctx)
     table = Table("name", "kind", "options", "from")
     for spec, origin in list_sources(rt.db, rt.settings.scout_sources):
         table.add_row(
@@ -133,6 +143,7 @@ class CatalogueKind(StrEnum):
 
 @scout_app.command("list")
 def list_catalogue(
+    ctx: typer.Context,
     kind: Annotated[CatalogueKind, typer.Option(help="What to list.")] = CatalogueKind.issues,
     language: Annotated[str | None, typer.Option(help="Filter by language.")] = None,
     difficulty: Annotated[
@@ -146,7 +157,7 @@ def list_catalogue(
     """List the catalogue in the terminal."""
     from argusai.scout.catalogue_cli import scout_list
 
-    rt = _runtime()
+    rt = _runtime(ctx)
     scout_list(
         rt.db,
         kind="issues" if kind is CatalogueKind.issues else "repositories",
