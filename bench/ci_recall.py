@@ -14,7 +14,7 @@ from argusai.core.tokens import count_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "ci-logs"
-OWN = ROOT / "tests" / "unit" / "ci" / "data"
+OWN = ROOT / "tests" / "unit" / "cilog" / "data"
 
 
 def labelled_logs() -> list[tuple[str, str, bytes, list[str]]]:
@@ -31,7 +31,7 @@ def labelled_logs() -> list[tuple[str, str, bytes, list[str]]]:
         log = labels.with_name(labels.name.replace(".labels.json", ".log"))
         out.append(("gha-actions", log.name, log.read_bytes(), [normalise_text(m) for m in must]))
     # Our own logs are small: each is set inside 3,000 lines of passing build output (and 40
-    # after), as in tests/unit/ci/test_reduce.py, so that the budget has something to cut.
+    # after), as in tests/unit/cilog/test_reduce.py, so that the budget has something to cut.
     labels_file = OWN / "labels.json"
     if labels_file.exists():
         for name, must in json.loads(labels_file.read_text()).items():

@@ -11,7 +11,7 @@ from typing import Any
 
 import structlog
 
-from argusai.ci import runs as github_runs
+from argusai.ci import runs
 from argusai.ci.format import (
     JobAnalysis,
     RunInfo,
@@ -59,7 +59,7 @@ def process_ci_run(rt: Runtime, item: CIRun, owner: str) -> None:
     jobs = failed_jobs(gh.list_run_attempt_jobs(repo_owner, repo, item.run_id, item.run_attempt))
 
     def still_ours() -> bool:
-        return github_runs.holds(rt.db, item.id, owner)
+        return runs.holds(rt.db, item.id, owner)
 
     analyses = [
         analyse_job(rt.db, rt.llm, rt.settings, gh, item, job, still_ours)
@@ -96,13 +96,13 @@ def _process_passed(rt: Runtime, gh: GitHubRepoClient, item: CIRun, owner: str) 
     earlier = next(
         (
             r
-            for r in github_runs.earlier_attempts(rt.db, item)
+            for r in runs.earlier_attempts(rt.db, item)
             if r.status == ReviewStatus.DONE.value and r.result and r.conclusion != "success"
         ),
         None,
     )
     if earlier is None:
-        github_runs.finish(rt.db, item.id, owner, error="skipped: no earlier failure analysed")
+        runs.finish(rt.db, item.id, owner, error="skipped: no earlier failure analysed")
         log.info("ci.passed_without_earlier_analysis")
         return
     repo_owner, repo = item.repo_name.split("/", 1)
@@ -152,7 +152,7 @@ def _check_and_finish(
         output=CheckRunOutput(title=title, summary=summary),
         details_url=info.html_url,
     )
-    github_runs.finish(
+    runs.finish(
         rt.db,
         item.id,
         owner,
@@ -165,8 +165,8 @@ def _check_and_finish(
 
 def _last_look(rt: Runtime, item: CIRun, owner: str) -> None:
     """Before anything becomes visible: still ours, and no newer attempt of the run."""
-    if not github_runs.holds(rt.db, item.id, owner):
+    if not runs.holds(rt.db, item.id, owner):
         raise Superseded("superseded, or the lease was taken over")
-    newer = github_runs.newer_attempt(rt.db, item)
+    newer = runs.newer_attempt(rt.db, item)
     if newer is not None:
         raise Superseded(f"attempt {newer} of this run is newer")

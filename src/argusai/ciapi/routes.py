@@ -5,7 +5,7 @@ body being the log, plain or gzip (``Content-Encoding: gzip`` or gzip magic), wi
 ``workflow_name`` and ``callback_url`` as query parameters.
 
 A sync analysis runs its LLM call on an executor of its own, in a bounded number of
-slots (``web/sync_slots.py``); without a free slot (in total, or for this tenant) it is
+slots (``ciapi/sync_slots.py``); without a free slot (in total, or for this tenant) it is
 queued for the worker like a large log: 202 + ``Location``. The body must arrive within
 ``ARGUS_HTTP_BODY_TIMEOUT_SECONDS`` (else 408). Failures are stored in words of our own
 (``analyses.tenant_error``); the provider's text goes to the server log only.

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from argusai.asgi.bodies import BodyTimeout, BodyTooLarge, read_body
-from argusai.ci import runs as github_runs
+from argusai.ci import runs
 from argusai.ci.kind import CI_RUN
 from argusai.limits.policy import limits_for
 from argusai.review import items as workitems
@@ -214,11 +214,9 @@ async def _accept_ci(
     return _answer(202, "queued", state, started, ci_run_id=accepted.ci_run_id)
 
 
-def _record_ci(
-    state: AppState, delivery_id: str, event: str, routed: Routed
-) -> github_runs.CIAccepted:
+def _record_ci(state: AppState, delivery_id: str, event: str, routed: Routed) -> runs.CIAccepted:
     assert routed.ci is not None
-    accepted = github_runs.record_delivery(
+    accepted = runs.record_delivery(
         state.runtime.db,
         delivery_id=delivery_id,
         event=event,
