@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from huey import Huey
 
+from argusai.core.router import Router
 from argusai.errors import GitHubRateLimited
 from argusai.github.port import GitHubAppClient
 from argusai.llm.breaker import CircuitOpenError
@@ -117,3 +118,26 @@ def register_tasks(rt: Runtime) -> WorkQueue:
     register_maintenance(rt.huey, lambda: rt)
     register_scout_tasks(rt.huey, lambda: rt)
     return queue
+
+
+def build_router(settings: Settings) -> Router:
+    """Every feature's webhook handlers: what each event means, and to whom."""
+    from argusai.ci.events import workflow_run
+    from argusai.deliveries.installations import INSTALLATION_EVENTS, installation
+    from argusai.limits.policy import limits_for
+    from argusai.review.events import pull_request_handler
+
+    router = Router()
+    for event in INSTALLATION_EVENTS:  # always recorded: who installed the App, where
+        router.on(event, installation)
+    router.on(
+        "pull_request",
+        pull_request_handler(
+            enabled=settings.review_enabled_events,
+            review_drafts=settings.review_drafts,
+            webhook_delay=limits_for(settings).webhook_delay,
+        ),
+    )
+    if settings.ci_enabled:  # whatever ARGUS_REVIEW_ENABLED_EVENTS says
+        router.on("workflow_run", workflow_run)
+    return router

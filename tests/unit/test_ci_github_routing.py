@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from argusai.web.events import route
-
-ENABLED = ("pull_request.opened",)
+from argusai.app import build_router
+from argusai.ci.events import CIIntent
+from argusai.core.router import Delivery, Ignored
+from tests.conftest import make_settings
 
 
 def payload(**run: Any) -> dict[str, Any]:
@@ -31,13 +35,32 @@ def payload(**run: Any) -> dict[str, Any]:
     }
 
 
-def routed(data: dict[str, Any], *, ci_enabled: bool = True) -> Any:
-    return route("workflow_run", data, enabled=ENABLED, review_drafts=False, ci_enabled=ci_enabled)
+@dataclass(frozen=True)
+class Routed:
+    ci: Any
+    ignored_reason: str | None
+
+
+def routed(data: dict[str, Any], *, ci_enabled: bool = True) -> Routed:
+    """What the app's router makes of a workflow_run delivery (review events: opened only)."""
+    settings = make_settings(
+        Path(tempfile.mkdtemp()),
+        ci_enabled=ci_enabled,
+        review_enabled_events="pull_request.opened",
+    )
+    intents = build_router(settings).intents(Delivery("workflow_run", "d", data))
+    if not intents:
+        return Routed(None, "event workflow_run.completed is not enabled")
+    (intent,) = intents
+    if isinstance(intent, CIIntent):
+        return Routed(intent.request, None)
+    assert isinstance(intent, Ignored)
+    return Routed(None, intent.reason)
 
 
 def test_failed_run_becomes_a_ci_request_with_its_own_prs_only() -> None:
     r = routed(payload())
-    assert r.review is None and r.ci is not None
+    assert r.ci is not None
     assert (r.ci.run_id, r.ci.run_attempt, r.ci.repo_name) == (77, 1, "o/r")
     assert r.ci.pr_numbers == (5,)
     assert r.ci.installation_id == 3 and r.ci.workflow_name == "CI"

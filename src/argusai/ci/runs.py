@@ -11,15 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from argusai.ci.models import CIRun
 from argusai.store.db import Database
 from argusai.store.models import (
     ACTIVE_STATUSES,
-    DeliveryStatus,
     ReviewStatus,
-    WebhookDelivery,
     utcnow,
 )
 from argusai.workq import items
@@ -56,79 +54,49 @@ class CIRequest:
     html_url: str | None = None
 
 
-@dataclass(frozen=True)
-class CIAccepted:
-    """Outcome of recording a delivery with its CI run."""
-
-    duplicate: bool
-    ci_run_id: int | None
-
-
-def record_delivery(
-    db: Database,
-    *,
-    delivery_id: str,
-    event: str,
-    action: str | None,
-    request: CIRequest,
-) -> CIAccepted:
-    """Record the delivery once and create its CI run; a redelivery or a known attempt: none."""
-    try:
-        with db.session() as s:
-            s.add(
-                WebhookDelivery(
-                    delivery_id=delivery_id,
-                    event=event,
-                    action=action,
-                    installation_id=request.installation_id,
-                    repo_name=request.repo_name,
-                    status=DeliveryStatus.ACCEPTED.value,
-                )
-            )
-            s.flush()
-            known = s.scalar(
-                select(CIRun.id).where(
-                    CIRun.repo_name == request.repo_name,
-                    CIRun.run_id == request.run_id,
-                    CIRun.run_attempt == request.run_attempt,
-                )
-            )
-            if known is not None:
-                return CIAccepted(duplicate=False, ci_run_id=None)
-            s.execute(
-                update(CIRun)
-                .where(
-                    CIRun.repo_name == request.repo_name,
-                    CIRun.run_id == request.run_id,
-                    CIRun.run_attempt < request.run_attempt,
-                    CIRun.status.in_(ACTIVE_STATUSES),
-                )
-                .values(
-                    status=ReviewStatus.SUPERSEDED.value,
-                    completed_at=utcnow(),
-                    error_message="superseded by a newer attempt",
-                    lease_expires_at=None,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            row = CIRun(
-                delivery_id=delivery_id,
-                installation_id=request.installation_id,
-                repo_name=request.repo_name,
-                run_id=request.run_id,
-                run_attempt=request.run_attempt,
-                workflow_name=request.workflow_name,
-                head_sha=request.head_sha,
-                conclusion=request.conclusion,
-                pr_numbers={"numbers": list(request.pr_numbers), "html_url": request.html_url},
-                status=ReviewStatus.QUEUED.value,
-                dispatched_at=utcnow(),  # the handler enqueues next (and un-marks on failure)
-            )
-            s.add(row)
-            s.flush()
-            return CIAccepted(duplicate=False, ci_run_id=row.id)
-    except IntegrityError:
-        return CIAccepted(duplicate=True, ci_run_id=None)
+def create_run(s: Session, delivery_id: str, request: CIRequest) -> int | None:
+    """Queue this attempt (superseding older active attempts of the run); None if known."""
+    known = s.scalar(
+        select(CIRun.id).where(
+            CIRun.repo_name == request.repo_name,
+            CIRun.run_id == request.run_id,
+            CIRun.run_attempt == request.run_attempt,
+        )
+    )
+    if known is not None:
+        return None
+    s.execute(
+        update(CIRun)
+        .where(
+            CIRun.repo_name == request.repo_name,
+            CIRun.run_id == request.run_id,
+            CIRun.run_attempt < request.run_attempt,
+            CIRun.status.in_(ACTIVE_STATUSES),
+        )
+        .values(
+            status=ReviewStatus.SUPERSEDED.value,
+            completed_at=utcnow(),
+            error_message="superseded by a newer attempt",
+            lease_expires_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    row = CIRun(
+        delivery_id=delivery_id,
+        installation_id=request.installation_id,
+        repo_name=request.repo_name,
+        run_id=request.run_id,
+        run_attempt=request.run_attempt,
+        workflow_name=request.workflow_name,
+        head_sha=request.head_sha,
+        conclusion=request.conclusion,
+        pr_numbers={"numbers": list(request.pr_numbers), "html_url": request.html_url},
+        status=ReviewStatus.QUEUED.value,
+        dispatched_at=utcnow(),  # the endpoint dispatches next (and un-marks on failure)
+    )
+    s.add(row)
+    s.flush()
+    return row.id
 
 
 def newer_attempt(db: Database, item: CIRun) -> int | None:

@@ -10,19 +10,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.orm import Session
 
 from argusai.store.db import Database
 from argusai.store.models import (
     ACTIVE_STATUSES,
-    DeliveryStatus,
-    Installation,
-    Repository,
     Review,
     ReviewStatus,
-    WebhookDelivery,
     utcnow,
 )
 from argusai.workq import items
@@ -48,90 +43,7 @@ class ReviewRequest:
     trigger: str
 
 
-@dataclass(frozen=True)
-class InstallationChange:
-    """An installation event: the App was installed, removed, suspended, or repos changed."""
-
-    installation_id: int
-    account_login: str | None
-    action: str
-    repos_added: tuple[str, ...] = ()
-    repos_removed: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Accepted:
-    """Outcome of recording a delivery."""
-
-    duplicate: bool
-    review_id: int | None
-
-
-def record_delivery(
-    db: Database,
-    *,
-    delivery_id: str,
-    event: str,
-    action: str | None,
-    installation_id: int | None,
-    repo_name: str | None,
-    request: ReviewRequest | None,
-    installation: InstallationChange | None = None,
-    delay: float = 0.0,
-) -> Accepted:
-    """Record a delivery once and create its work item; a redelivery creates nothing.
-
-    ``delay``: the work item may not start before this many seconds (rate limits).
-    """
-    try:
-        with db.session() as s:
-            # Core statements, not ORM objects: this is the webhook's hot path
-            s.execute(
-                insert(WebhookDelivery).values(
-                    delivery_id=delivery_id,
-                    event=event,
-                    action=action,
-                    installation_id=installation_id,
-                    repo_name=repo_name,
-                    status=(DeliveryStatus.ACCEPTED if request else DeliveryStatus.IGNORED).value,
-                )
-            )
-            review_id = (
-                _create_review(s, request, delivery_id, dispatched=True, delay=delay)
-                if request
-                else None
-            )
-            if installation is not None:
-                _apply_installation(s, installation)
-    except IntegrityError:
-        return Accepted(duplicate=True, review_id=None)
-    return Accepted(duplicate=False, review_id=review_id)
-
-
-def _apply_installation(s: Session, change: InstallationChange) -> None:
-    row = s.get(Installation, change.installation_id)
-    if change.action == "deleted":
-        if row is not None:
-            s.delete(row)
-        s.execute(delete(Repository).where(Repository.installation_id == change.installation_id))
-        return
-    if row is None:
-        row = Installation(id=change.installation_id)
-        s.add(row)
-    row.account_login = change.account_login or row.account_login
-    if change.action in {"suspend", "unsuspend"}:
-        row.suspended = change.action == "suspend"
-    for name in change.repos_added:
-        repo = s.scalar(select(Repository).where(Repository.full_name == name))
-        if repo is None:
-            s.add(Repository(full_name=name, installation_id=change.installation_id))
-        else:
-            repo.installation_id = change.installation_id
-    if change.repos_removed:
-        s.execute(delete(Repository).where(Repository.full_name.in_(change.repos_removed)))
-
-
-def _create_review(
+def create_review(
     s: Session,
     req: ReviewRequest,
     delivery_id: str | None,
@@ -182,7 +94,7 @@ def _create_review(
 def enqueue_review(db: Database, req: ReviewRequest) -> int | None:
     """Queue a review outside a webhook (CLI, tests); None when already queued/done."""
     with db.session() as s:
-        return _create_review(s, req, None)
+        return create_review(s, req, None)
 
 
 def store_outcome(db: Database, review_id: int, cache_key: str, result: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from argusai import __version__
-from argusai.app import register_tasks
+from argusai.app import build_router, register_tasks
 from argusai.ciapi import routes as ciapi_routes
 from argusai.runtime import Runtime
 from argusai.scout import routes as scout_routes
@@ -25,7 +25,12 @@ def create_app(runtime: Runtime) -> FastAPI:
         swagger_ui_oauth2_redirect_url=None,
     )
     register_tasks(runtime)
-    app.state.argus = AppState(settings=runtime.settings, runtime=runtime, metrics=Metrics())
+    app.state.argus = AppState(
+        settings=runtime.settings,
+        runtime=runtime,
+        router=build_router(runtime.settings),
+        metrics=Metrics(),
+    )
     errors.install(app)
     app.add_middleware(SecurityHeaders)
     app.include_router(webhooks.router)

@@ -1,4 +1,4 @@
-"""What the web app holds: settings, runtime, task handles, metrics."""
+"""What the web app holds: settings, runtime, the event router, metrics."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from argusai.core.router import Router
 from argusai.runtime import Runtime
 from argusai.settings import Settings
 
@@ -38,4 +39,5 @@ class Metrics:
 class AppState:
     settings: Settings
     runtime: Runtime
+    router: Router
     metrics: Metrics

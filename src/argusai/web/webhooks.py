@@ -15,13 +15,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from argusai.asgi.bodies import BodyTimeout, BodyTooLarge, read_body
-from argusai.ci import runs
-from argusai.ci.kind import CI_RUN
-from argusai.limits.policy import limits_for
-from argusai.review import items as workitems
-from argusai.review.kind import REVIEW
+from argusai.core.router import Delivery
+from argusai.deliveries.record import record
 from argusai.web import signature
-from argusai.web.events import Routed, route
 from argusai.web.state import AppState
 
 log = structlog.get_logger(__name__)
@@ -149,104 +145,38 @@ async def github_webhook(request: Request) -> JSONResponse:
         bound.info("ping received")
         return _answer(200, "pong", state, started)
 
-    routed = route(
-        event,
-        payload,
-        enabled=settings.review_enabled_events,
-        review_drafts=settings.review_drafts,
-        ci_enabled=settings.ci_enabled,
+    delivery = Delivery(event=event, delivery_id=delivery_id, payload=payload)
+    intents = state.router.intents(delivery)
+    try:
+        outcome = await run_in_threadpool(record, state.runtime.db, delivery, intents)
+    except SQLAlchemyError as exc:
+        bound.error("database unavailable; delivery refused", error=type(exc).__name__)
+        return _answer(503, "unavailable", state, started, detail="database unavailable")
+    first = intents[0] if intents else None
+    bound = bound.bind(
+        installation_id=first.installation_id if first else delivery.installation_id,
+        repo=first.repo_name if first else delivery.repo_name,
     )
-    if routed.ci is not None:
-        return await _accept_ci(state, started, delivery_id, event, routed, bound)
-    try:
-        accepted, delay = await run_in_threadpool(_record, state, delivery_id, event, routed)
-    except SQLAlchemyError as exc:
-        bound.error("database unavailable; delivery refused", error=type(exc).__name__)
-        return _answer(503, "unavailable", state, started, detail="database unavailable")
-    bound = bound.bind(installation_id=routed.installation_id, repo=routed.repo_name)
-    if accepted.duplicate:
+    if outcome.duplicate:
         bound.info("duplicate delivery ignored")
         return _answer(200, "duplicate", state, started)
-    if routed.review is None:
-        bound.info("delivery ignored", reason=routed.ignored_reason)
-        return _answer(202, "ignored", state, started, reason=routed.ignored_reason)
-    if accepted.review_id is None:
-        bound.info("head already queued or reviewed", pr=routed.review.pr_number)
-        return _answer(202, "ignored", state, started, reason="this head is already reviewed")
-    if delay > 0:
-        bound.info(
-            "review queued with a delay: repository over its webhook rate limit",
-            pr=routed.review.pr_number,
-            job_id=accepted.review_id,
-            delay=round(delay, 1),
+    work = [w for r in outcome.recorded for w in r.work]
+    if not work:
+        reason = next((r.ignored for r in outcome.recorded if r.ignored), None) or (
+            _unrouted(delivery, settings.review_enabled_events)
         )
-        return _answer(
-            202,
-            "queued",
-            state,
-            started,
-            review_id=accepted.review_id,
-            delay_seconds=round(delay, 1),
-        )
-    bound.info("review queued", pr=routed.review.pr_number, job_id=accepted.review_id)
-    return _answer(202, "queued", state, started, review_id=accepted.review_id)
-
-
-async def _accept_ci(
-    state: AppState, started: float, delivery_id: str, event: str, routed: Routed, bound: Any
-) -> JSONResponse:
-    """Record a ``workflow_run`` delivery with its CI run, enqueue it, answer."""
-    assert routed.ci is not None
-    try:
-        accepted = await run_in_threadpool(_record_ci, state, delivery_id, event, routed)
-    except SQLAlchemyError as exc:
-        bound.error("database unavailable; delivery refused", error=type(exc).__name__)
-        return _answer(503, "unavailable", state, started, detail="database unavailable")
-    bound = bound.bind(installation_id=routed.installation_id, repo=routed.repo_name)
-    if accepted.duplicate:
-        bound.info("duplicate delivery ignored")
-        return _answer(200, "duplicate", state, started)
-    if accepted.ci_run_id is None:
-        reason = "this run attempt is already recorded"
-        bound.info("delivery ignored", reason=reason, run_id=routed.ci.run_id)
+        bound.info("delivery ignored", reason=reason)
         return _answer(202, "ignored", state, started, reason=reason)
-    bound.info("ci run queued", run_id=routed.ci.run_id, job_id=f"ci:{accepted.ci_run_id}")
-    return _answer(202, "queued", state, started, ci_run_id=accepted.ci_run_id)
+    queue = state.runtime.queue
+    for item in work:  # the rows say "dispatched": only a failure needs another write
+        queue.dispatch(item.kind, item.item_id, item.delay, recorded=True)
+    fields = {k: v for r in outcome.recorded for k, v in r.fields.items()}
+    bound.info("work queued", **{w.kind: w.item_id for w in work}, delay=work[0].delay or None)
+    return _answer(202, "queued", state, started, **fields)
 
 
-def _record_ci(state: AppState, delivery_id: str, event: str, routed: Routed) -> runs.CIAccepted:
-    assert routed.ci is not None
-    accepted = runs.record_delivery(
-        state.runtime.db,
-        delivery_id=delivery_id,
-        event=event,
-        action=routed.action,
-        request=routed.ci,
-    )
-    if accepted.ci_run_id is not None:
-        state.runtime.queue.dispatch(CI_RUN, accepted.ci_run_id, recorded=True)
-    return accepted
-
-
-def _record(
-    state: AppState, delivery_id: str, event: str, routed: Routed
-) -> tuple[workitems.Accepted, float]:
-    # one limiter call, only for deliveries that create work; over the limit the work is
-    # delayed (never dropped): the item starts later and its queue message is scheduled
-    delay = 0.0
-    if routed.review is not None:
-        delay = limits_for(state.settings).webhook_delay(routed.review.repo_name)
-    accepted = workitems.record_delivery(
-        state.runtime.db,
-        delivery_id=delivery_id,
-        event=event,
-        action=routed.action,
-        installation_id=routed.installation_id,
-        repo_name=routed.repo_name,
-        request=routed.review,
-        installation=routed.installation_change,
-        delay=delay,
-    )
-    if accepted.review_id is not None:
-        state.runtime.queue.dispatch(REVIEW, accepted.review_id, delay, recorded=True)
-    return accepted, delay
+def _unrouted(delivery: Delivery, enabled: tuple[str, ...]) -> str:
+    """Why a delivery no handler took is ignored."""
+    if delivery.key in enabled or delivery.event in enabled:
+        return f"no handler for {delivery.key}"
+    return f"event {delivery.key} is not enabled"

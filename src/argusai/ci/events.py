@@ -1,0 +1,140 @@
+"""What ``workflow_run`` deliveries ask of the CI explainer: explain (or close) an attempt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from argusai.ci.kind import CI_RUN
+from argusai.ci.runs import CIRequest, create_run
+from argusai.core.payload import (
+    MAX_ID,
+    MAX_NAME,
+    MAX_NUMBER,
+    MAX_SHORT,
+    Installation,
+    Lenient,
+    Repo,
+    bounded_str,
+    lacking,
+)
+from argusai.core.router import Delivery, Ignored, Intent, Recorded, Work
+
+#: conclusions explained; a ``success`` is routed only for a re-run (attempt > 1)
+CI_FAILED = ("failure", "timed_out")
+
+
+class _RunRepo(Lenient):
+    id: int | None = None
+
+
+class _RunRef(Lenient):
+    repo: _RunRepo | None = None
+
+
+class _RunPR(Lenient):
+    number: int = Field(gt=0, lt=MAX_NUMBER)
+    base: _RunRef | None = None
+
+
+class _Run(Lenient):
+    id: int = Field(gt=0, lt=MAX_ID)
+    run_attempt: int = Field(default=1, gt=0, lt=MAX_NUMBER)
+    head_sha: str = Field(min_length=1, max_length=MAX_SHORT)
+    conclusion: str | None = Field(default=None, max_length=MAX_SHORT)
+    name: str | None = None
+    html_url: str | None = Field(default=None, max_length=2048)
+    pull_requests: list[_RunPR] = Field(default_factory=list)
+
+
+class _RepoWithId(Repo):
+    id: int | None = None
+
+
+class _Workflow(Lenient):
+    name: str | None = None
+
+
+class WorkflowRunEvent(Lenient):
+    """The parts of a ``workflow_run`` payload the explainer needs."""
+
+    action: str
+    workflow_run: _Run
+    repository: _RepoWithId
+    installation: Installation | None = None
+    workflow: _Workflow | None = None
+
+
+@dataclass(frozen=True)
+class CIIntent:
+    """Explain (or, for a passing re-run, close) this attempt of a workflow run."""
+
+    request: CIRequest
+    creates_work: bool = True
+
+    @property
+    def installation_id(self) -> int | None:
+        """The installation the run belongs to."""
+        return self.request.installation_id
+
+    @property
+    def repo_name(self) -> str | None:
+        """The run's repository."""
+        return self.request.repo_name
+
+    def record(self, session: Any, delivery_id: str) -> Recorded:
+        """Queue the attempt (superseding older ones); nothing for a known attempt."""
+        ci_run_id = create_run(session, delivery_id, self.request)
+        if ci_run_id is None:
+            return Recorded(ignored="this run attempt is already recorded")
+        return Recorded(work=(Work(CI_RUN, ci_run_id),), fields={"ci_run_id": ci_run_id})
+
+
+def workflow_run(delivery: Delivery) -> Intent:
+    """A completed failed run (or a passing re-run) → a CI request; anything else ignored."""
+    if delivery.action != "completed":
+        return _ignored(delivery, f"{delivery.key}: only completed runs are analysed")
+    try:
+        ev = WorkflowRunEvent.model_validate(delivery.payload)
+    except ValidationError as exc:
+        return _ignored(delivery, lacking(exc))
+    run = ev.workflow_run
+    if ev.installation is None:
+        return _ignored(delivery, "no installation in payload")
+    conclusion = run.conclusion or ""
+    if conclusion not in CI_FAILED and not (conclusion == "success" and run.run_attempt > 1):
+        return _ignored(delivery, f"workflow run concluded {conclusion or 'nothing'}")
+    repo_id = ev.repository.id
+    # only PRs of this repository: a number from another one would land on the wrong PR
+    numbers = tuple(
+        sorted(
+            {
+                pr.number
+                for pr in run.pull_requests
+                if repo_id is None
+                or pr.base is None
+                or pr.base.repo is None
+                or pr.base.repo.id in (None, repo_id)
+            }
+        )
+    )
+    name = run.name or (ev.workflow.name if ev.workflow else None) or None
+    return CIIntent(
+        CIRequest(
+            installation_id=ev.installation.id,
+            repo_name=ev.repository.full_name,
+            run_id=run.id,
+            run_attempt=run.run_attempt,
+            workflow_name=bounded_str(name, MAX_NAME),
+            head_sha=run.head_sha,
+            conclusion=conclusion,
+            pr_numbers=numbers[:20],
+            html_url=run.html_url,
+        )
+    )
+
+
+def _ignored(delivery: Delivery, reason: str) -> Ignored:
+    return Ignored(reason, delivery.installation_id, delivery.repo_name)

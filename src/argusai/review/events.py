@@ -1,0 +1,108 @@
+"""What ``pull_request`` deliveries ask of the reviewer: a review of a head, or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from argusai.core.payload import MAX_NUMBER, MAX_SHORT, Installation, Lenient, Repo, lacking
+from argusai.core.router import Delivery, Handler, Ignored, Intent, Recorded, Work
+from argusai.review.items import ReviewRequest, create_review
+from argusai.review.kind import REVIEW
+
+
+class _Head(Lenient):
+    sha: str = Field(min_length=1, max_length=MAX_SHORT)
+
+
+class _PR(Lenient):
+    number: int = Field(gt=0, lt=MAX_NUMBER)
+    head: _Head
+    draft: bool = False
+    state: str = "open"
+
+
+class PullRequestEvent(Lenient):
+    """The parts of a ``pull_request`` payload a review needs."""
+
+    action: str
+    pull_request: _PR
+    repository: Repo
+    installation: Installation | None = None
+
+
+@dataclass(frozen=True)
+class ReviewIntent:
+    """Review this PR at this head (not before ``delay`` seconds: the repository's limit)."""
+
+    request: ReviewRequest
+    delay: float = 0.0
+    creates_work: bool = True
+
+    @property
+    def installation_id(self) -> int | None:
+        """The installation the review runs under."""
+        return self.request.installation_id
+
+    @property
+    def repo_name(self) -> str | None:
+        """The repository reviewed."""
+        return self.request.repo_name
+
+    def record(self, session: Any, delivery_id: str) -> Recorded:
+        """Queue the review (superseding older heads of the PR); nothing for a known head."""
+        review_id = create_review(
+            session, self.request, delivery_id, dispatched=True, delay=self.delay
+        )
+        if review_id is None:
+            return Recorded(ignored="this head is already reviewed")
+        fields: dict[str, Any] = {"review_id": review_id}
+        if self.delay > 0:
+            fields["delay_seconds"] = round(self.delay, 1)
+        return Recorded(work=(Work(REVIEW, review_id, self.delay),), fields=fields)
+
+
+def pull_request_handler(
+    *,
+    enabled: tuple[str, ...],
+    review_drafts: bool,
+    webhook_delay: Callable[[str], float],
+) -> Handler:
+    """The reviewer's handler of ``pull_request`` deliveries.
+
+    ``enabled`` is ``ARGUS_REVIEW_ENABLED_EVENTS``; ``webhook_delay(repo)`` is the
+    repository's webhook limit (work over it starts later, never dropped).
+    """
+
+    def handle(delivery: Delivery) -> Intent:
+        key = delivery.key
+        if key not in enabled and delivery.event not in enabled:
+            return _ignored(delivery, f"event {key} is not enabled")
+        try:
+            event = PullRequestEvent.model_validate(delivery.payload)
+        except ValidationError as exc:
+            return _ignored(delivery, lacking(exc))
+        pr = event.pull_request
+        if event.installation is None:
+            return _ignored(delivery, "no installation in payload")
+        if pr.state != "open":
+            return _ignored(delivery, "pull request is not open")
+        if pr.draft and not review_drafts:
+            return _ignored(delivery, "draft pull request")
+        request = ReviewRequest(
+            installation_id=event.installation.id,
+            repo_name=event.repository.full_name,
+            pr_number=pr.number,
+            sha=pr.head.sha,
+            trigger=key,
+        )
+        return ReviewIntent(request, webhook_delay(request.repo_name))
+
+    return handle
+
+
+def _ignored(delivery: Delivery, reason: str) -> Ignored:
+    return Ignored(reason, delivery.installation_id, delivery.repo_name)
