@@ -12,25 +12,28 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import anthropic
-import structlog
 
 from argusai.errors import LLMError
 from argusai.llm.backend import (
     ChatRequest,
+    ProviderCall,
+    SdkErrors,
     json_text,
-    log_request_failure,
     priced_completion,
 )
 from argusai.llm.port import Completion
-from argusai.llm.provider_errors import connection_error, error_for_status, unusable_response
 
 if TYPE_CHECKING:
     import httpx2
     from anthropic.types import Message
 
-log = structlog.get_logger(__name__)
 
 _TOOL_NAME_BAD = re.compile(r"[^a-zA-Z0-9_-]")
+_SDK_ERRORS = SdkErrors(
+    status=anthropic.APIStatusError,
+    timeout=anthropic.APITimeoutError,
+    connection=anthropic.APIConnectionError,
+)
 
 
 def tool_name(schema_name: str) -> str:
@@ -81,7 +84,7 @@ class AnthropicChat:
             "description": f"Record the answer as a {request.schema_name} object.",
             "input_schema": request.schema,
         }
-        started = time.perf_counter()
+        call = ProviderCall(self.provider, model, attempt, time.perf_counter(), [self._api_key])
         failure: Exception | None = None
         try:
             message = self._client.messages.create(
@@ -92,39 +95,13 @@ class AnthropicChat:
                 tools=[tool],
                 tool_choice={"type": "tool", "name": name},
             )
-        except anthropic.APIStatusError as exc:
-            self._log_failure(model, attempt, started, exc.status_code)
-            failure = error_for_status(
-                status=exc.status_code,
-                headers=exc.response.headers,
-                body=exc.body,
-                provider=self.provider,
-                model=model,
-                secrets=[self._api_key],
-            )
-        except anthropic.APIConnectionError as exc:
-            timed_out = isinstance(exc, anthropic.APITimeoutError)
-            kind = "timeout" if timed_out else "connection"
-            self._log_failure(model, attempt, started, None, kind=kind)
-            failure = connection_error(exc, timed_out, self.provider, model, [self._api_key])
         except (anthropic.AnthropicError, ValueError) as exc:  # ValueError: a body that is not JSON
-            self._log_failure(model, attempt, started, None, kind=type(exc).__name__)
-            failure = unusable_response(exc, self.provider, model)
+            failure = call.failed(exc, _SDK_ERRORS)
         # Raised outside the ``except``: no SDK exception is chained as ``__context__``.
         if failure is not None:
             raise failure
         completion = self._read(message, model, name)
-        log.info(
-            "llm.response",
-            provider=self.provider,
-            model=completion.model,
-            status=200,
-            attempt=attempt,
-            latency_ms=round((time.perf_counter() - started) * 1000),
-            prompt_tokens=completion.prompt_tokens,
-            completion_tokens=completion.completion_tokens,
-            cost_usd=completion.cost_usd,
-        )
+        call.log_response(completion)
         return completion
 
     def _read(self, message: Message, model: str, name: str) -> Completion:
@@ -159,8 +136,3 @@ class AnthropicChat:
                 f"{self.provider} model {model!r} returned a response of unexpected shape"
             ) from None
         return priced_completion(text, used, prompt, completion)
-
-    def _log_failure(
-        self, model: str, attempt: int, started: float, status: int | None, *, kind: str = "http"
-    ) -> None:
-        log_request_failure(self.provider, model, attempt, started, status, kind=kind)

@@ -10,14 +10,19 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 
 from argusai.errors import LLMError
 from argusai.llm.port import Completion
 from argusai.llm.pricing import estimate_cost
+from argusai.llm.provider_errors import connection_error, error_for_status, unusable_response
+
+if TYPE_CHECKING:
+    import httpx2
 
 log = structlog.get_logger(__name__)
 _FENCE = re.compile(r"^```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?```\s*$", re.DOTALL)
@@ -104,3 +109,79 @@ def log_request_failure(
         attempt=attempt,
         latency_ms=round((time.perf_counter() - started) * 1000),
     )
+
+
+class StatusError(Protocol):
+    """What an SDK's ``APIStatusError`` carries (openai and anthropic alike)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def response(self) -> httpx2.Response: ...
+
+    @property
+    def body(self) -> object: ...
+
+
+@dataclass(frozen=True)
+class SdkErrors:
+    """An SDK's exception classes, most specific first as the adapters catch them."""
+
+    status: type[StatusError]
+    timeout: type[Exception]
+    connection: type[Exception]
+
+
+@dataclass(frozen=True)
+class ProviderCall:
+    """One attempt in flight: what the failure and response log lines name."""
+
+    provider: str
+    model: str
+    attempt: int
+    started: float
+    secrets: Iterable[str | None]
+
+    def failed(self, exc: Exception, sdk: SdkErrors) -> Exception:
+        """Log ``exc`` and return the error-tree exception to raise (outside the ``except``).
+
+        ``exc`` is anything the SDK raised, or a ``ValueError`` for a body that is not JSON.
+        """
+        if isinstance(exc, sdk.status):
+            self.log_failure(exc.status_code)
+            return error_for_status(
+                status=exc.status_code,
+                headers=exc.response.headers,
+                body=exc.body,
+                provider=self.provider,
+                model=self.model,
+                secrets=self.secrets,
+            )
+        if isinstance(exc, sdk.connection):
+            timed_out = isinstance(exc, sdk.timeout)
+            self.log_failure(None, kind="timeout" if timed_out else "connection")
+            return connection_error(exc, timed_out, self.provider, self.model, self.secrets)
+        self.log_failure(None, kind=type(exc).__name__)
+        return unusable_response(exc, self.provider, self.model)
+
+    def log_failure(self, status: int | None, *, kind: str = "http") -> None:
+        """The ``llm.request_failed`` line for this attempt."""
+        log_request_failure(
+            self.provider, self.model, self.attempt, self.started, status, kind=kind
+        )
+
+    def log_response(self, completion: Completion, **extra: Any) -> None:
+        """The ``llm.response`` line for this attempt's answer."""
+        log.info(
+            "llm.response",
+            provider=self.provider,
+            model=completion.model,
+            status=200,
+            attempt=self.attempt,
+            latency_ms=round((time.perf_counter() - self.started) * 1000),
+            prompt_tokens=completion.prompt_tokens,
+            completion_tokens=completion.completion_tokens,
+            cost_usd=completion.cost_usd,
+            **extra,
+        )

@@ -18,18 +18,14 @@ import structlog
 from argusai.errors import LLMError
 from argusai.llm.backend import (
     ChatRequest,
+    ProviderCall,
+    SdkErrors,
     json_text,
-    log_request_failure,
     priced_completion,
     schema_instructions,
 )
 from argusai.llm.port import Completion
-from argusai.llm.provider_errors import (
-    connection_error,
-    error_for_status,
-    mentions_structured_output,
-    unusable_response,
-)
+from argusai.llm.provider_errors import mentions_structured_output
 
 if TYPE_CHECKING:
     import httpx2
@@ -39,6 +35,11 @@ log = structlog.get_logger(__name__)
 
 # Ollama and some vLLM deployments need no key, but the SDK insists on one.
 NO_KEY_PLACEHOLDER = "unused"
+_SDK_ERRORS = SdkErrors(
+    status=openai.APIStatusError,
+    timeout=openai.APITimeoutError,
+    connection=openai.APIConnectionError,
+)
 
 
 class OpenAIChat:
@@ -109,7 +110,7 @@ class OpenAIChat:
         extra: dict[str, Any] = {}
         if self._max_tokens is not None:
             extra["max_tokens"] = self._max_tokens
-        started = time.perf_counter()
+        call = ProviderCall(self._provider, model, attempt, time.perf_counter(), [self._api_key])
         failure: Exception | None = None
         try:
             response = self._client.chat.completions.create(
@@ -121,43 +122,22 @@ class OpenAIChat:
                 response_format=response_format,
                 **extra,
             )
-        except openai.APIStatusError as exc:
-            self._log_failure(model, attempt, started, exc.status_code)
-            if json_schema and mentions_structured_output(exc.status_code, exc.body):
+        except (openai.OpenAIError, ValueError) as exc:  # ValueError: a body that is not JSON
+            if (
+                json_schema
+                and isinstance(exc, openai.APIStatusError)
+                and mentions_structured_output(exc.status_code, exc.body)
+            ):
+                call.log_failure(exc.status_code)
                 failure = _SchemaRejectedError()
             else:
-                failure = error_for_status(
-                    status=exc.status_code,
-                    headers=exc.response.headers,
-                    body=exc.body,
-                    provider=self._provider,
-                    model=model,
-                    secrets=[self._api_key],
-                )
-        except openai.APIConnectionError as exc:
-            timed_out = isinstance(exc, openai.APITimeoutError)
-            self._log_failure(model, attempt, started, None, kind=_kind(timed_out))
-            failure = connection_error(exc, timed_out, self._provider, model, [self._api_key])
-        except (openai.OpenAIError, ValueError) as exc:  # ValueError: a body that is not JSON
-            self._log_failure(model, attempt, started, None, kind=type(exc).__name__)
-            failure = unusable_response(exc, self._provider, model)
+                failure = call.failed(exc, _SDK_ERRORS)
         # Raised outside the ``except`` so no SDK exception (whose text may echo a
         # key sent back by a server) is chained as ``__context__``.
         if failure is not None:
             raise failure
         completion = self._read(response, model)
-        log.info(
-            "llm.response",
-            provider=self._provider,
-            model=completion.model,
-            status=200,
-            attempt=attempt,
-            latency_ms=round((time.perf_counter() - started) * 1000),
-            prompt_tokens=completion.prompt_tokens,
-            completion_tokens=completion.completion_tokens,
-            cost_usd=completion.cost_usd,
-            json_schema=json_schema,
-        )
+        call.log_response(completion, json_schema=json_schema)
         return completion
 
     def _read(self, response: ChatCompletion, model: str) -> Completion:
@@ -185,11 +165,6 @@ class OpenAIChat:
             ) from None
         return priced_completion(text, used, prompt, completion)
 
-    def _log_failure(
-        self, model: str, attempt: int, started: float, status: int | None, *, kind: str = "http"
-    ) -> None:
-        log_request_failure(self._provider, model, attempt, started, status, kind=kind)
-
 
 def _azure_headers(base_url: str | None, api_key: str | None) -> dict[str, str] | None:
     """Azure OpenAI authenticates keys with an ``api-key`` header, not a bearer token."""
@@ -197,10 +172,6 @@ def _azure_headers(base_url: str | None, api_key: str | None) -> dict[str, str] 
     if api_key and host.endswith((".azure.com", ".azure-api.net")):
         return {"api-key": api_key}
     return None
-
-
-def _kind(timed_out: bool) -> str:
-    return "timeout" if timed_out else "connection"
 
 
 class _SchemaRejectedError(Exception):
