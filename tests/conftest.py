@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from argusai.settings import Settings
+
+if TYPE_CHECKING:
+    from tests.support.world import FakeWorld
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 LOOPBACK = {"127.0.0.1", "::1", "localhost", "::ffff:127.0.0.1"}
@@ -82,6 +86,23 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"data_dir": tmp_path / "data", "log_format": "json"}
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def make_world(tmp_path: Path) -> Iterator[Callable[..., FakeWorld]]:
+    """Build the fake world (tests/support/world.py) with settings overrides; closed at the end."""
+    # imported here: the world uses make_settings from this module
+    from tests.support.world import open_world
+
+    built: list[FakeWorld] = []
+    with ExitStack() as stack:
+
+        def make(**overrides: Any) -> FakeWorld:
+            root = tmp_path / f"world-{len(built)}" if built else tmp_path  # own data dir each
+            built.append(stack.enter_context(open_world(root, **overrides)))
+            return built[-1]
+
+        yield make
 
 
 def _service_or_skip(name: str, check: Any) -> None:

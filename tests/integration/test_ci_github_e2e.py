@@ -14,25 +14,17 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from argusai.app import build_runtime
 from argusai.ci.models import CIRun
 from argusai.cilog.models import Analysis
-from argusai.runtime import Runtime
-from argusai.store.migrate import upgrade
-from tests.conftest import make_settings, shared_path
+from tests.conftest import shared_path
 from tests.fakes.fake_github import FakeGitHub, FakeJob
-from tests.fakes.fake_llm import FakeLLMServer, user_prompt
-from tests.fakes.keys import generate_rsa_keypair
-from tests.support import WEBHOOK_SECRET, app_client, deliver, drain, worker_queue
+from tests.fakes.fake_llm import user_prompt
+from tests.support import FakeWorld
 
 OWNER, NAME, PR = "octo-org", "octo-repo", 2
 RUN_ID = 289782451
@@ -97,72 +89,32 @@ def answer(root_cause: str, evidence: list[str], fix: str = "Fix `Cart.total()`.
     )
 
 
-@dataclass
-class World:
-    gh: FakeGitHub
-    llm: FakeLLMServer
-    rt: Runtime
-    client: TestClient
-
-    def run_worker(self) -> int:
-        return drain(self.rt.huey)
-
-    def comments(self) -> list[dict[str, Any]]:
-        return self.gh.issue_comments(OWNER, NAME, PR)
-
-    def analyses(self) -> list[Analysis]:
-        with self.rt.db.session() as s:
-            return list(s.scalars(select(Analysis).order_by(Analysis.created_at)))
-
-    def ci_runs(self) -> list[CIRun]:
-        with self.rt.db.session() as s:
-            return list(s.scalars(select(CIRun).order_by(CIRun.id)))
+def posted_comments(world: FakeWorld) -> list[dict[str, Any]]:
+    return world.gh.issue_comments(OWNER, NAME, PR)
 
 
-def _world(tmp_path: Path, **overrides: Any) -> Iterator[World]:
-    private_pem, public_pem = generate_rsa_keypair()
-    with FakeGitHub(app_id=APP_ID, public_key_pem=public_pem) as gh, FakeLLMServer() as llm:
-        gh.add_repo(OWNER, NAME, installation_id=1)
-        gh.add_pull(OWNER, NAME, PR, files={"a.py": "@@ -0,0 +1 @@\n+x"}, head_sha=HEAD)
-        settings = make_settings(
-            tmp_path,
-            github_app_id=APP_ID,
-            github_private_key=private_pem,
-            github_webhook_secret=WEBHOOK_SECRET,
-            github_api_url=gh.base_url,
-            llm_provider="openai-compatible",
-            llm_base_url=llm.openai_base_url,
-            llm_api_key=LLM_KEY,
-            job_retry_delay_seconds=0,
-            job_max_retries=2,
-            **overrides,
-        )
-        rt = build_runtime(settings)
-        upgrade(rt.db.engine)
-        worker_queue(rt)
-        yield World(gh=gh, llm=llm, rt=rt, client=app_client(rt))
-        rt.db.dispose()
+def analyses_rows(world: FakeWorld) -> list[Analysis]:
+    """Analyses in the order they were made."""
+    return world.rows(Analysis, Analysis.created_at)
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def new_world(make_world: Callable[..., FakeWorld]) -> Callable[..., FakeWorld]:
+    """A world with the run's repository and its PR, with these settings."""
     shared_path("fixtures", "webhooks", "workflow_run")
-    yield from _world(tmp_path)
+
+    def build(**overrides: Any) -> FakeWorld:
+        world = make_world(app_id=APP_ID, llm_api_key=LLM_KEY, job_max_retries=2, **overrides)
+        world.gh.add_repo(OWNER, NAME, installation_id=1)
+        world.gh.add_pull(OWNER, NAME, PR, files={"a.py": "@@ -0,0 +1 @@\n+x"}, head_sha=HEAD)
+        return world
+
+    return build
 
 
 @pytest.fixture
-def make_world(tmp_path: Path) -> Iterator[Callable[..., World]]:
-    shared_path("fixtures", "webhooks", "workflow_run")
-    worlds: list[Iterator[World]] = []
-
-    def make(**overrides: Any) -> World:
-        gen = _world(tmp_path, **overrides)
-        worlds.append(gen)
-        return next(gen)
-
-    yield make
-    for gen in worlds:
-        next(gen, None)
+def world(new_world: Callable[..., FakeWorld]) -> FakeWorld:
+    return new_world()
 
 
 def payload(*, attempt: int = 1, conclusion: str = "failure", with_prs: bool = True) -> dict:
@@ -204,7 +156,7 @@ def seed_attempt(
     gh.set_job_log(OWNER, NAME, 100 + attempt, log)
 
 
-def test_failed_run_gets_one_comment_and_one_check_run(world: World) -> None:
+def test_failed_run_gets_one_comment_and_one_check_run(world: FakeWorld) -> None:
     seed_attempt(world.gh, 1, PYTEST_LOG.encode())
     world.llm.enqueue(
         answer(
@@ -212,13 +164,13 @@ def test_failed_run_gets_one_comment_and_one_check_run(world: World) -> None:
             ["E       assert 3 == 4"],
         )
     )
-    response = deliver(world.client, "workflow_run", payload(), delivery_id="ci-1")
+    response = world.deliver("workflow_run", payload(), delivery_id="ci-1")
     assert response.status_code == 202, response.text
     assert response.json()["status"] == "queued"
     assert world.llm.request_count == 0  # nothing happens inside the request
     world.run_worker()
 
-    comments = world.comments()
+    comments = posted_comments(world)
     assert len(comments) == 1
     body = comments[0]["body"]
     assert MARKER in body and "<!-- argus:ci attempt=1 -->" in body
@@ -234,33 +186,33 @@ def test_failed_run_gets_one_comment_and_one_check_run(world: World) -> None:
     assert "shipping line" in check["output"]["summary"]
     # only the failed job's log was fetched; the log prompt carried the pytest failure
     assert "assert 3 == 4" in user_prompt(world.llm.requests[0].json)
-    analyses = world.analyses()
+    analyses = analyses_rows(world)
     assert [(a.job_id, a.job_name, a.status) for a in analyses] == [
         (101, "test (3.11)", "completed")
     ]
-    assert analyses[0].prompt_tokens > 0 and analyses[0].ci_run_id == world.ci_runs()[0].id
-    assert world.ci_runs()[0].status == "done"
+    assert analyses[0].prompt_tokens > 0 and analyses[0].ci_run_id == world.rows(CIRun)[0].id
+    assert world.rows(CIRun)[0].status == "done"
 
 
-def test_job_log_redirect_is_followed_without_the_token(world: World) -> None:
+def test_job_log_redirect_is_followed_without_the_token(world: FakeWorld) -> None:
     seed_attempt(world.gh, 1, PYTEST_LOG.encode())
     world.llm.enqueue(answer("assertion in test_total", ["E       assert 3 == 4"]))
-    deliver(world.client, "workflow_run", payload(), delivery_id="ci-redirect")
+    world.deliver("workflow_run", payload(), delivery_id="ci-redirect")
     world.run_worker()
     logs = world.gh.requests("GET", f"/repos/{OWNER}/{NAME}/actions/jobs/101/logs")
     assert [r.status for r in logs] == [302]
     blobs = world.gh.blob_requests()
     assert len(blobs) == 1
     assert "authorization" not in blobs[0][1]  # the token never reaches the blob store
-    assert len(world.comments()) == 1
+    assert len(posted_comments(world)) == 1
 
 
-def test_reruns_update_the_same_comment_then_say_it_passes(world: World) -> None:
+def test_reruns_update_the_same_comment_then_say_it_passes(world: FakeWorld) -> None:
     seed_attempt(world.gh, 1, PYTEST_LOG.encode())
     world.llm.enqueue(answer("first cause: assert 3 == 4", ["E       assert 3 == 4"]))
-    deliver(world.client, "workflow_run", payload(attempt=1), delivery_id="ci-a1")
+    world.deliver("workflow_run", payload(attempt=1), delivery_id="ci-a1")
     world.run_worker()
-    first = world.comments()
+    first = posted_comments(world)
     assert len(first) == 1
 
     seed_attempt(world.gh, 2, IMPORT_LOG.encode())
@@ -271,9 +223,9 @@ def test_reruns_update_the_same_comment_then_say_it_passes(world: World) -> None
             fix="Add `httpx` to the test dependencies.",
         )
     )
-    deliver(world.client, "workflow_run", payload(attempt=2), delivery_id="ci-a2")
+    world.deliver("workflow_run", payload(attempt=2), delivery_id="ci-a2")
     world.run_worker()
-    second = world.comments()
+    second = posted_comments(world)
     assert len(second) == 1 and second[0]["id"] == first[0]["id"]
     body = second[0]["body"]
     assert "<!-- argus:ci attempt=2 -->" in body and "(attempt 2)" in body
@@ -282,11 +234,9 @@ def test_reruns_update_the_same_comment_then_say_it_passes(world: World) -> None
     assert "httpx" in world.gh.check_runs(OWNER, NAME)[0]["output"]["summary"]
 
     seed_attempt(world.gh, 3, None, conclusion="success")
-    deliver(
-        world.client, "workflow_run", payload(attempt=3, conclusion="success"), delivery_id="ci-a3"
-    )
+    world.deliver("workflow_run", payload(attempt=3, conclusion="success"), delivery_id="ci-a3")
     world.run_worker()
-    final = world.comments()
+    final = posted_comments(world)
     assert len(final) == 1 and final[0]["id"] == first[0]["id"]
     assert "✅ CI passed" in final[0]["body"] and "attempt 3" in final[0]["body"]
     assert "attempt 2 had failed" in final[0]["body"]
@@ -295,54 +245,54 @@ def test_reruns_update_the_same_comment_then_say_it_passes(world: World) -> None
     assert world.llm.request_count == 2  # nothing asked for the passing attempt
 
 
-def test_success_on_first_attempt_is_ignored(world: World) -> None:
-    response = deliver(world.client, "workflow_run", payload(conclusion="success"))
+def test_success_on_first_attempt_is_ignored(world: FakeWorld) -> None:
+    response = world.deliver("workflow_run", payload(conclusion="success"))
     assert response.json() == {"status": "ignored", "reason": "workflow run concluded success"}
 
 
-def test_run_without_pull_requests_gets_a_check_run_only(world: World) -> None:
+def test_run_without_pull_requests_gets_a_check_run_only(world: FakeWorld) -> None:
     seed_attempt(world.gh, 1, PYTEST_LOG.encode())
     world.llm.enqueue(answer("assertion in test_total", ["E       assert 3 == 4"]))
-    deliver(world.client, "workflow_run", payload(with_prs=False), delivery_id="ci-nopr")
+    world.deliver("workflow_run", payload(with_prs=False), delivery_id="ci-nopr")
     world.run_worker()
-    assert world.comments() == []
+    assert posted_comments(world) == []
     assert len(world.gh.check_runs(OWNER, NAME)) == 1
     assert world.gh.requests("POST", "/repos/*/issues/*/comments") == []
 
 
-def test_duplicate_delivery_gives_one_analysis(world: World) -> None:
+def test_duplicate_delivery_gives_one_analysis(world: FakeWorld) -> None:
     seed_attempt(world.gh, 1, PYTEST_LOG.encode())
     world.llm.responder = lambda _req: answer("assertion", ["E       assert 3 == 4"])
-    first = deliver(world.client, "workflow_run", payload(), delivery_id="ci-dup")
-    again = deliver(world.client, "workflow_run", payload(), delivery_id="ci-dup")
-    other_id = deliver(world.client, "workflow_run", payload(), delivery_id="ci-dup-2")
+    first = world.deliver("workflow_run", payload(), delivery_id="ci-dup")
+    again = world.deliver("workflow_run", payload(), delivery_id="ci-dup")
+    other_id = world.deliver("workflow_run", payload(), delivery_id="ci-dup-2")
     assert first.status_code == 202
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
     assert other_id.status_code == 202 and other_id.json()["status"] == "ignored"
     world.run_worker()
-    assert len(world.analyses()) == 1
-    assert len(world.ci_runs()) == 1
-    assert len(world.comments()) == 1
+    assert len(analyses_rows(world)) == 1
+    assert len(world.rows(CIRun)) == 1
+    assert len(posted_comments(world)) == 1
     assert world.llm.request_count == 1
 
 
-def test_github_502_is_retried(world: World) -> None:
+def test_github_502_is_retried(world: FakeWorld) -> None:
     seed_attempt(world.gh, 1, PYTEST_LOG.encode())
     world.llm.responder = lambda _req: answer("assertion", ["E       assert 3 == 4"])
     # three 502s outlast the client's inline retries: the job itself is retried
     world.gh.fail("GET", f"/repos/{OWNER}/{NAME}/actions/runs/*/attempts/*/jobs", 502, times=3)
     world.gh.fail("POST", f"/repos/{OWNER}/{NAME}/check-runs", 502, times=1)
-    deliver(world.client, "workflow_run", payload(), delivery_id="ci-502")
+    world.deliver("workflow_run", payload(), delivery_id="ci-502")
     world.run_worker()
-    runs = world.ci_runs()
+    runs = world.rows(CIRun)
     assert runs[0].status == "done", runs[0].error_message
     assert runs[0].attempts == 3
-    assert len(world.comments()) == 1  # the retry after the check-run 502 edits, not reposts
+    assert len(posted_comments(world)) == 1  # the retry after the check-run 502 edits, not reposts
     assert len(world.gh.check_runs(OWNER, NAME)) == 1
-    assert len(world.analyses()) == 1 and world.llm.request_count == 1  # not paid twice
+    assert len(analyses_rows(world)) == 1 and world.llm.request_count == 1  # not paid twice
 
 
-def test_secrets_never_reach_the_comment(world: World) -> None:
+def test_secrets_never_reach_the_comment(world: FakeWorld) -> None:
     log = PYTEST_LOG.replace(
         "collected 42 items", f"collected 42 items token={LEAKED_TOKEN}"
     ).encode()
@@ -353,9 +303,9 @@ def test_secrets_never_reach_the_comment(world: World) -> None:
             [f"collected 42 items token={LEAKED_TOKEN}", "E       assert 3 == 4"],
         )
     )
-    deliver(world.client, "workflow_run", payload(), delivery_id="ci-secret")
+    world.deliver("workflow_run", payload(), delivery_id="ci-secret")
     world.run_worker()
-    body = world.comments()[0]["body"]
+    body = posted_comments(world)[0]["body"]
     summary = world.gh.check_runs(OWNER, NAME)[0]["output"]["summary"]
     for text in (body, summary):
         assert LLM_KEY not in text and LEAKED_TOKEN not in text
@@ -369,31 +319,33 @@ def noisy_log(size: int) -> bytes:
     return head + PYTEST_LOG.encode()
 
 
-def test_log_over_50_mb_keeps_its_tail_with_a_note(world: World) -> None:
+def test_log_over_50_mb_keeps_its_tail_with_a_note(world: FakeWorld) -> None:
     seed_attempt(world.gh, 1, noisy_log(51 * 1024 * 1024))
     world.llm.enqueue(answer("assertion in test_total", ["E       assert 3 == 4"]))
-    deliver(world.client, "workflow_run", payload(), delivery_id="ci-big")
+    world.deliver("workflow_run", payload(), delivery_id="ci-big")
     world.run_worker()
-    body = world.comments()[0]["body"]
+    body = posted_comments(world)[0]["body"]
     assert "only its last 50 MB were analysed" in body
     assert "assertion in test_total" in body
-    assert world.analyses()[0].status == "completed"
+    assert analyses_rows(world)[0].status == "completed"
 
 
-def test_log_far_over_the_cap_is_refused_with_a_note(make_world: Callable[..., World]) -> None:
-    world = make_world(ci_max_log_bytes=1024 * 1024)
+def test_log_far_over_the_cap_is_refused_with_a_note(
+    new_world: Callable[..., FakeWorld],
+) -> None:
+    world = new_world(ci_max_log_bytes=1024 * 1024)
     seed_attempt(world.gh, 1, noisy_log(5 * 1024 * 1024))
-    deliver(world.client, "workflow_run", payload(), delivery_id="ci-huge")
+    world.deliver("workflow_run", payload(), delivery_id="ci-huge")
     world.run_worker()
-    body = world.comments()[0]["body"]
+    body = posted_comments(world)[0]["body"]
     assert "too large to analyse" in body
     assert world.llm.request_count == 0
-    assert world.analyses()[0].status == "failed"
-    assert world.ci_runs()[0].status == "done"
+    assert analyses_rows(world)[0].status == "failed"
+    assert world.rows(CIRun)[0].status == "done"
 
 
 def test_retry_after_a_crash_between_posting_and_recording_posts_nothing_twice(
-    world: World,
+    world: FakeWorld,
 ) -> None:
     from sqlalchemy import update
 
@@ -401,9 +353,9 @@ def test_retry_after_a_crash_between_posting_and_recording_posts_nothing_twice(
 
     seed_attempt(world.gh, 1, PYTEST_LOG.encode())
     world.llm.enqueue(answer("assertion in test_total", ["E       assert 3 == 4"]))
-    deliver(world.client, "workflow_run", payload(), delivery_id="ci-crash")
+    world.deliver("workflow_run", payload(), delivery_id="ci-crash")
     world.run_worker()
-    run = world.ci_runs()[0]
+    run = world.rows(CIRun)[0]
     with world.rt.db.session() as s:  # as if the worker died before recording "done"
         s.execute(
             update(CIRun)
@@ -412,8 +364,8 @@ def test_retry_after_a_crash_between_posting_and_recording_posts_nothing_twice(
         )
     world.rt.queue.dispatch(CI_RUN, run.id)
     world.run_worker()
-    assert world.ci_runs()[0].status == "done"
-    assert len(world.comments()) == 1
+    assert world.rows(CIRun)[0].status == "done"
+    assert len(posted_comments(world)) == 1
     assert len(world.gh.check_runs(OWNER, NAME)) == 1
     assert world.llm.request_count == 1
     assert world.gh.requests("POST", "/repos/*/issues/*/comments")[0].status == 201

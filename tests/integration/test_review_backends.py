@@ -5,20 +5,12 @@ Same real clients and fakes as test_review_e2e; only the URLs change, as in prod
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from argusai.app import build_runtime
 from argusai.review import items as workitems
-from argusai.store.migrate import upgrade
-from tests.conftest import make_settings, shared_path
-from tests.fakes.fake_github import FakeGitHub
-from tests.fakes.fake_llm import FakeLLMServer
-from tests.fakes.keys import generate_rsa_keypair
+from argusai.store.models import Review
+from tests.conftest import shared_path
 from tests.integration.test_review_e2e import (
-    APP_ID,
     HEAD,
     HEAD2,
     NAME,
@@ -26,54 +18,34 @@ from tests.integration.test_review_e2e import (
     OWNER,
     PATCH_V1,
     PATCH_V2_NEW,
-    World,
     finding,
     opened_payload,
 )
-from tests.support import WEBHOOK_SECRET, app_client, deliver, worker_queue
+from tests.support import FakeWorld
 
 pytestmark = pytest.mark.services
 
 
 @pytest.fixture(params=["redis", "postgres-queue"])
-def world(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str) -> Iterator[World]:
+def world(request: pytest.FixtureRequest, postgres_url: str) -> FakeWorld:
     shared_path("fixtures", "webhooks")
     if request.param == "redis":
         queue_url = request.getfixturevalue("redis_url")
     else:
         queue_url = postgres_url.replace("postgresql+psycopg://", "postgresql://")
-    private_pem, public_pem = generate_rsa_keypair()
-    with FakeGitHub(app_id=APP_ID, public_key_pem=public_pem) as gh, FakeLLMServer() as llm:
-        gh.add_repo(OWNER, NAME, installation_id=1)
-        gh.add_pull(OWNER, NAME, NUMBER, files={"app.py": PATCH_V1}, head_sha=HEAD)
-        settings = make_settings(
-            tmp_path,
-            database_url=postgres_url,
-            queue_url=queue_url,
-            github_app_id=APP_ID,
-            github_private_key=private_pem,
-            github_webhook_secret=WEBHOOK_SECRET,
-            github_api_url=gh.base_url,
-            llm_provider="openai-compatible",
-            llm_base_url=llm.openai_base_url,
-            llm_api_key="sk-backend-test-key",
-            job_retry_delay_seconds=0,
-        )
-        rt = build_runtime(settings)
-        upgrade(rt.db.engine)
-        worker_queue(rt)
-        yield World(gh=gh, llm=llm, rt=rt, client=app_client(rt))
-        rt.huey.flush()
-        rt.db.dispose()
-
-
-def test_review_then_incremental_push_on_scaleout_backends(world: World) -> None:
-    world.llm.responder = lambda _req: {"summary": "v1", "findings": [finding(3, "SQL injection")]}
-    assert (
-        deliver(world.client, "pull_request", opened_payload(), delivery_id="b-1").status_code
-        == 202
+    # asked for after the database and queue: the world closes before they are dropped
+    world: FakeWorld = request.getfixturevalue("make_world")(
+        database_url=postgres_url, queue_url=queue_url, llm_api_key="sk-backend-test-key"
     )
-    assert deliver(world.client, "pull_request", opened_payload(), delivery_id="b-1").json() == {
+    world.gh.add_repo(OWNER, NAME, installation_id=1)
+    world.gh.add_pull(OWNER, NAME, NUMBER, files={"app.py": PATCH_V1}, head_sha=HEAD)
+    return world
+
+
+def test_review_then_incremental_push_on_scaleout_backends(world: FakeWorld) -> None:
+    world.llm.responder = lambda _req: {"summary": "v1", "findings": [finding(3, "SQL injection")]}
+    assert world.deliver("pull_request", opened_payload(), delivery_id="b-1").status_code == 202
+    assert world.deliver("pull_request", opened_payload(), delivery_id="b-1").json() == {
         "status": "duplicate"
     }
     world.run_worker()
@@ -90,34 +62,34 @@ def test_review_then_incremental_push_on_scaleout_backends(world: World) -> None
     payload = opened_payload()
     payload["action"] = "synchronize"
     payload["pull_request"]["head"]["sha"] = HEAD2
-    deliver(world.client, "pull_request", payload)
+    world.deliver("pull_request", payload)
     world.run_worker()
     comments = world.gh.review_comments(OWNER, NAME, NUMBER)
     assert sorted((c["path"], c["line"]) for c in comments) == [("app.py", 3), ("lib.py", 11)]
     assert len(world.gh.issue_comments(OWNER, NAME, NUMBER)) == 1
-    assert [(r.status, r.incremental) for r in world.review_rows()] == [
+    assert [(r.status, r.incremental) for r in world.rows(Review)] == [
         ("done", False),
         ("done", True),
     ]
 
 
-def test_lost_queue_message_is_recovered_by_the_sweeper(world: World) -> None:
+def test_lost_queue_message_is_recovered_by_the_sweeper(world: FakeWorld) -> None:
     from datetime import timedelta
 
     world.llm.responder = lambda _req: {"summary": "s", "findings": [finding(2, "Password")]}
-    deliver(world.client, "pull_request", opened_payload())
+    world.deliver("pull_request", opened_payload())
     world.rt.huey.flush()  # the queue loses the message (e.g. Redis restarted without persistence)
     assert world.run_worker() == 0
-    (row,) = world.review_rows()
+    (row,) = world.rows(Review)
     assert row.status == "queued"
     # the sweeper re-dispatches items whose message is older than its re-dispatch window
     with world.rt.db.session() as s:
         from sqlalchemy import update
 
-        from argusai.store.models import Review, utcnow
+        from argusai.store.models import utcnow
 
         s.execute(update(Review).values(dispatched_at=utcnow() - timedelta(minutes=10)))
-    assert worker_queue(world.rt).sweep() == 1
+    assert world.queue.sweep() == 1
     world.run_worker()
     assert len(world.gh.reviews(OWNER, NAME, NUMBER)) == 1
     assert workitems.get_review(world.rt.db, row.id).status == "done"  # type: ignore[union-attr]

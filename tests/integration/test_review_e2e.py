@@ -7,26 +7,18 @@ Huey on a SQLite file, the FastAPI app through its TestClient.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import structlog
-from fastapi.testclient import TestClient
-from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from argusai.app import build_runtime
-from argusai.runtime import Runtime
-from argusai.store.migrate import upgrade
 from argusai.store.models import DeadLetter, FindingRecord, Review
-from tests.conftest import SHARED, make_settings, shared_path
-from tests.fakes.fake_github import FakeGitHub
-from tests.fakes.fake_llm import FakeLLMServer, Reply
-from tests.fakes.keys import generate_rsa_keypair
-from tests.support import WEBHOOK_SECRET, app_client, deliver, drain, load_fixture, worker_queue
+from tests.conftest import SHARED, shared_path
+from tests.fakes.fake_llm import Reply
+from tests.support import WEBHOOK_SECRET, FakeWorld, load_fixture
 
 OWNER, NAME, NUMBER = "Codertocat", "Hello-World", 2
 HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
@@ -60,60 +52,28 @@ def finding(
     }
 
 
-@dataclass
-class World:
-    gh: FakeGitHub
-    llm: FakeLLMServer
-    rt: Runtime
-    client: TestClient
-
-    def run_worker(self) -> int:
-        return drain(self.rt.huey)
-
-    def review_rows(self) -> list[Review]:
-        with self.rt.db.session() as s:
-            return list(s.scalars(select(Review).order_by(Review.id)))
-
-
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def world(make_world: Callable[..., FakeWorld]) -> FakeWorld:
     shared_path("fixtures", "webhooks")
-    private_pem, public_pem = generate_rsa_keypair()
-    with FakeGitHub(app_id=APP_ID, public_key_pem=public_pem) as gh, FakeLLMServer() as llm:
-        gh.add_repo(OWNER, NAME, installation_id=1)
-        gh.add_pull(
-            OWNER,
-            NAME,
-            NUMBER,
-            files={"app.py": PATCH_V1},
-            head_sha=HEAD,
-            title="Add a query",
-            body="Please review",
-        )
-        settings = make_settings(
-            tmp_path,
-            github_app_id=APP_ID,
-            github_private_key=private_pem,
-            github_webhook_secret=WEBHOOK_SECRET,
-            github_api_url=gh.base_url,
-            llm_provider="openai-compatible",
-            llm_base_url=llm.openai_base_url,
-            llm_api_key=LLM_KEY,
-            job_retry_delay_seconds=0,
-            job_max_retries=2,
-        )
-        rt = build_runtime(settings)
-        upgrade(rt.db.engine)
-        worker_queue(rt)
-        yield World(gh=gh, llm=llm, rt=rt, client=app_client(rt))
-        rt.db.dispose()
+    world = make_world(app_id=APP_ID, llm_api_key=LLM_KEY, job_max_retries=2)
+    world.gh.add_repo(OWNER, NAME, installation_id=1)
+    world.gh.add_pull(
+        OWNER,
+        NAME,
+        NUMBER,
+        files={"app.py": PATCH_V1},
+        head_sha=HEAD,
+        title="Add a query",
+        body="Please review",
+    )
+    return world
 
 
 def opened_payload() -> dict[str, Any]:
     return load_fixture(SHARED, "pull_request", "opened.json")
 
 
-def test_opened_pr_gets_one_review_and_one_summary(world: World) -> None:
+def test_opened_pr_gets_one_review_and_one_summary(world: FakeWorld) -> None:
     world.llm.responder = lambda _req: {
         "summary": "Adds a query built from user input.",
         "findings": [
@@ -122,7 +82,7 @@ def test_opened_pr_gets_one_review_and_one_summary(world: World) -> None:
             finding(99, "Off-diff remark", "medium"),
         ],
     }
-    response = deliver(world.client, "pull_request", opened_payload(), delivery_id="e2e-1")
+    response = world.deliver("pull_request", opened_payload(), delivery_id="e2e-1")
     assert response.status_code == 202
     assert world.llm.request_count == 0  # nothing happens inside the request
     world.run_worker()
@@ -141,7 +101,7 @@ def test_opened_pr_gets_one_review_and_one_summary(world: World) -> None:
     assert "Off-diff remark" in summary  # not anchored → listed in the summary
     assert "Adds a query built from user input." in summary
 
-    (row,) = world.review_rows()
+    (row,) = world.rows(Review)
     assert (row.status, row.comments_count, row.severity_critical, row.severity_high) == (
         "done",
         2,
@@ -154,9 +114,9 @@ def test_opened_pr_gets_one_review_and_one_summary(world: World) -> None:
     assert sent.json["response_format"]["type"] == "json_schema"
 
 
-def test_second_push_updates_summary_in_place_and_posts_no_duplicate(world: World) -> None:
+def test_second_push_updates_summary_in_place_and_posts_no_duplicate(world: FakeWorld) -> None:
     world.llm.responder = lambda _req: {"summary": "v1", "findings": [finding(3, "SQL injection")]}
-    deliver(world.client, "pull_request", opened_payload())
+    world.deliver("pull_request", opened_payload())
     world.run_worker()
     assert len(world.gh.review_comments(OWNER, NAME, NUMBER)) == 1
 
@@ -175,7 +135,7 @@ def test_second_push_updates_summary_in_place_and_posts_no_duplicate(world: Worl
     payload = opened_payload()
     payload["action"] = "synchronize"
     payload["pull_request"]["head"]["sha"] = HEAD2
-    assert deliver(world.client, "pull_request", payload).json()["status"] == "queued"
+    assert world.deliver("pull_request", payload).json()["status"] == "queued"
     world.run_worker()
 
     comments = world.gh.review_comments(OWNER, NAME, NUMBER)
@@ -186,16 +146,16 @@ def test_second_push_updates_summary_in_place_and_posts_no_duplicate(world: Worl
     # incremental: the second LLM call saw only lib.py
     second_prompt = json.dumps(world.llm.requests[-1].json["messages"])
     assert "lib.py" in second_prompt and "app.py" not in second_prompt
-    rows = world.review_rows()
+    rows = world.rows(Review)
     assert [(r.status, r.incremental, r.base_sha) for r in rows] == [
         ("done", False, None),
         ("done", True, HEAD),
     ]
 
 
-def test_force_push_reviews_the_whole_pr_again(world: World) -> None:
+def test_force_push_reviews_the_whole_pr_again(world: FakeWorld) -> None:
     world.llm.responder = lambda _req: {"summary": "ok", "findings": []}
-    deliver(world.client, "pull_request", opened_payload())
+    world.deliver("pull_request", opened_payload())
     world.run_worker()
     world.gh.update_pull(
         OWNER, NAME, NUMBER, head_sha=HEAD2, files={"app.py": PATCH_V1, "lib.py": PATCH_V2_NEW}
@@ -206,68 +166,67 @@ def test_force_push_reviews_the_whole_pr_again(world: World) -> None:
     payload = opened_payload()
     payload["action"] = "synchronize"
     payload["pull_request"]["head"]["sha"] = HEAD2
-    deliver(world.client, "pull_request", payload)
+    world.deliver("pull_request", payload)
     world.run_worker()
     prompt = json.dumps(world.llm.requests[-1].json["messages"])
     assert "app.py" in prompt and "lib.py" in prompt
-    assert world.review_rows()[-1].incremental is False
+    assert world.rows(Review)[-1].incremental is False
 
 
-def test_duplicate_delivery_runs_one_review(world: World) -> None:
+def test_duplicate_delivery_runs_one_review(world: FakeWorld) -> None:
     world.llm.responder = lambda _req: {"summary": "s", "findings": [finding(2, "Password")]}
     for _ in range(3):
-        deliver(world.client, "pull_request", opened_payload(), delivery_id="same-id")
+        world.deliver("pull_request", opened_payload(), delivery_id="same-id")
     world.run_worker()
     assert len(world.gh.reviews(OWNER, NAME, NUMBER)) == 1
     assert world.llm.request_count == 1
 
 
-def test_stale_head_is_never_posted(world: World) -> None:
+def test_stale_head_is_never_posted(world: FakeWorld) -> None:
     world.llm.responder = lambda _req: {"summary": "s", "findings": [finding(2, "Password")]}
-    deliver(world.client, "pull_request", opened_payload())
+    world.deliver("pull_request", opened_payload())
     world.gh.update_pull(OWNER, NAME, NUMBER, head_sha=HEAD2)  # pushed before the worker ran
     world.run_worker()
     assert world.gh.reviews(OWNER, NAME, NUMBER) == []
     assert world.gh.issue_comments(OWNER, NAME, NUMBER) == []
-    assert world.review_rows()[0].status == "superseded"
+    assert world.rows(Review)[0].status == "superseded"
 
 
-def test_llm_garbage_gets_one_repair_then_chunk_is_reported(world: World) -> None:
+def test_llm_garbage_gets_one_repair_then_chunk_is_reported(world: FakeWorld) -> None:
     world.llm.enqueue("this is not json at all", "still {not json")
-    deliver(world.client, "pull_request", opened_payload())
+    world.deliver("pull_request", opened_payload())
     world.run_worker()
     assert world.llm.request_count == 2  # the answer plus one repair request
     assert world.gh.reviews(OWNER, NAME, NUMBER) == []
     (summary,) = world.gh.issue_comments(OWNER, NAME, NUMBER)
     assert "app.py" in summary["body"]
-    assert world.review_rows()[0].status == "done"
+    assert world.rows(Review)[0].status == "done"
 
 
-def test_llm_429_uses_retries_then_dead_letter_and_manual_retry(world: World) -> None:
+def test_llm_429_uses_retries_then_dead_letter_and_manual_retry(world: FakeWorld) -> None:
     world.llm.responder = lambda _req: Reply.error(429, retry_after=0)
-    deliver(world.client, "pull_request", opened_payload())
+    world.deliver("pull_request", opened_payload())
     # every attempt is re-dispatched with a delay; run them as the scheduler would
     for _ in range(5):
         world.run_worker()
         for task in world.rt.huey.scheduled():
             world.rt.huey.execute(task)
         world.rt.huey.storage.flush_schedule()
-    (row,) = world.review_rows()
+    (row,) = world.rows(Review)
     assert row.status == "failed"
     assert world.gh.reviews(OWNER, NAME, NUMBER) == []
-    with world.rt.db.session() as s:
-        assert [d.item_id for d in s.scalars(select(DeadLetter))] == [str(row.id)]
+    assert [d.item_id for d in world.rows(DeadLetter)] == [str(row.id)]
 
     world.llm.responder = lambda _req: {"summary": "s", "findings": [finding(2, "Password")]}
-    assert worker_queue(world.rt).retry_dead("review", str(row.id))
+    assert world.queue.retry_dead("review", str(row.id))
     world.run_worker()
     assert len(world.gh.reviews(OWNER, NAME, NUMBER)) == 1
 
 
-def test_github_500_is_retried_and_review_posted_once(world: World) -> None:
+def test_github_500_is_retried_and_review_posted_once(world: FakeWorld) -> None:
     world.llm.responder = lambda _req: {"summary": "s", "findings": [finding(2, "Password")]}
     world.gh.fail("POST", f"/repos/{OWNER}/{NAME}/pulls/{NUMBER}/reviews", 502)
-    deliver(world.client, "pull_request", opened_payload())
+    world.deliver("pull_request", opened_payload())
     for _ in range(3):
         world.run_worker()
         for task in world.rt.huey.scheduled():
@@ -275,15 +234,15 @@ def test_github_500_is_retried_and_review_posted_once(world: World) -> None:
         world.rt.huey.storage.flush_schedule()
     assert len(world.gh.reviews(OWNER, NAME, NUMBER)) == 1
     assert len(world.gh.issue_comments(OWNER, NAME, NUMBER)) == 1
-    assert world.review_rows()[0].status == "done"
+    assert world.rows(Review)[0].status == "done"
     assert world.llm.request_count == 1  # the retry reused the stored LLM answer
 
 
-def test_crash_after_posting_does_not_double_post(world: World) -> None:
+def test_crash_after_posting_does_not_double_post(world: FakeWorld) -> None:
     """The worker posted but died before recording: the retry finds the markers on GitHub."""
     world.llm.responder = lambda _req: {"summary": "s", "findings": [finding(2, "Password")]}
     world.gh.fail("POST", f"/repos/{OWNER}/{NAME}/issues/{NUMBER}/comments", 500)
-    deliver(world.client, "pull_request", opened_payload())
+    world.deliver("pull_request", opened_payload())
     world.run_worker()  # review posted, summary failed → retry scheduled
     assert len(world.gh.reviews(OWNER, NAME, NUMBER)) == 1
     for task in world.rt.huey.scheduled():
@@ -292,13 +251,13 @@ def test_crash_after_posting_does_not_double_post(world: World) -> None:
     assert len(world.gh.issue_comments(OWNER, NAME, NUMBER)) == 1
 
 
-def test_secrets_never_reach_logs_comments_or_database(world: World) -> None:
+def test_secrets_never_reach_logs_comments_or_database(world: FakeWorld) -> None:
     world.llm.responder = lambda _req: {
         "summary": f"key is {LLM_KEY} @octocat <script>alert(1)</script>",
         "findings": [finding(2, f"Leaked {WEBHOOK_SECRET} cc @org/team")],
     }
     with capture_logs() as logs:
-        deliver(world.client, "pull_request", opened_payload())
+        world.deliver("pull_request", opened_payload())
         world.run_worker()
     private_pem = world.rt.settings.private_key_pem() or ""
     secrets = [LLM_KEY, WEBHOOK_SECRET, *[ln for ln in private_pem.splitlines() if len(ln) > 20]]
@@ -317,19 +276,18 @@ def test_secrets_never_reach_logs_comments_or_database(world: World) -> None:
     assert LLM_KEY.encode() not in db_file and WEBHOOK_SECRET.encode() not in db_file
 
 
-def test_findings_are_recorded_with_fingerprints(world: World) -> None:
+def test_findings_are_recorded_with_fingerprints(world: FakeWorld) -> None:
     world.llm.responder = lambda _req: {"summary": "s", "findings": [finding(2, "Password")]}
-    deliver(world.client, "pull_request", opened_payload())
+    world.deliver("pull_request", opened_payload())
     world.run_worker()
-    with world.rt.db.session() as s:
-        rows = list(s.scalars(select(FindingRecord)))
+    rows = world.rows(FindingRecord)
     assert [(r.path, r.line, r.inline) for r in rows] == [("app.py", 2, True)]
     assert len(rows[0].fingerprint) >= 8
 
 
-def test_same_head_and_base_in_another_pr_reuses_the_cached_review(world: World) -> None:
+def test_same_head_and_base_in_another_pr_reuses_the_cached_review(world: FakeWorld) -> None:
     world.llm.responder = lambda _req: {"summary": "s", "findings": [finding(2, "Password")]}
-    deliver(world.client, "pull_request", opened_payload())
+    world.deliver("pull_request", opened_payload())
     world.run_worker()
     assert world.llm.request_count == 1
     base = world.gh.repo(OWNER, NAME).pulls[NUMBER].base_sha
@@ -337,16 +295,16 @@ def test_same_head_and_base_in_another_pr_reuses_the_cached_review(world: World)
     payload = opened_payload()
     payload["number"] = 3
     payload["pull_request"]["number"] = 3
-    deliver(world.client, "pull_request", payload)
+    world.deliver("pull_request", payload)
     world.run_worker()
     assert world.llm.request_count == 1  # reused: same repo, head, base, config, model, prompt
     assert len(world.gh.review_comments(OWNER, NAME, 3)) == 1
-    assert [r.status for r in world.review_rows()] == ["done", "done"]
+    assert [r.status for r in world.rows(Review)] == ["done", "done"]
 
 
-def test_job_logs_carry_delivery_installation_repo_pr_and_job(world: World) -> None:
+def test_job_logs_carry_delivery_installation_repo_pr_and_job(world: FakeWorld) -> None:
     world.llm.responder = lambda _req: {"summary": "s", "findings": []}
-    deliver(world.client, "pull_request", opened_payload(), delivery_id="corr-1")
+    world.deliver("pull_request", opened_payload(), delivery_id="corr-1")
     with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
         world.run_worker()
     posted = [e for e in logs if e["event"] == "review posted"]
@@ -357,4 +315,4 @@ def test_job_logs_carry_delivery_installation_repo_pr_and_job(world: World) -> N
         "repo": f"{OWNER}/{NAME}",
         "pr": NUMBER,
     }
-    assert posted[0]["job_id"] == world.review_rows()[0].id
+    assert posted[0]["job_id"] == world.rows(Review)[0].id

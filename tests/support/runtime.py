@@ -1,4 +1,4 @@
-"""Test helpers: a runtime on temp SQLite, signed deliveries, draining the queue in-process."""
+"""The app in this process: a runtime on temp SQLite, signed deliveries, draining the queue."""
 
 from __future__ import annotations
 
