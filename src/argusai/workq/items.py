@@ -24,13 +24,35 @@ def _rowcount(result: Any) -> int:
     return int(result.rowcount)
 
 
+def _lease_expired(t: WorkTable, now: Any) -> Any:
+    """A running item whose lease ran out (and that the table lets another worker take over)."""
+    expired = and_(t.col("status") == t.words.running, t.col("lease_expires_at") < now)
+    if t.takeover is not None:
+        expired = and_(expired, t.takeover())
+    return expired
+
+
+def _update_held(db: Database, t: WorkTable, item_id: Any, owner: str, values: Any) -> bool:
+    """Set ``values`` on the item while ``owner`` still runs it; False when it is not ours."""
+    with db.session() as s:
+        result = s.execute(
+            update(t.model)
+            .where(
+                t.col("id") == item_id,
+                t.col("status") == t.words.running,
+                t.col("lease_owner") == owner,
+            )
+            .values(values)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+
 def claim(db: Database, t: WorkTable, item_id: Any, lease_seconds: int, owner: str) -> Any | None:
     """Take a due queued item (or one whose lease expired); the detached row, or None."""
     now = utcnow()
     w = t.words
-    expired = and_(t.col("status") == w.running, t.col("lease_expires_at") < now)
-    if t.takeover is not None:
-        expired = and_(expired, t.takeover())
+    expired = _lease_expired(t, now)
     with db.session() as s:
         result = s.execute(
             update(t.model)
@@ -72,18 +94,8 @@ def holds(db: Database, t: WorkTable, item_id: Any, owner: str) -> bool:
 
 def extend_lease(db: Database, t: WorkTable, item_id: Any, lease_seconds: int, owner: str) -> bool:
     """Heartbeat: push the lease forward; False when the item is no longer ours."""
-    with db.session() as s:
-        result = s.execute(
-            update(t.model)
-            .where(
-                t.col("id") == item_id,
-                t.col("status") == t.words.running,
-                t.col("lease_owner") == owner,
-            )
-            .values(t.values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds)))
-            .execution_options(synchronize_session=False)
-        )
-        return _rowcount(result) == 1
+    lease_expires_at = utcnow() + timedelta(seconds=lease_seconds)
+    return _update_held(db, t, item_id, owner, t.values(lease_expires_at=lease_expires_at))
 
 
 def finish(
@@ -97,28 +109,13 @@ def finish(
     **values: Any,
 ) -> bool:
     """Close a running item with ``status`` (and extra ``values``) while ``owner`` holds it."""
-    with db.session() as s:
-        result = s.execute(
-            update(t.model)
-            .where(
-                t.col("id") == item_id,
-                t.col("status") == t.words.running,
-                t.col("lease_owner") == owner,
-            )
-            .values(
-                {
-                    **t.values(
-                        status=status,
-                        completed_at=utcnow(),
-                        error_message=error[: t.error_limit] if error else None,
-                        lease_expires_at=None,
-                    ),
-                    **values,
-                }
-            )
-            .execution_options(synchronize_session=False)
-        )
-        return _rowcount(result) == 1
+    closed = t.values(
+        status=status,
+        completed_at=utcnow(),
+        error_message=error[: t.error_limit] if error else None,
+        lease_expires_at=None,
+    )
+    return _update_held(db, t, item_id, owner, {**closed, **values})
 
 
 def retry_later(
@@ -175,27 +172,15 @@ def defer(
     """
     attempts = t.col("attempts")
     now = utcnow()
-    with db.session() as s:
-        result = s.execute(
-            update(t.model)
-            .where(
-                t.col("id") == item_id,
-                t.col("status") == t.words.running,
-                t.col("lease_owner") == owner,
-            )
-            .values(
-                t.values(
-                    status=t.words.queued,
-                    attempts=case((attempts > 0, attempts - 1), else_=0),
-                    error_message=f"deferred: {reason}"[:500],
-                    lease_expires_at=None,
-                    next_attempt_at=now + timedelta(seconds=max(0.0, delay)),
-                    dispatched_at=now,
-                )
-            )
-            .execution_options(synchronize_session=False)
-        )
-        return _rowcount(result) == 1
+    requeued = t.values(
+        status=t.words.queued,
+        attempts=case((attempts > 0, attempts - 1), else_=0),
+        error_message=f"deferred: {reason}"[:500],
+        lease_expires_at=None,
+        next_attempt_at=now + timedelta(seconds=max(0.0, delay)),
+        dispatched_at=now,
+    )
+    return _update_held(db, t, item_id, owner, requeued)
 
 
 def mark_dispatched(db: Database, t: WorkTable, item_id: Any, dispatched: bool = True) -> None:
@@ -215,9 +200,7 @@ def due_for_dispatch(
     """Items the sweeper must (re-)dispatch: never sent, message lost, or lease abandoned."""
     now = utcnow()
     w = t.words
-    expired = and_(t.col("status") == w.running, t.col("lease_expires_at") < now)
-    if t.takeover is not None:
-        expired = and_(expired, t.takeover())
+    expired = _lease_expired(t, now)
     with db.session() as s:
         rows = s.scalars(
             select(t.col("id"))
