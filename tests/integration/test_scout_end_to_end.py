@@ -7,21 +7,16 @@ would; the catalogue is read through ``argus scout list`` and ``GET /v1/scout/is
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from argusai.app import build_runtime, register_tasks
 from argusai.cli import app
-from argusai.settings import load_settings
 from argusai.workq.huey import create_huey
-from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_github_scout import seed_listed_repos
-from tests.fakes.fake_llm import FakeLLMServer
-from tests.fakes.keys import generate_rsa_keypair
-from tests.support import app_client, drain
+from tests.support import FakeWorld, drain
 
 PAT = "ghp_scout_e2e_token_123456"
 DATA = {
@@ -65,44 +60,37 @@ def _llm_answer(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    _, public = generate_rsa_keypair()
-    data_json = json.dumps(DATA)
-    with FakeGitHub(app_id=1, public_key_pem=public) as gh, FakeLLMServer() as llm:
-        gh.add_personal_token(PAT)
-        seed_listed_repos(gh, data_json, label_of=lambda full: "good first issue")
-        llm.responder = _llm_answer
-        for key, value in {
-            "ARGUS_DATA_DIR": str(tmp_path / "data"),
-            "ARGUS_GITHUB_API_URL": gh.base_url,
-            "ARGUS_SCOUT_GITHUB_TOKEN": PAT,
-            "ARGUS_LLM_PROVIDER": "openai-compatible",
-            "ARGUS_LLM_BASE_URL": llm.openai_base_url,
-            "ARGUS_LLM_API_KEY": "sk-scout-e2e",
-            "ARGUS_LOG_FORMAT": "json",
-        }.items():
-            monkeypatch.setenv(key, value)
-        yield gh, llm
+def world(make_world: Callable[..., FakeWorld], monkeypatch: pytest.MonkeyPatch) -> FakeWorld:
+    """The CLI reads the world's settings from the environment, as the worker here does;
+    the database is left fresh for ``argus scout run`` to migrate."""
+    world = make_world(
+        app=False,
+        env=monkeypatch,
+        migrate=False,
+        scout_github_token=PAT,
+        llm_api_key="sk-scout-e2e",
+    )
+    world.gh.add_personal_token(PAT)
+    seed_listed_repos(world.gh, json.dumps(DATA), label_of=lambda full: "good first issue")
+    world.llm.responder = _llm_answer
+    return world
 
 
-def test_scout_run_processes_and_lists_the_catalogue(env: Any) -> None:
-    _gh, llm = env
+def test_scout_run_processes_and_lists_the_catalogue(world: FakeWorld) -> None:
+    llm = world.llm
     runner = CliRunner()
     result = runner.invoke(app, ["scout", "run"])
     assert result.exit_code == 0, result.output
     assert "items queued" in result.output
 
     # the worker side: same settings, same queue file, tasks declared as a worker does
-    settings = load_settings()
-    rt = build_runtime(settings)
-    register_tasks(rt)
-    assert drain(rt.huey) > 0
+    assert world.run_worker() > 0
     assert llm.request_count > 0
     from sqlalchemy import select
 
     from argusai.scout.models import ScoutIssue, ScoutRepository
 
-    with rt.db.session() as s:
+    with world.rt.db.session() as s:
         states = [
             (i.processing_status, i.difficulty, i.processing_error)
             for i in s.scalars(select(ScoutIssue))
@@ -117,7 +105,7 @@ def test_scout_run_processes_and_lists_the_catalogue(env: Any) -> None:
     assert listed.exit_code == 0, listed.output
     assert "of 2 issues" in listed.output  # both labelled, unassigned issues, analysed
 
-    page = app_client(rt).get("/v1/scout/issues", params={"difficulty": "beginner"}).json()
+    page = world.client.get("/v1/scout/issues", params={"difficulty": "beginner"}).json()
     assert page["total"] >= 1
     assert all(item["difficulty"] == "beginner" for item in page["items"])
 
@@ -126,5 +114,5 @@ def test_scout_run_processes_and_lists_the_catalogue(env: Any) -> None:
     again = runner.invoke(app, ["scout", "run"])
     assert again.exit_code == 0, again.output
     assert "0 items queued" in again.output
-    drain(create_huey(settings.resolved_queue_url()))
+    drain(create_huey(world.settings.resolved_queue_url()))
     assert llm.request_count == calls

@@ -80,6 +80,7 @@ def open_world(
     app_id: int = APP_ID,
     app: bool = True,
     env: pytest.MonkeyPatch | None = None,
+    migrate: bool = True,
     **overrides: Any,
 ) -> Iterator[FakeWorld]:
     """Start the fakes and build the app on them; everything is closed on exit.
@@ -87,7 +88,8 @@ def open_world(
     ``overrides`` are Settings fields (``database_url=``, ``queue_url=`` for PostgreSQL or
     Redis, limits, retries, ...). ``app=False`` leaves the GitHub App unconfigured (scout's
     token only). With ``env``, the settings go into ``ARGUS_*`` variables and are read
-    back from there, as a deployment and the ``argus`` CLI read them.
+    back from there, as a deployment and the ``argus`` CLI read them. ``migrate=False``
+    leaves the database to whatever the test runs first (a CLI command that migrates).
     """
     private_pem, public_pem = generate_rsa_keypair()
     with FakeGitHub(app_id=app_id, public_key_pem=public_pem) as gh, FakeLLMServer() as llm:
@@ -111,7 +113,8 @@ def open_world(
                     env.setenv(f"ARGUS_{key.upper()}", str(value))
             settings = make_settings(tmp_path)
         rt = build_runtime(settings)
-        upgrade(rt.db.engine)
+        if migrate:
+            upgrade(rt.db.engine)
         worker_queue(rt)
         try:
             yield FakeWorld(gh=gh, llm=llm, rt=rt, client=app_client(rt), private_pem=private_pem)
