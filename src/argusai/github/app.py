@@ -6,13 +6,13 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import httpx
 from githubkit import AppAuthStrategy, BaseAuthStrategy, GitHub
 from githubkit.cache import MemCacheStrategy
 
+from argusai.core.closing import ClosesOnExit
 from argusai.errors import ConfigError, GitHubError
 from argusai.github.client import InstallationClient
 from argusai.github.parse import HookDelivery, hook_delivery
@@ -50,7 +50,7 @@ class _SharedTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-class GitHubApp:
+class GitHubApp(ClosesOnExit):
     """A GitHub App: mints and caches installation tokens, hands out installation clients."""
 
     def __init__(
@@ -195,17 +195,6 @@ class GitHubApp:
     def close(self) -> None:
         """Close the shared connection pool."""
         self._transport.close_pool()
-
-    def __enter__(self) -> GitHubApp:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _check_private_key(pem: str) -> None:

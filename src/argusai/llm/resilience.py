@@ -26,6 +26,7 @@ from typing import Any
 import stamina
 import structlog
 
+from argusai.core.closing import ClosesOnExit
 from argusai.errors import LLMRateLimited, LLMTransientError
 from argusai.llm.backend import ChatBackend, ChatRequest
 from argusai.llm.breaker import BreakerRegistry, CircuitOpenError, shared_breakers
@@ -34,7 +35,7 @@ from argusai.llm.port import Completion
 log = structlog.get_logger(__name__)
 
 
-class ResilientLLM:
+class ResilientLLM(ClosesOnExit):
     """An ``LLMClient`` wrapping one ``ChatBackend`` with retries, fallback and breakers."""
 
     def __init__(
@@ -65,12 +66,6 @@ class ResilientLLM:
             f"ResilientLLM({self.backend!r}, model={self.model!r}, "
             f"fallback_model={self.fallback_model!r})"
         )
-
-    def __enter__(self) -> ResilientLLM:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         """Release the backend's connections."""

@@ -6,8 +6,9 @@ import json
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
+
+from argusai.core.closing import ClosesOnExit
 
 
 def run_log_path(data_dir: Path, run_id: int, started: datetime) -> Path:
@@ -16,7 +17,7 @@ def run_log_path(data_dir: Path, run_id: int, started: datetime) -> Path:
     return day / f"scout-{run_id}-{started:%Y%m%dT%H%M%SZ}.jsonl"
 
 
-class RunLog:
+class RunLog(ClosesOnExit):
     """Appends one JSON object per line; thread-safe; flushed line by line (crash-proof)."""
 
     def __init__(self, path: Path) -> None:
@@ -36,14 +37,3 @@ class RunLog:
         """Close the file."""
         with self._lock:
             self._file.close()
-
-    def __enter__(self) -> RunLog:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
