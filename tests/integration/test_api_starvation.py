@@ -9,68 +9,60 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_all
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from argusai.ciapi import apikeys, tenants
-from argusai.llm.breaker import BreakerRegistry
-from argusai.llm.factory import build_llm
-from argusai.runtime import Runtime
 from argusai.web.signature import sign
-from tests.conftest import make_settings
 from tests.fakes.fake_llm import FakeLLMServer
-from tests.fakes.keys import generate_rsa_keypair
 from tests.integration.live_server import live_server
 from tests.integration.test_ci_api import ANSWER, SMALL, big_log
-from tests.support import WEBHOOK_SECRET, make_runtime
+from tests.support import WEBHOOK_SECRET, FakeWorld
 
 ANSWERS_WITHIN = 10.0  # seconds; only reached when something is starved
 
 
 @dataclass
-class World:
-    rt: Runtime
+class Served:
+    """The fake world's app on a real port (uvicorn), with an API key for each tenant."""
+
+    world: FakeWorld
     url: str
-    fake: FakeLLMServer
     keys: dict[str, str]
+
+    @property
+    def fake(self) -> FakeLLMServer:
+        return self.world.llm
 
 
 @pytest.fixture
-def world(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
+def world(make_world: Callable[..., FakeWorld], request: pytest.FixtureRequest) -> Iterator[Served]:
     overrides: dict[str, Any] = getattr(request, "param", {})
-    private_pem, _ = generate_rsa_keypair()
-    with FakeLLMServer(responder=lambda _req: ANSWER) as fake:
-        settings = make_settings(
-            tmp_path,
-            llm_provider="openai-compatible",
-            llm_base_url=fake.openai_base_url,
-            llm_max_retries=0,
-            secret_key="test-server-secret-key-value",
-            github_app_id=4242,
-            github_private_key=private_pem,
-            github_webhook_secret=WEBHOOK_SECRET,
-            **overrides,
-        )
-        rt = make_runtime(settings, llm=lambda: build_llm(settings, breakers=BreakerRegistry()))
-        keys = {}
-        for name, tier in (("acme", "starter"), ("globex", "free"), ("initech", "starter")):
-            tenants.create_tenant(rt.db, settings, name, tier)
-            keys[name] = apikeys.create_key(rt.db, name, "ci").key
-        with live_server(rt) as url:
-            try:
-                yield World(rt, url, fake, keys)
-            finally:
-                fake.release()  # let held calls finish so the server can stop
+    fake_world = make_world(
+        llm_api_key=None,
+        llm_max_retries=0,
+        secret_key="test-server-secret-key-value",
+        **overrides,
+    )
+    fake_world.llm.responder = lambda _req: ANSWER
+    keys = {}
+    for name, tier in (("acme", "starter"), ("globex", "free"), ("initech", "starter")):
+        tenants.create_tenant(fake_world.rt.db, fake_world.settings, name, tier)
+        keys[name] = apikeys.create_key(fake_world.rt.db, name, "ci").key
+    with live_server(fake_world.rt) as url:
+        try:
+            yield Served(fake_world, url, keys)
+        finally:
+            fake_world.llm.release()  # let held calls finish so the server can stop
 
 
-def _analyse(world: World, tenant: str, logs: str = SMALL) -> httpx.Response:
+def _analyse(world: Served, tenant: str, logs: str = SMALL) -> httpx.Response:
     return httpx.post(
         world.url + "/v1/analyses",
         json={"logs": logs},
@@ -79,11 +71,11 @@ def _analyse(world: World, tenant: str, logs: str = SMALL) -> httpx.Response:
     )
 
 
-def _fire(world: World, tenant: str, count: int, pool: ThreadPoolExecutor) -> list[Future[Any]]:
+def _fire(world: Served, tenant: str, count: int, pool: ThreadPoolExecutor) -> list[Future[Any]]:
     return [pool.submit(_analyse, world, tenant) for _ in range(count)]
 
 
-def _webhook(world: World) -> httpx.Response:
+def _webhook(world: Served) -> httpx.Response:
     """A signed delivery that goes through the database (recorded, then ignored)."""
     body = json.dumps(
         {
@@ -106,7 +98,7 @@ def _webhook(world: World) -> httpx.Response:
     )
 
 
-def test_forty_held_sync_analyses_starve_nothing(world: World) -> None:
+def test_forty_held_sync_analyses_starve_nothing(world: Served) -> None:
     world.fake.hold()
     with ThreadPoolExecutor(max_workers=40) as pool:
         futures = _fire(world, "acme", 40, pool)
@@ -154,7 +146,7 @@ def _finished(futures: list[Future[Any]], count: int) -> list[Future[Any]]:
 @pytest.mark.parametrize(
     "world", [{"ci_sync_max_concurrency": 3, "ci_sync_max_per_tenant": 2}], indirect=True
 )
-def test_sync_slots_are_bounded_in_total_and_per_tenant(world: World) -> None:
+def test_sync_slots_are_bounded_in_total_and_per_tenant(world: Served) -> None:
     world.fake.hold()
     with ThreadPoolExecutor(max_workers=8) as pool:
         acme = _fire(world, "acme", 3, pool)
@@ -174,7 +166,7 @@ def test_sync_slots_are_bounded_in_total_and_per_tenant(world: World) -> None:
 
 
 def test_slow_dns_of_callback_urls_starves_nothing(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Callback URL checks resolve names tenants choose; a resolver that hangs holds no
     thread the rest of the server needs."""
