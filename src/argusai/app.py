@@ -11,6 +11,7 @@ from collections.abc import Callable
 from huey import Huey
 
 from argusai.core.router import Router
+from argusai.core.secrets import EMPTY_REDACTOR, Redactor
 from argusai.errors import GitHubRateLimited
 from argusai.github.port import GitHubAppClient
 from argusai.llm.breaker import CircuitOpenError
@@ -68,6 +69,8 @@ def make_runtime(
     huey: Huey,
     github: Callable[[], GitHubAppClient],
     llm: Callable[[], LLMClient],
+    *,
+    redactor: Redactor = EMPTY_REDACTOR,
 ) -> Runtime:
     """A runtime from already-built parts (tests hand in fakes)."""
     return Runtime(
@@ -77,17 +80,14 @@ def make_runtime(
         github_factory=github,
         llm_factory=llm,
         queue_factory=build_queue,
+        redactor=redactor,
     )
 
 
 def build_runtime(settings: Settings, *, immediate: bool = False) -> Runtime:
     """Wire the real adapters from settings (GitHub and LLM clients on first use)."""
-    from argusai.core.sanitize import register_secrets
     from argusai.logs import settings_secrets
     from argusai.workq.huey import create_huey
-
-    # never post these, even if an LLM is talked into repeating them
-    register_secrets(*settings_secrets(settings))
 
     def github() -> GitHubAppClient:
         from argusai.github.app import GitHubApp
@@ -105,6 +105,8 @@ def build_runtime(settings: Settings, *, immediate: bool = False) -> Runtime:
         create_huey(settings.resolved_queue_url(), immediate=immediate),
         github,
         llm,
+        # never post these, even if an LLM is talked into repeating them
+        redactor=Redactor.of(settings_secrets(settings)),
     )
 
 

@@ -243,7 +243,9 @@ def review(
     title: Annotated[str, typer.Option(help="Title given to the LLM as the change's title.")] = "",
 ) -> None:
     """Review a local diff with the same engine (prints findings; for CI and GitHub Actions)."""
+    from argusai.core.secrets import Redactor
     from argusai.llm.factory import build_llm
+    from argusai.logs import settings_secrets
     from argusai.review.engine import PRContext, finalize, plan_review, run_review
     from argusai.review.gitdiff import parse_unified_diff
     from argusai.review.local import (
@@ -290,6 +292,7 @@ def review(
         config,
         max_comments=settings.max_comments_per_review,
         config_error=config_error,
+        redactor=Redactor.of(settings_secrets(settings)),
     )
     if output is OutputFormat.json:
         import json

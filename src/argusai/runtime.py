@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from argusai.core.secrets import Redactor
+
 if TYPE_CHECKING:  # a plain container: the CLI imports it without loading these
     from huey import Huey
 
@@ -23,7 +25,8 @@ if TYPE_CHECKING:  # a plain container: the CLI imports it without loading these
 
 @dataclass
 class Runtime:
-    """Settings, database, Huey, and factories for the GitHub App, the LLM and the work queue."""
+    """Settings, database, Huey, factories for the GitHub App, the LLM and the work queue,
+    and the redactor of everything posted (it knows the settings' secrets)."""
 
     settings: Settings
     db: Database
@@ -31,6 +34,9 @@ class Runtime:
     github_factory: Callable[[], GitHubAppClient]
     llm_factory: Callable[[], LLMClient]
     queue_factory: Callable[[Runtime], WorkQueue]
+    # empty: token shapes and the environment's secrets only; the composition root adds
+    # the settings' secrets (a value read from a .env file never reaches os.environ)
+    redactor: Redactor = field(default_factory=Redactor, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _github: GitHubAppClient | None = field(default=None, repr=False)
     _llm: LLMClient | None = field(default=None, repr=False)

@@ -10,6 +10,7 @@ import stamina
 
 from argusai.cilog.explain import ExplainOutputError, checked_evidence, explain, render_prompts
 from argusai.cilog.reduce import reduce_bytes
+from argusai.core.secrets import EMPTY_REDACTOR
 from argusai.llm.breaker import BreakerRegistry
 from argusai.llm.factory import build_llm
 from tests.conftest import make_settings
@@ -49,7 +50,11 @@ def test_explain_checks_evidence_and_sanitises(tmp_path: Path) -> None:
     with FakeLLMServer() as fake:
         fake.enqueue(json.dumps(GOOD))
         result = explain(
-            _llm(fake, tmp_path), reduce_bytes(LOG), workflow_name="CI", job_name="test"
+            _llm(fake, tmp_path),
+            reduce_bytes(LOG),
+            workflow_name="CI",
+            job_name="test",
+            redactor=EMPTY_REDACTOR,
         )
         prompt = user_prompt(fake.requests[0].json)
         schema_name = fake.requests[0].json["response_format"]["json_schema"]["name"]
@@ -70,12 +75,12 @@ def test_explain_checks_evidence_and_sanitises(tmp_path: Path) -> None:
 def test_explain_repairs_once_then_gives_up(tmp_path: Path) -> None:
     with FakeLLMServer() as fake:
         fake.enqueue("not json at all", "```json\n" + json.dumps({"analysis": GOOD}) + "\n```")
-        result = explain(_llm(fake, tmp_path), reduce_bytes(LOG))
+        result = explain(_llm(fake, tmp_path), reduce_bytes(LOG), redactor=EMPTY_REDACTOR)
         assert result.usage.calls == 2
         assert "could not be used" in user_prompt(fake.requests[1].json)
         fake.enqueue("{}", '{"root_cause": ""}')
         with pytest.raises(ExplainOutputError):
-            explain(_llm(fake, tmp_path), reduce_bytes(LOG))
+            explain(_llm(fake, tmp_path), reduce_bytes(LOG), redactor=EMPTY_REDACTOR)
 
 
 def test_explain_propagates_llm_errors(tmp_path: Path) -> None:
@@ -84,7 +89,7 @@ def test_explain_propagates_llm_errors(tmp_path: Path) -> None:
     with FakeLLMServer() as fake, stamina.set_testing(True, attempts=1):
         fake.enqueue(Reply.error(400))
         with pytest.raises(LLMError):
-            explain(_llm(fake, tmp_path), reduce_bytes(LOG))
+            explain(_llm(fake, tmp_path), reduce_bytes(LOG), redactor=EMPTY_REDACTOR)
 
 
 def test_checked_evidence_ignores_notes_and_short_fragments() -> None:

@@ -1,7 +1,8 @@
 """The PR comment and the check run text of a CI analysis (pure: data in, markdown out).
 
 Every text that came from the LLM was sanitised by ``ci.explain``; names from GitHub
-(workflow, job, step) are shown as code spans; the whole body is redacted once more.
+(workflow, job, step) are shown as code spans; the whole body is redacted once more, by
+the redactor handed in (the runtime's: it knows the settings' secrets).
 The hidden marker ``<!-- argus:ci run=<id> -->`` finds the comment again on re-runs.
 """
 
@@ -11,7 +12,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from argusai.core.sanitize import code_span, fence_for, redact_secrets, sanitize_code, truncate
+from argusai.core.sanitize import code_span, fence_for, sanitize_code, truncate
+from argusai.core.secrets import Redactor
 
 CHECK_NAME = "ArgusAI CI analysis"
 MAX_BODY = 60_000  # GitHub refuses comments over 65,536 characters
@@ -70,16 +72,17 @@ def _link(text: str, url: str | None) -> str:
     return f"[{text}]({url})" if url and _URL.match(url) else text
 
 
-def _title(run: RunInfo) -> str:
-    return code_span(run.workflow_name or "workflow", 120)
+def _title(run: RunInfo, redactor: Redactor) -> str:
+    return code_span(run.workflow_name or "workflow", 120, redactor=redactor)
 
 
-def _job_section(job: JobAnalysis) -> list[str]:
-    head = f"### {_link('Job', job.html_url)} {code_span(job.job_name or str(job.job_id), 120)}"
+def _job_section(job: JobAnalysis, redactor: Redactor) -> list[str]:
+    name = code_span(job.job_name or str(job.job_id), 120, redactor=redactor)
+    head = f"### {_link('Job', job.html_url)} {name}"
     exp = job.explanation
     step = (exp or {}).get("failing_step") or (job.failed_steps[0] if job.failed_steps else None)
     if step:
-        head += f" — failing step {code_span(str(step), 160)}"
+        head += f" — failing step {code_span(str(step), 160, redactor=redactor)}"
     lines = [head, ""]
     if exp is None:
         lines.append(f"_{job.note or 'No explanation could be made for this job.'}_")
@@ -89,7 +92,7 @@ def _job_section(job: JobAnalysis) -> list[str]:
         lines += [f"**Suggested fix.** {exp['suggested_fix']}", ""]
     evidence = [str(e) for e in exp.get("evidence") or []]
     if evidence:
-        code = sanitize_code("\n".join(evidence), 6000)
+        code = sanitize_code("\n".join(evidence), 6000, redactor=redactor)
         fence = fence_for(code)
         lines += [
             f"<details><summary>Evidence from the log ({len(evidence)} lines)</summary>",
@@ -120,14 +123,16 @@ def _footer(jobs: list[JobAnalysis]) -> str:
     return "<sub>" + " · ".join(parts) + "</sub>"
 
 
-def failure_comment(run: RunInfo, jobs: list[JobAnalysis], *, skipped: int = 0) -> str:
+def failure_comment(
+    run: RunInfo, jobs: list[JobAnalysis], *, skipped: int = 0, redactor: Redactor
+) -> str:
     """The PR comment for a failed attempt: one section per failed job."""
     word = "timed out" if run.conclusion == "timed_out" else "failed"
     n = len(jobs)
     lines = [
         run_marker(run.run_id),
         attempt_marker(run.attempt),
-        f"## ❌ CI {word}: {_title(run)} (attempt {run.attempt})",
+        f"## ❌ CI {word}: {_title(run, redactor)} (attempt {run.attempt})",
         "",
         f"{_link('Workflow run', run.html_url)} · commit `{run.head_sha[:10]}` · "
         f"{n} failed job{'s' if n != 1 else ''} analysed",
@@ -136,7 +141,7 @@ def failure_comment(run: RunInfo, jobs: list[JobAnalysis], *, skipped: int = 0) 
     if not jobs:
         lines += ["_GitHub listed no failed job for this attempt._", ""]
     for job in jobs:
-        lines += _job_section(job)
+        lines += _job_section(job, redactor)
     if skipped:
         lines += [
             f"_{skipped} more failed job{'s were' if skipped != 1 else ' was'} not "
@@ -144,15 +149,17 @@ def failure_comment(run: RunInfo, jobs: list[JobAnalysis], *, skipped: int = 0) 
             "",
         ]
     lines += ["---", _footer(jobs)]
-    return _finish("\n".join(lines))
+    return _finish("\n".join(lines), redactor)
 
 
-def passed_comment(run: RunInfo, earlier: list[JobAnalysis], earlier_attempt: int | None) -> str:
+def passed_comment(
+    run: RunInfo, earlier: list[JobAnalysis], earlier_attempt: int | None, *, redactor: Redactor
+) -> str:
     """The comment once a re-run attempt succeeded: says so, keeps the old analysis folded."""
     lines = [
         run_marker(run.run_id),
         attempt_marker(run.attempt),
-        f"## ✅ CI passed: {_title(run)} (attempt {run.attempt})",
+        f"## ✅ CI passed: {_title(run, redactor)} (attempt {run.attempt})",
         "",
         f"{_link('Workflow run', run.html_url)} · commit `{run.head_sha[:10]}` · "
         f"the re-run passed"
@@ -165,27 +172,33 @@ def passed_comment(run: RunInfo, earlier: list[JobAnalysis], earlier_attempt: in
             "",
         ]
         for job in earlier:
-            lines += _job_section(job)
+            lines += _job_section(job, redactor)
         lines += ["</details>", ""]
     lines += ["---", "<sub>ArgusAI CI analysis</sub>"]
-    return _finish("\n".join(lines))
+    return _finish("\n".join(lines), redactor)
 
 
-def check_output(run: RunInfo, jobs: list[JobAnalysis], *, passed: bool = False) -> tuple[str, str]:
+def check_output(
+    run: RunInfo, jobs: list[JobAnalysis], *, passed: bool = False, redactor: Redactor
+) -> tuple[str, str]:
     """Title and summary of the check run "ArgusAI CI analysis"."""
     name = run.workflow_name or "workflow"
     if passed:
         title = f"{name}: passed on attempt {run.attempt}"
-        return truncate(title, 250), _finish(f"The re-run (attempt {run.attempt}) passed.")
+        return truncate(title, 250), _finish(
+            f"The re-run (attempt {run.attempt}) passed.", redactor
+        )
     title = f"{name}: {len(jobs)} failed job{'s' if len(jobs) != 1 else ''} explained"
     parts = []
     for job in jobs:
         exp = job.explanation
         cause = exp.get("root_cause") if exp else job.note or "not explained"
-        parts.append(f"- {code_span(job.job_name or str(job.job_id), 120)}: {cause}")
+        parts.append(
+            f"- {code_span(job.job_name or str(job.job_id), 120, redactor=redactor)}: {cause}"
+        )
     summary = "\n".join(parts) or "GitHub listed no failed job for this attempt."
-    return truncate(" ".join(title.split()), 250), _finish(summary)
+    return truncate(" ".join(title.split()), 250), _finish(summary, redactor)
 
 
-def _finish(text: str) -> str:
-    return truncate(redact_secrets(text), MAX_BODY)
+def _finish(text: str, redactor: Redactor) -> str:
+    return truncate(redactor.redact(text), MAX_BODY)

@@ -17,6 +17,7 @@ from argusai.ci.models import CIRun
 from argusai.cilog.explain import ExplainOutputError, explain
 from argusai.cilog.models import Analysis, AnalysisStatus
 from argusai.cilog.reduce import reduce_bytes
+from argusai.core.secrets import Redactor
 from argusai.errors import GitHubError, Superseded
 from argusai.github.port import GitHubRepoClient, WorkflowJob
 from argusai.llm.port import LLMClient
@@ -44,8 +45,11 @@ def analyse_job(
     item: CIRun,
     job: WorkflowJob,
     still_ours: Callable[[], bool],
+    *,
+    redactor: Redactor,
 ) -> JobAnalysis:
-    """Explain one failed job, or read back its earlier explanation."""
+    """Explain one failed job (its texts sanitised with ``redactor``), or read back its
+    earlier explanation."""
     stored = _stored(db, item.id, job.id)
     if stored is not None:
         return stored
@@ -75,7 +79,11 @@ def analyse_job(
         raise Superseded("a newer attempt superseded this run, or its lease was taken over")
     try:
         explanation = explain(
-            llm, reduction, workflow_name=item.workflow_name, job_name=job.name or None
+            llm,
+            reduction,
+            workflow_name=item.workflow_name,
+            job_name=job.name or None,
+            redactor=redactor,
         )
     except ExplainOutputError as exc:
         log.warning("ci.explain_unusable", job=job.id, error=str(exc)[:200])

@@ -62,13 +62,13 @@ def process_ci_run(rt: Runtime, item: CIRun, owner: str) -> None:
         return runs.holds(rt.db, item.id, owner)
 
     analyses = [
-        analyse_job(rt.db, rt.llm, rt.settings, gh, item, job, still_ours)
+        analyse_job(rt.db, rt.llm, rt.settings, gh, item, job, still_ours, redactor=rt.redactor)
         for job in jobs[:MAX_JOBS_PER_RUN]
     ]
     skipped = len(jobs) - len(analyses)
     info = run_info(item)
     _last_look(rt, item, owner)
-    body = failure_comment(info, analyses, skipped=skipped)
+    body = failure_comment(info, analyses, skipped=skipped, redactor=rt.redactor)
     comments: dict[str, Any] = {}
     for number in pr_numbers(item):
         comments[str(number)] = upsert_comment(gh, repo_owner, repo, number, item.run_id, body)
@@ -78,7 +78,7 @@ def process_ci_run(rt: Runtime, item: CIRun, owner: str) -> None:
         item,
         owner,
         info,
-        check_output(info, analyses),
+        check_output(info, analyses, redactor=rt.redactor),
         comments,
         result={"jobs": [a.to_dict() for a in analyses], "skipped": skipped},
     )
@@ -109,7 +109,7 @@ def _process_passed(rt: Runtime, gh: GitHubRepoClient, item: CIRun, owner: str) 
     info = run_info(item)
     jobs = [JobAnalysis.from_dict(j) for j in (earlier.result or {}).get("jobs", [])]
     _last_look(rt, item, owner)
-    body = passed_comment(info, jobs, earlier.run_attempt)
+    body = passed_comment(info, jobs, earlier.run_attempt, redactor=rt.redactor)
     numbers = sorted({*pr_numbers(item), *(int(n) for n in (earlier.comment_ids or {}))})
     comments: dict[str, Any] = {}
     for number in numbers:
@@ -122,7 +122,7 @@ def _process_passed(rt: Runtime, gh: GitHubRepoClient, item: CIRun, owner: str) 
         item,
         owner,
         info,
-        check_output(info, jobs, passed=True),
+        check_output(info, jobs, passed=True, redactor=rt.redactor),
         comments,
         result={"passed": True, "earlier_attempt": earlier.run_attempt},
     )

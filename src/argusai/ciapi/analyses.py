@@ -19,9 +19,11 @@ from argusai.ciapi.usage import add_tokens
 from argusai.cilog.explain import ExplainOutputError, explain
 from argusai.cilog.models import Analysis, AnalysisStatus
 from argusai.cilog.reduce import reduce_bytes
+from argusai.core.secrets import Redactor
 from argusai.errors import LLMError, LLMRateLimited, TransientError
 from argusai.llm.breaker import CircuitOpenError
 from argusai.llm.port import LLMClient
+from argusai.logs import settings_secrets
 from argusai.settings import Settings
 from argusai.store.db import Database
 from argusai.store.models import utcnow
@@ -42,13 +44,22 @@ class Processed:
 
 
 def analyse(
-    llm: LLMClient, settings: Settings, data: bytes, workflow_name: str | None
+    llm: LLMClient,
+    settings: Settings,
+    data: bytes,
+    workflow_name: str | None,
+    *,
+    redactor: Redactor | None = None,
 ) -> Processed:
-    """Reduce a log and explain it (raises the LLM's errors)."""
+    """Reduce a log and explain it (raises the LLM's errors).
+
+    ``redactor`` is the runtime's; without one, one is built from ``settings``' secrets."""
+    if redactor is None:
+        redactor = Redactor.of(settings_secrets(settings))
     started = time.perf_counter()
     reduction = reduce_bytes(data, settings.ci_token_budget)
     reduction_ms = int((time.perf_counter() - started) * 1000)
-    explanation = explain(llm, reduction, workflow_name=workflow_name)
+    explanation = explain(llm, reduction, workflow_name=workflow_name, redactor=redactor)
     summary = ReductionSummary(
         failing_step=reduction.failing_step,
         exit_code=reduction.exit_code,

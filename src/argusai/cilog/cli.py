@@ -115,15 +115,21 @@ def explain_command(
 ) -> None:
     """Reduce LOGFILE and ask the LLM why it failed (root cause, step, evidence, fix)."""
     from argusai.cilog.explain import explain
+    from argusai.core.secrets import Redactor
     from argusai.errors import ArgusError
     from argusai.llm.factory import build_llm
-    from argusai.logs import command_settings
+    from argusai.logs import command_settings, settings_secrets
 
     settings = command_settings()  # logs on stderr, warnings only: stdout carries JSON
     reduction = read_log(logfile, settings.ci_token_budget)  # an empty log never reaches the LLM
     llm = build_llm(settings)
     try:
-        result = explain(llm, reduction, workflow_name=workflow)
+        result = explain(
+            llm,
+            reduction,
+            workflow_name=workflow,
+            redactor=Redactor.of(settings_secrets(settings)),  # .env secrets never reach os.environ
+        )
     except ArgusError as exc:
         typer.echo(f"argus: error: {' '.join(str(exc).split())}", err=True)
         raise typer.Exit(1) from None

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from argusai.cilog.reduce import Reduction
 from argusai.core.json_answer import json_candidates
 from argusai.core.sanitize import sanitize_code, sanitize_inline, sanitize_markdown
+from argusai.core.secrets import Redactor
 from argusai.core.untrusted import quote_untrusted
 from argusai.errors import LLMError
 from argusai.llm.port import Completion, LLMClient
@@ -201,15 +202,16 @@ def checked_evidence(evidence: list[str], excerpt: str, limit: int = MAX_EVIDENC
     return kept
 
 
-def _finish(answer: _Answer, reduction: Reduction, done: list[Completion]) -> Explanation:
+def _finish(
+    answer: _Answer, reduction: Reduction, done: list[Completion], redactor: Redactor
+) -> Explanation:
     step = answer.failing_step or reduction.failing_step
+    evidence = checked_evidence(answer.evidence, reduction.excerpt)
     return Explanation(
-        root_cause=sanitize_markdown(answer.root_cause.strip(), 2000),
-        failing_step=sanitize_inline(step, 200) if step else None,
-        evidence=[
-            sanitize_code(ln, 500) for ln in checked_evidence(answer.evidence, reduction.excerpt)
-        ],
-        suggested_fix=sanitize_markdown(answer.suggested_fix.strip(), 4000),
+        root_cause=sanitize_markdown(answer.root_cause.strip(), 2000, redactor=redactor),
+        failing_step=sanitize_inline(step, 200, redactor=redactor) if step else None,
+        evidence=[sanitize_code(ln, 500, redactor=redactor) for ln in evidence],
+        suggested_fix=sanitize_markdown(answer.suggested_fix.strip(), 4000, redactor=redactor),
         confidence=answer.confidence,
         usage=ExplanationUsage(
             prompt_tokens=sum(c.prompt_tokens for c in done),
@@ -227,8 +229,11 @@ def explain(
     *,
     workflow_name: str | None = None,
     job_name: str | None = None,
+    redactor: Redactor,
 ) -> Explanation:
-    """Explain a reduced CI log; LLM errors propagate, ExplainOutputError after one repair."""
+    """Explain a reduced CI log; LLM errors propagate, ExplainOutputError after one repair.
+
+    Every text of the explanation is sanitised, its secrets redacted by ``redactor``."""
     system, user = render_prompts(reduction, workflow_name=workflow_name, job_name=job_name)
     schema = explanation_json_schema()
     done = [llm.complete_json(system=system, user=user, schema=schema, schema_name=SCHEMA_NAME)]
@@ -243,4 +248,4 @@ def explain(
             answer = parse_answer(done[1].text)
         except ExplainOutputError as again:
             raise ExplainOutputError(f"unusable LLM answer after one repair: {again}") from None
-    return _finish(answer, reduction, done)
+    return _finish(answer, reduction, done, redactor)

@@ -9,17 +9,17 @@ code spans and fences nothing renders or notifies, so code keeps its text, excep
 ``<!--`` is broken everywhere so nobody can forge our hidden markers, and an unclosed
 fence is closed so it cannot swallow what ArgusAI appends.
 
-Secrets are redacted everywhere: token-shaped strings (GitHub, OpenAI, Anthropic, AWS,
-Slack), PEM private keys, the values of secret-looking variables of the process
-environment, and values registered with :func:`register_secrets` (settings read from a
-``.env`` file never reach ``os.environ``).
+Secrets are redacted everywhere by the :class:`~argusai.core.secrets.Redactor` passed in:
+token-shaped strings (GitHub, OpenAI, Anthropic, AWS, Slack), PEM private keys, the values
+of secret-looking variables of the process environment, and the secrets it was built with
+(the runtime's redactor holds the settings' secrets; the empty one holds none).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import threading
+
+from argusai.core.secrets import EMPTY_REDACTOR, Redactor
 
 ZWJ = "\u200d"
 _MENTION = re.compile(r"(?<![\w`/.@+-])@(?=[A-Za-z0-9][A-Za-z0-9-]*(?:/[\w.-]+)?)")
@@ -36,53 +36,6 @@ _CODE = re.compile(
 _ENTITY = re.compile(r"&(?=#|[A-Za-z][A-Za-z0-9]*;)")
 _SCHEME = re.compile(r"\b(javascript|vbscript|livescript|data|file)(\s*):", re.IGNORECASE)
 _SUGGESTION_FENCE = re.compile(r"^([ \t]*(?:`{3,}|~{3,})[ \t]*)suggestion\b", re.IGNORECASE)
-REDACTED = "[redacted]"
-_TOKENS = re.compile(
-    r"-----BEGIN[A-Z ]*PRIVATE KEY-----.*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)"
-    r"|\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
-    r"|sk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}|xox[abprs]-[A-Za-z0-9-]{10,}"
-    r"|AKIA[0-9A-Z]{16})\b",
-    re.DOTALL,
-)
-_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|PRIVATE|CREDENTIAL|AUTH", re.IGNORECASE)
-_MIN_SECRET = 8  # shorter values would redact ordinary words
-_registered: set[str] = set()
-_registered_lock = threading.Lock()
-
-
-def register_secrets(*values: str | None) -> None:
-    """Never post these values (the runtime registers its settings' secrets at start-up)."""
-    with _registered_lock:
-        for value in values:
-            _registered.update(_secret_parts(value or ""))
-
-
-def _secret_parts(value: str) -> set[str]:
-    """A secret and, for a multi-line one (a PEM key), each long line of it."""
-    value = value.replace("\\n", "\n").strip()
-    if len(value) < _MIN_SECRET:
-        return set()
-    parts = {value}
-    if "\n" in value:
-        parts |= {ln.strip() for ln in value.splitlines() if len(ln.strip()) >= 16}
-    return parts
-
-
-def _known_secrets() -> list[str]:
-    found = set(_registered)
-    for name, value in os.environ.items():
-        if _SECRET_NAME.search(name):
-            found |= _secret_parts(value)
-    return sorted(found, key=len, reverse=True)  # a whole key before its lines
-
-
-def redact_secrets(text: str) -> str:
-    """Replace secrets and token-shaped strings by ``[redacted]``."""
-    text = _TOKENS.sub(REDACTED, text)
-    for secret in _known_secrets():
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
 
 
 def strip_control(text: str) -> str:
@@ -132,9 +85,9 @@ def truncate(text: str, limit: int) -> str:
     return text[: max(limit - 1, 0)].rstrip() + "…"
 
 
-def sanitize_markdown(text: str, limit: int = 4000) -> str:
+def sanitize_markdown(text: str, limit: int = 4000, *, redactor: Redactor = EMPTY_REDACTOR) -> str:
     """Sanitise LLM markdown for a GitHub comment (prose escaped, code kept)."""
-    text = redact_secrets(strip_control(text))
+    text = redactor.redact(strip_control(text))
     out: list[str] = []
     pos = 0
     for match in _CODE.finditer(text):
@@ -145,16 +98,16 @@ def sanitize_markdown(text: str, limit: int = 4000) -> str:
     return truncate("".join(out), limit)
 
 
-def sanitize_inline(text: str, limit: int = 200) -> str:
+def sanitize_inline(text: str, limit: int = 200, *, redactor: Redactor = EMPTY_REDACTOR) -> str:
     """Sanitise a one-line text (a title): one line, escaped, bounded."""
     one_line = " ".join(strip_control(text).split())
-    return sanitize_markdown(one_line, limit)
+    return sanitize_markdown(one_line, limit, redactor=redactor)
 
 
-def sanitize_code(text: str, limit: int = 8000) -> str:
+def sanitize_code(text: str, limit: int = 8000, *, redactor: Redactor = EMPTY_REDACTOR) -> str:
     """Sanitise code placed inside a fence: only control characters and markers."""
     code = text.replace("\r\n", "\n").replace("\r", "\n")
-    code = redact_secrets(_CONTROL.sub("", code))
+    code = redactor.redact(_CONTROL.sub("", code))
     return truncate(break_markers(code), limit)
 
 
@@ -164,7 +117,7 @@ def fence_for(code: str, minimum: int = 3) -> str:
     return "`" * max(minimum, longest + 1)
 
 
-def code_span(text: str, limit: int = 300) -> str:
+def code_span(text: str, limit: int = 300, *, redactor: Redactor = EMPTY_REDACTOR) -> str:
     """Inline code for untrusted text (a path): backticks and newlines cannot escape it."""
-    clean = " ".join(sanitize_code(text, limit).replace("`", "'").split("\n"))
+    clean = " ".join(sanitize_code(text, limit, redactor=redactor).replace("`", "'").split("\n"))
     return f"`{clean}`"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from argusai.core.diff import ChangedFile
+from argusai.core.secrets import Redactor
 from argusai.errors import LLMError
 from argusai.llm.port import Completion, LLMClient
 from argusai.review.anchor import anchor_findings
@@ -208,9 +209,11 @@ def finalize(
     already_posted: set[str] | frozenset[str] = frozenset(),
     max_comments: int = DEFAULT_MAX_COMMENTS,
     config_error: str | None = None,
+    redactor: Redactor,
 ) -> ReviewResult:
     """Apply the severity floor, drop duplicates and findings posted before, anchor, rank,
-    keep at most ``max_comments`` inline (``config.max_comments`` wins when set)."""
+    keep at most ``max_comments`` inline (``config.max_comments`` wins when set); what will
+    be posted is sanitised with ``redactor``."""
     limit = config.max_comments if config.max_comments is not None else max_comments
     floor = config.severity_threshold.rank
     kept = [f for f in outcome.findings if f.severity.rank >= floor]
@@ -241,7 +244,7 @@ def finalize(
                     path=finding.path,
                     line=finding.line,
                     start_line=finding.start_line,
-                    body=format_comment(finding, fp),
+                    body=format_comment(finding, fp, redactor=redactor),
                     fingerprint=fp,
                     severity=finding.severity,
                 )
@@ -264,7 +267,8 @@ def finalize(
             already_posted=repeated,
             chunk_count=len(plan.chunks),
             prompt_version=PROMPT_VERSION,
-        )
+        ),
+        redactor=redactor,
     )
     return ReviewResult(
         inline_comments=inline,

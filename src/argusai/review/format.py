@@ -1,6 +1,7 @@
 """Markdown ArgusAI posts: inline comments, the summary comment, the short review body.
 
-Everything from the LLM passes through ``sanitize``; every body stays under GitHub's
+Everything from the LLM passes through ``sanitize`` with the redactor handed in (the
+runtime's: it knows the settings' secrets); every body stays under GitHub's
 65,536-character limit (long lists end with "… and N more").
 """
 
@@ -16,6 +17,7 @@ from argusai.core.sanitize import (
     sanitize_markdown,
     truncate,
 )
+from argusai.core.secrets import Redactor
 from argusai.review.fingerprint import marker
 from argusai.review.models import ChunkFailure, Finding, NotPosted, Severity, SkippedFile, Usage
 
@@ -32,16 +34,16 @@ SEVERITY_EMOJI = {
 }
 
 
-def format_comment(finding: Finding, fp: str) -> str:
+def format_comment(finding: Finding, fp: str, *, redactor: Redactor) -> str:
     """The body of one inline review comment, ending with its hidden fingerprint."""
     emoji = SEVERITY_EMOJI[finding.severity]
     parts = [
-        f"{HEADER} · {emoji} **{sanitize_inline(finding.title)}**",
-        sanitize_markdown(finding.message, 4000),
+        f"{HEADER} · {emoji} **{sanitize_inline(finding.title, redactor=redactor)}**",
+        sanitize_markdown(finding.message, 4000, redactor=redactor),
         f"**Severity:** {finding.severity.value} · **Category:** {finding.category.value}",
     ]
     if finding.suggestion:
-        code = sanitize_code(finding.suggestion).rstrip("\n")
+        code = sanitize_code(finding.suggestion, redactor=redactor).rstrip("\n")
         fence = fence_for(code)
         parts.append(f"{fence}suggestion\n{code}\n{fence}")
     parts.append(marker(fp))
@@ -96,23 +98,25 @@ class SummaryData:
     prompt_version: str = ""
 
 
-def _not_posted_line(item: NotPosted) -> str:
+def _not_posted_line(item: NotPosted, redactor: Redactor) -> str:
     f = item.finding
     where = f"{f.path}:{f.start_line}-{f.line}" if f.start_line else f"{f.path}:{f.line}"
     emoji = SEVERITY_EMOJI[f.severity]
-    title = sanitize_inline(f.title, 160)
-    message = sanitize_inline(f.message, 300)
-    return f"- {emoji} {code_span(where)} **{title}** — {message} _({item.reason})_"
+    title = sanitize_inline(f.title, 160, redactor=redactor)
+    message = sanitize_inline(f.message, 300, redactor=redactor)
+    where_span = code_span(where, redactor=redactor)
+    return f"- {emoji} {where_span} **{title}** — {message} _({item.reason})_"
 
 
-def _footer(data: SummaryData) -> str:
-    sha = sanitize_code(data.head_sha[:12], 40)
+def _footer(data: SummaryData, redactor: Redactor) -> str:
+    sha = sanitize_code(data.head_sha[:12], 40, redactor=redactor)
     if data.incremental_base:
         scope = f"new commits `{data.incremental_base[:12]}..{sha}`"
     else:
         scope = f"`{sha}`"
     u = data.usage
-    models = ", ".join(sanitize_inline(m, 80) for m in u.models) or "no model called"
+    models = ", ".join(sanitize_inline(m, 80, redactor=redactor) for m in u.models)
+    models = models or "no model called"
     return (
         f"<sub>Reviewed {scope} · {models} · {u.calls} call(s), "
         f"{u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion tokens · "
@@ -120,12 +124,16 @@ def _footer(data: SummaryData) -> str:
     )
 
 
-def format_summary(data: SummaryData) -> str:
+def format_summary(data: SummaryData, *, redactor: Redactor) -> str:
     """The summary comment (updated in place; found again by ``SUMMARY_MARKER``)."""
     out = [SUMMARY_MARKER, "## 🤖 ArgusAI Review", ""]
     if data.config_error:
-        out += [f"> ⚠️ {sanitize_inline(data.config_error, 1500)}", ""]
-    overview = list(dict.fromkeys(sanitize_markdown(s, 1500) for s in data.overview if s.strip()))
+        out += [f"> ⚠️ {sanitize_inline(data.config_error, 1500, redactor=redactor)}", ""]
+    overview = list(
+        dict.fromkeys(
+            sanitize_markdown(s, 1500, redactor=redactor) for s in data.overview if s.strip()
+        )
+    )
     if len(overview) == 1:
         out += [overview[0], ""]
     elif overview:
@@ -139,18 +147,20 @@ def format_summary(data: SummaryData) -> str:
     out += [line, ""]
     if data.not_posted:
         out += ["### Findings not posted inline", ""]
-        out += [*bounded_list([_not_posted_line(n) for n in data.not_posted], 25000), ""]
+        out += [*bounded_list([_not_posted_line(n, redactor) for n in data.not_posted], 25000), ""]
     if data.failed:
         out += ["### Parts not reviewed", ""]
         failed = [
-            f"- part {c.index + 1}: {', '.join(code_span(p, 200) for p in c.files[:10])}"
-            f"{' …' if len(c.files) > 10 else ''} — {sanitize_inline(c.reason, 300)}"
+            f"- part {c.index + 1}: "
+            f"{', '.join(code_span(p, 200, redactor=redactor) for p in c.files[:10])}"
+            f"{' …' if len(c.files) > 10 else ''} — "
+            f"{sanitize_inline(c.reason, 300, redactor=redactor)}"
             for c in data.failed
         ]
         out += [*bounded_list(failed, 6000), ""]
     if data.skipped:
         out += [f"### Files not reviewed ({len(data.skipped)})", ""]
-        skipped = [f"- {code_span(s.path)} — {s.reason}" for s in data.skipped]
+        skipped = [f"- {code_span(s.path, redactor=redactor)} — {s.reason}" for s in data.skipped]
         out += [*bounded_list(skipped, 15000), ""]
-    out.append(_footer(data))
+    out.append(_footer(data, redactor))
     return truncate("\n".join(out), _SAFE_LIMIT)

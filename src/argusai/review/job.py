@@ -110,6 +110,7 @@ def process_review(rt: Runtime, item: Review) -> None:
         already_posted=already,
         max_comments=rt.settings.max_comments_per_review,
         config_error=config_error,
+        redactor=rt.redactor,
     )
 
     # last look before anything becomes visible

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from argusai.core import sanitize as sanitize_module
 from argusai.core.sanitize import (
-    REDACTED,
     ZWJ,
     code_span,
     fence_for,
-    redact_secrets,
-    register_secrets,
     sanitize_code,
     sanitize_inline,
     sanitize_markdown,
 )
+from argusai.core.secrets import REDACTED, Redactor
 from argusai.review.fingerprint import extract_fingerprints
 
 
@@ -134,10 +131,21 @@ def test_environment_secrets_are_redacted(monkeypatch: pytest.MonkeyPatch) -> No
     assert "not secret at all" in out
 
 
-def test_registered_secrets_are_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sanitize_module, "_registered", set())
-    register_secrets("from-dotenv-secret-value", None, "short")
-    assert redact_secrets("x from-dotenv-secret-value y short") == f"x {REDACTED} y short"
+def test_the_redactors_secrets_are_redacted_and_only_by_it() -> None:
+    redactor = Redactor.of(["from-dotenv-secret-value", None, "short"])
+    text = "x from-dotenv-secret-value y short"
+    assert redactor.redact(text) == f"x {REDACTED} y short"
+    for sanitize in (sanitize_markdown, sanitize_code, sanitize_inline, code_span):
+        assert "from-dotenv-secret-value" not in sanitize(text, 200, redactor=redactor)
+        assert "from-dotenv-secret-value" in sanitize(text, 200)  # the empty redactor
+
+
+def test_a_private_key_given_to_the_redactor_is_redacted_by_lines() -> None:
+    body = "MIIEowIBAAKCAQEAx" + "B" * 47
+    redactor = Redactor.of(
+        [f"-----BEGIN RSA PRIVATE KEY-----\\n{body}\\n-----END RSA PRIVATE KEY-----"]
+    )
+    assert body not in sanitize_markdown(f"one line of it: {body}", redactor=redactor)
 
 
 def test_forged_markers_in_every_position() -> None:

@@ -8,7 +8,8 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from argusai.core.secrets import all_forms, redact
+from argusai.core.secrets import EMPTY_REDACTOR, Redactor, all_forms, redact
+from argusai.core.secrets import REDACTED as POSTED_REDACTED
 from argusai.logs import REDACTED, SecretScrubber
 
 KEY = "gh-s3cr3t/with+odd chars=&"
@@ -35,3 +36,26 @@ def test_every_form_is_redacted_in_log_lines(form: str) -> None:
 def test_short_values_are_not_secrets_and_text_is_otherwise_kept() -> None:
     assert all_forms(["abc", None, ""]) == []
     assert redact("nothing to hide here", all_forms([KEY])) == "nothing to hide here"
+
+
+@pytest.mark.parametrize(
+    "form", [KEY, quote(KEY, safe=""), base64.b64encode(KEY.encode()).decode().rstrip("=")]
+)
+def test_the_redactor_redacts_every_form_of_its_secrets(form: str) -> None:
+    out = Redactor.of([KEY]).redact(f"posted: {form} (end)")
+    assert out == f"posted: {POSTED_REDACTED} (end)"
+    assert EMPTY_REDACTOR.redact(f"posted: {form}") == f"posted: {form}"
+
+
+def test_the_redactor_reads_the_environment_at_each_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "late secret value"
+    assert EMPTY_REDACTOR.redact(secret) == secret
+    monkeypatch.setenv("ARGUS_SOME_TOKEN", secret)
+    assert EMPTY_REDACTOR.redact(secret) == POSTED_REDACTED
+    assert EMPTY_REDACTOR.redact(quote_plus(secret)) == POSTED_REDACTED
+
+
+def test_the_redactor_keeps_short_values_and_shows_no_secret_in_its_repr() -> None:
+    redactor = Redactor.of(["seven77", KEY])
+    assert redactor.redact("seven77") == "seven77"  # under 8 characters: ordinary words
+    assert KEY not in repr(redactor)

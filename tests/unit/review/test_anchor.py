@@ -7,6 +7,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from argusai.core.secrets import EMPTY_REDACTOR
 from argusai.review.anchor import NOT_IN_DIFF_FILE, NOT_IN_DIFF_LINE, Unanchored, anchor_finding
 from argusai.review.diff import parse_patch
 from argusai.review.engine import PRContext, ReviewOutcome, ReviewPlan, finalize
@@ -89,7 +90,13 @@ def test_every_inline_comment_is_on_a_diff_line_and_within_one_hunk(
     diffs = {"src/app.py": parse_patch("src/app.py", p1), "lib.rs": parse_patch("lib.rs", p2)}
     plan = ReviewPlan(chunks=[], skipped=[], diffs=diffs, files=[])
     outcome = ReviewOutcome(ctx=PRContext(repo="o/r", number=1), findings=found)
-    result = finalize(outcome, plan, RepoConfig(severity_threshold=Severity.INFO), max_comments=100)
+    result = finalize(
+        outcome,
+        plan,
+        RepoConfig(severity_threshold=Severity.INFO),
+        max_comments=100,
+        redactor=EMPTY_REDACTOR,
+    )
     for c in result.inline_comments:
         diff = diffs[c.path]
         assert diff.has_line(c.line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from argusai.core.diff import ChangedFile
+from argusai.core.secrets import EMPTY_REDACTOR
 from argusai.core.tokens import count_tokens
 from argusai.errors import LLMError, LLMTransientError
 from argusai.review.engine import PRContext, finalize, plan_review, run_review
@@ -40,7 +41,7 @@ CFG = RepoConfig(
 def review(llm: ScriptedLLM, config: RepoConfig = CFG, **kw: object):  # type: ignore[no-untyped-def]
     plan = plan_review([APP, DOC, LOCK], config, max_files=10, token_budget=4000)
     outcome = run_review(llm, plan, CTX, config)
-    return plan, outcome, finalize(outcome, plan, config, **kw)  # type: ignore[arg-type]
+    return plan, outcome, finalize(outcome, plan, config, redactor=EMPTY_REDACTOR, **kw)  # type: ignore[arg-type]
 
 
 def test_findings_become_inline_comments_and_summary() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from argusai.core.secrets import EMPTY_REDACTOR, Redactor
 from argusai.review.fingerprint import extract_fingerprints
 from argusai.review.format import (
     GITHUB_BODY_LIMIT,
@@ -33,7 +34,7 @@ F = Finding(
 
 
 def test_comment_body() -> None:
-    body = format_comment(F, "0123456789abcdef")
+    body = format_comment(F, "0123456789abcdef", redactor=EMPTY_REDACTOR)
     assert body.startswith("🤖 **ArgusAI Review** · 🔴 **SQL injection**")
     assert "**Severity:** critical · **Category:** security" in body
     assert "````suggestion\n" in body and body.count("````") == 2
@@ -42,8 +43,33 @@ def test_comment_body() -> None:
 
 
 def test_no_suggestion_block_without_suggestion() -> None:
-    body = format_comment(Finding("a.py", 1, Severity.LOW, Category.QUALITY, "t", "m"), "ab" * 8)
+    body = format_comment(
+        Finding("a.py", 1, Severity.LOW, Category.QUALITY, "t", "m"),
+        "ab" * 8,
+        redactor=EMPTY_REDACTOR,
+    )
     assert "suggestion" not in body
+
+
+def test_the_redactor_handed_in_hides_its_secrets_everywhere() -> None:
+    secret = "dotenv-only-secret-1234"
+    leaky = Finding(
+        f"{secret}.py", 1, Severity.HIGH, Category.SECURITY, secret, secret, suggestion=secret
+    )
+    redactor = Redactor.of([secret])
+    data = SummaryData(
+        head_sha="f" * 40,
+        overview=[secret],
+        not_posted=[NotPosted(leaky, "line not in the diff")],
+        skipped=[SkippedFile(f"{secret}.lock", "lock file")],
+        failed=[ChunkFailure(0, [f"{secret}.py"], secret)],
+        config_error=secret,
+    )
+    for text in (
+        format_comment(leaky, "ab" * 8, redactor=redactor),
+        format_summary(data, redactor=redactor),
+    ):
+        assert secret not in text and "[redacted]" in text
 
 
 def test_summary_reports_everything() -> None:
@@ -61,7 +87,7 @@ def test_summary_reports_everything() -> None:
         already_posted=2,
         prompt_version="review-v1",
     )
-    text = format_summary(data)
+    text = format_summary(data, redactor=EMPTY_REDACTOR)
     assert text.startswith(SUMMARY_MARKER)
     for expected in (
         "Adds login.",
@@ -91,7 +117,7 @@ def test_summary_stays_under_github_limit() -> None:
         not_posted=[NotPosted(F, "over the limit")] * 5000,
         skipped=[SkippedFile(f"dir/file_{i}.bin", "binary file") for i in range(20_000)],
     )
-    text = format_summary(data)
+    text = format_summary(data, redactor=EMPTY_REDACTOR)
     assert len(text) < GITHUB_BODY_LIMIT
     assert "more" in text and text.startswith(SUMMARY_MARKER)
 

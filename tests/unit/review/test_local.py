@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from argusai.core.secrets import EMPTY_REDACTOR
 from argusai.review.engine import PRContext, finalize, plan_review, run_review
 from argusai.review.gitdiff import parse_unified_diff
 from argusai.review.local import (
@@ -92,7 +93,7 @@ def test_text_and_json_rendering() -> None:
     plan = plan_review(files, RepoConfig(), max_files=5, token_budget=2000)
     llm = ScriptedLLM.of(review_json({"path": "a.py", "line": 2, "suggestion": "y = 3"}))
     outcome = run_review(llm, plan, PRContext(repo="local", number=0, head_sha="abc"), RepoConfig())
-    result = finalize(outcome, plan, RepoConfig())
+    result = finalize(outcome, plan, RepoConfig(), redactor=EMPTY_REDACTOR)
     text = render_findings_text(result)
     assert "a.py:2: [high/bug] A problem" in text and "y = 3" in text
     data = result_to_json(result)

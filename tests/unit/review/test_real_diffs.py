@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from argusai.core.secrets import EMPTY_REDACTOR
 from argusai.review.diff import parse_unified_diff
 from argusai.review.engine import PRContext, ReviewPlan, finalize, plan_review, run_review
 from argusai.review.format import GITHUB_BODY_LIMIT
@@ -75,7 +76,14 @@ def test_engine_on_all_real_diffs() -> None:
         ctx = PRContext(repo="o/r", number=1, head_sha="f" * 40, base_sha="0" * 40)
         outcome = run_review(llm, plan, ctx, RepoConfig())
         assert len(llm.calls) == len(plan.chunks) and not outcome.failed
-        result = finalize(outcome, plan, RepoConfig(), already_posted=set(), max_comments=50)
+        result = finalize(
+            outcome,
+            plan,
+            RepoConfig(),
+            already_posted=set(),
+            max_comments=50,
+            redactor=EMPTY_REDACTOR,
+        )
         for c in result.inline_comments:
             diff = plan.diffs[c.path]
             assert diff.has_line(c.line), (path.name, c.path, c.line)
