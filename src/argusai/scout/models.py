@@ -31,6 +31,24 @@ class ProcessingStatus(StrEnum):
     SKIPPED = "skipped"  # archived repository: kept out of the catalogue, never summarised
 
 
+class ProcessingColumns:
+    """The work-item columns a repository and an issue share (argusai.workq leases them)."""
+
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    processing_status: Mapped[str] = mapped_column(
+        String(16), default=ProcessingStatus.PENDING.value
+    )
+    processing_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processing_error: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[datetime | None] = mapped_column()
+    # the work-item lease of processing (argusai.workq)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dispatched_at: Mapped[datetime | None] = mapped_column()
+    lease_expires_at: Mapped[datetime | None] = mapped_column()
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime | None] = mapped_column()
+
+
 class ScoutSource(Base):
     """A configured source: an adapter kind plus its options (list location, label)."""
 
@@ -45,7 +63,7 @@ class ScoutSource(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ScoutRepository(Base):
+class ScoutRepository(ProcessingColumns, Base):
     __tablename__ = "scout_repositories"
     __table_args__ = (
         Index("scout_repos_processing_status_idx", "processing_status"),
@@ -67,25 +85,12 @@ class ScoutRepository(Base):
     etag: Mapped[str | None] = mapped_column(String(255))
     issues_etag: Mapped[str | None] = mapped_column(String(255))
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    priority: Mapped[int] = mapped_column(Integer, default=0)
-    processing_status: Mapped[str] = mapped_column(
-        String(16), default=ProcessingStatus.PENDING.value
-    )
-    processing_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    processing_error: Mapped[str | None] = mapped_column(Text)
-    processed_at: Mapped[datetime | None] = mapped_column()
-    # the work-item lease of processing (argusai.workq)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    dispatched_at: Mapped[datetime | None] = mapped_column()
-    lease_expires_at: Mapped[datetime | None] = mapped_column()
-    lease_owner: Mapped[str | None] = mapped_column(String(64))
-    started_at: Mapped[datetime | None] = mapped_column()
     pushed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class ScoutIssue(Base):
+class ScoutIssue(ProcessingColumns, Base):
     __tablename__ = "scout_issues"
     __table_args__ = (
         UniqueConstraint("repository_id", "number", name="uq_scout_issue"),
@@ -110,19 +115,6 @@ class ScoutIssue(Base):
     metadata_hash: Mapped[str | None] = mapped_column(String(64))
     analysis: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # summary, difficulty, ...
     difficulty: Mapped[str | None] = mapped_column(String(16))
-    priority: Mapped[int] = mapped_column(Integer, default=0)
-    processing_status: Mapped[str] = mapped_column(
-        String(16), default=ProcessingStatus.PENDING.value
-    )
-    processing_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    processing_error: Mapped[str | None] = mapped_column(Text)
-    processed_at: Mapped[datetime | None] = mapped_column()
-    # the work-item lease of processing (argusai.workq)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    dispatched_at: Mapped[datetime | None] = mapped_column()
-    lease_expires_at: Mapped[datetime | None] = mapped_column()
-    lease_owner: Mapped[str | None] = mapped_column(String(64))
-    started_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
