@@ -8,12 +8,13 @@ allows scripts and styles from this server only (no CDN; the JS is a vendored fi
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import jinja2
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -67,34 +68,42 @@ def _filters(
     return Filters(language=clean(language), difficulty=difficulty, label=clean(label), q=clean(q))
 
 
-@router.get("/v1/scout/issues", tags=["scout"])
-def api_issues(
-    request: Request,
+@dataclass(frozen=True)
+class _Listing:
+    """The query both JSON listings take: filters and one page."""
+
+    filters: Filters
+    limit: int
+    offset: int
+
+
+def _listing(
     language: Text = None,
     difficulty: Difficulty | None = None,
     label: Text = None,
     q: Text = None,
     limit: Limit = PAGE_SIZE,
     offset: Offset = 0,
-) -> dict[str, Any]:
-    """Open issues with their analysis; filters: language, difficulty, label, text."""
+) -> _Listing:
     filters = _filters(language, difficulty.value if difficulty else None, label, q)
-    return list_issues(_db(request), filters, limit=limit, offset=offset).to_json()
+    return _Listing(filters, limit, offset)
+
+
+Listing = Annotated[_Listing, Depends(_listing)]
+
+
+@router.get("/v1/scout/issues", tags=["scout"])
+def api_issues(request: Request, query: Listing) -> dict[str, Any]:
+    """Open issues with their analysis; filters: language, difficulty, label, text."""
+    page = list_issues(_db(request), query.filters, limit=query.limit, offset=query.offset)
+    return page.to_json()
 
 
 @router.get("/v1/scout/repositories", tags=["scout"])
-def api_repositories(
-    request: Request,
-    language: Text = None,
-    difficulty: Difficulty | None = None,
-    label: Text = None,
-    q: Text = None,
-    limit: Limit = PAGE_SIZE,
-    offset: Offset = 0,
-) -> dict[str, Any]:
+def api_repositories(request: Request, query: Listing) -> dict[str, Any]:
     """Repositories with their summary; ``difficulty``: has an open issue of that level."""
-    filters = _filters(language, difficulty.value if difficulty else None, label, q)
-    return list_repositories(_db(request), filters, limit=limit, offset=offset).to_json()
+    page = list_repositories(_db(request), query.filters, limit=query.limit, offset=query.offset)
+    return page.to_json()
 
 
 def _page_url(path: str, filters: Filters, offset: int) -> str:
