@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import structlog
 
+from argusai.core.closing import ClosesOnExit
 from argusai.store.db import Database
 from argusai.workq import items
 from argusai.workq.table import WorkTable
@@ -15,7 +15,7 @@ from argusai.workq.table import WorkTable
 log = structlog.get_logger(__name__)
 
 
-class Heartbeat:
+class Heartbeat(ClosesOnExit):
     """Context manager: every lease/3 seconds extend the lease; stop on exit.
 
     If the worker dies, the beats stop, the lease runs out and the sweeper hands the item
@@ -42,15 +42,11 @@ class Heartbeat:
             except Exception as exc:  # noqa: BLE001 - a missed beat is retried next interval
                 log.warning("heartbeat failed", job_id=self.item_id, error=type(exc).__name__)
 
-    def __enter__(self) -> Heartbeat:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """Stop the beats (the lease then runs out unless the item is closed first)."""
         self._stop.set()
         self._thread.join(timeout=5)
