@@ -13,7 +13,9 @@ from huey import Huey
 
 from argusai.app import make_runtime as app_runtime
 from argusai.app import register_tasks
+from argusai.core.secrets import Redactor
 from argusai.github.port import GitHubAppClient
+from argusai.logs import settings_secrets
 from argusai.llm.port import LLMClient
 from argusai.runtime import Runtime
 from argusai.settings import Settings
@@ -52,6 +54,7 @@ def make_runtime(
         create_huey(queue_url or settings.resolved_queue_url()),
         github or _refuse("GitHub"),
         llm or _refuse("the LLM"),
+        redactor=Redactor.of(settings_secrets(settings)),  # as build_runtime does
     )
 
 
