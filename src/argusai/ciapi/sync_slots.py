@@ -20,12 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, TypeVar
 
+from argusai.core.per_object import PerObject
 from argusai.settings import Settings
 
 T = TypeVar("T")
@@ -124,24 +124,13 @@ class Slot:
             self.release()  # nothing was handed to the executor
 
 
-_by_settings: dict[int, SyncSlots] = {}
-_registry_lock = threading.Lock()
+def _slots(settings: Settings) -> SyncSlots:
+    return SyncSlots(settings.ci_sync_max_concurrency, settings.ci_sync_max_per_tenant)
+
+
+_per_settings: PerObject[Settings, SyncSlots] = PerObject(_slots, SyncSlots.close)
 
 
 def slots_for(settings: Settings) -> SyncSlots:
     """The slots of this process (one per Settings object, as the rate limiters are)."""
-    key = id(settings)
-    with _registry_lock:
-        slots = _by_settings.get(key)
-        if slots is None:
-            slots = SyncSlots(settings.ci_sync_max_concurrency, settings.ci_sync_max_per_tenant)
-            _by_settings[key] = slots
-            weakref.finalize(settings, _forget, key, slots)
-        return slots
-
-
-def _forget(key: int, slots: SyncSlots) -> None:
-    with _registry_lock:
-        if _by_settings.get(key) is slots:
-            del _by_settings[key]
-    slots.close()
+    return _per_settings.get(settings)

@@ -16,12 +16,12 @@ import contextlib
 import random
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 
 import structlog
 from pyrate_limiter import Rate
 
+from argusai.core.per_object import PerObject
 from argusai.limits.backend import Backend, open_backend
 from argusai.limits.limiter import RateLimiter
 from argusai.settings import Settings
@@ -146,8 +146,12 @@ class Limits:
         self.backend.close()
 
 
-_by_settings: dict[int, Limits] = {}
-_registry_lock = threading.Lock()
+def _close_quietly(limits: Limits) -> None:
+    with contextlib.suppress(Exception):  # best effort at teardown
+        limits.close()
+
+
+_per_settings: PerObject[Settings, Limits] = PerObject(Limits, _close_quietly)
 
 
 def limits_for(settings: Settings) -> Limits:
@@ -155,19 +159,4 @@ def limits_for(settings: Settings) -> Limits:
 
     Closed when the Settings object goes away.
     """
-    key = id(settings)
-    with _registry_lock:
-        limits = _by_settings.get(key)
-        if limits is None or limits.settings is not settings:
-            limits = Limits(settings)
-            _by_settings[key] = limits
-            weakref.finalize(settings, _forget, key, limits)
-        return limits
-
-
-def _forget(key: int, limits: Limits) -> None:
-    with _registry_lock:
-        if _by_settings.get(key) is limits:
-            del _by_settings[key]
-    with contextlib.suppress(Exception):  # best effort at teardown
-        limits.close()
+    return _per_settings.get(settings)
