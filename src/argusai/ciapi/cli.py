@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -12,6 +13,8 @@ from rich.table import Column, Table
 from argusai.ciapi.tiers import DEFAULT_TIER, TIERS
 from argusai.settings import Settings
 from argusai.store.db import Database
+
+T = TypeVar("T")
 
 tenant_app = typer.Typer(help="Tenants (organisations) of the analysis API.", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys of the analysis API.", no_args_is_help=True)
@@ -38,6 +41,18 @@ def _fail(exc: Exception, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _run(call: Callable[[Settings, Database], T], *errors: type[Exception]) -> T:
+    """``call`` on the opened database; a TenantError (or one of ``errors``) is one error line."""
+    from argusai.ciapi.tenants import TenantError
+
+    caught: tuple[type[Exception], ...] = (TenantError, *errors)
+    settings, db = _open()
+    try:
+        return call(settings, db)
+    except caught as exc:
+        raise _fail(exc) from None
+
+
 @tenant_app.command("create")
 def tenant_create(
     name: Annotated[str, typer.Argument(help="Organisation name (unique).")],
@@ -45,13 +60,11 @@ def tenant_create(
     callback_url: Annotated[str | None, typer.Option(help="Default callback URL.")] = None,
 ) -> None:
     """Create a tenant; prints its callback signing secret ONCE."""
-    from argusai.ciapi.tenants import TenantError, create_tenant
+    from argusai.ciapi.tenants import create_tenant
 
-    settings, db = _open()
-    try:
-        created = create_tenant(db, settings, name, tier, url=callback_url)
-    except (TenantError, ValueError) as exc:
-        raise _fail(exc) from None
+    created = _run(
+        lambda settings, db: create_tenant(db, settings, name, tier, url=callback_url), ValueError
+    )
     out.print(f"tenant {created.name} ({created.tier}) id={created.id}")
     out.print("callback signing secret (shown once, store it now):")
     typer.echo(created.webhook_secret)
@@ -65,15 +78,13 @@ def tenant_webhook(
     rotate_secret: Annotated[bool, typer.Option(help="New signing secret (shown once).")] = False,
 ) -> None:
     """Change a tenant's callback endpoint."""
-    from argusai.ciapi.tenants import TenantError, configure_webhook
+    from argusai.ciapi.tenants import configure_webhook
 
-    settings, db = _open()
-    try:
-        secret = configure_webhook(
+    secret = _run(
+        lambda settings, db: configure_webhook(
             db, settings, tenant, url=url, enable=enable, rotate_secret=rotate_secret
         )
-    except TenantError as exc:
-        raise _fail(exc) from None
+    )
     out.print("updated")
     if secret:
         out.print("new callback signing secret (shown once):")
@@ -133,13 +144,8 @@ def apikey_create(
 ) -> None:
     """Create an API key; prints it ONCE (only its hash is stored)."""
     from argusai.ciapi.apikeys import create_key
-    from argusai.ciapi.tenants import TenantError
 
-    _, db = _open()
-    try:
-        new = create_key(db, tenant, name)
-    except TenantError as exc:
-        raise _fail(exc) from None
+    new = _run(lambda _, db: create_key(db, tenant, name))
     out.print(f"key id={new.id} prefix={new.prefix} (shown once, store it now):")
     typer.echo(new.key)
 
@@ -150,13 +156,8 @@ def apikey_list(
 ) -> None:
     """List a tenant's keys (prefixes, never the keys)."""
     from argusai.ciapi.apikeys import list_keys
-    from argusai.ciapi.tenants import TenantError
 
-    _, db = _open()
-    try:
-        keys = list_keys(db, tenant)
-    except TenantError as exc:
-        raise _fail(exc) from None
+    keys = _run(lambda _, db: list_keys(db, tenant))
     table = Table("prefix", "id", "name", "created", "last used", "revoked")
     for k in keys:
         table.add_row(
@@ -174,13 +175,8 @@ def apikey_list(
 def apikey_revoke(prefix_or_id: Annotated[str, typer.Argument(help="Key prefix or id.")]) -> None:
     """Revoke a key at once."""
     from argusai.ciapi.apikeys import revoke_key
-    from argusai.ciapi.tenants import TenantError
 
-    _, db = _open()
-    try:
-        key = revoke_key(db, prefix_or_id)
-    except TenantError as exc:
-        raise _fail(exc) from None
+    key = _run(lambda _, db: revoke_key(db, prefix_or_id))
     out.print(f"revoked {key.prefix}")
 
 
@@ -188,13 +184,8 @@ def apikey_revoke(prefix_or_id: Annotated[str, typer.Argument(help="Key prefix o
 def apikey_rotate(prefix_or_id: Annotated[str, typer.Argument(help="Key prefix or id.")]) -> None:
     """Revoke a key and print its replacement ONCE."""
     from argusai.ciapi.apikeys import rotate_key
-    from argusai.ciapi.tenants import TenantError
 
-    _, db = _open()
-    try:
-        new = rotate_key(db, prefix_or_id)
-    except TenantError as exc:
-        raise _fail(exc) from None
+    new = _run(lambda _, db: rotate_key(db, prefix_or_id))
     out.print(f"new key prefix={new.prefix} (shown once):")
     typer.echo(new.key)
 
