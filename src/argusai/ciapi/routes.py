@@ -13,7 +13,7 @@ queued for the worker like a large log: 202 + ``Location``. The body must arrive
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Header, Query, Request
@@ -38,6 +38,9 @@ from argusai.ciapi.tiers import max_log_bytes, monthly_quota
 from argusai.errors import PermanentError, TransientError
 from argusai.llm.breaker import CircuitOpenError
 from argusai.runtime import Runtime
+
+if TYPE_CHECKING:
+    from argusai.cilog.models import Analysis
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/v1", tags=["analyses"])
@@ -146,21 +149,22 @@ async def _run(
                 )
         log.info("ci.sync_overflow", tenant_id=owner.tenant_id)  # queued like a large log
     blob = await run_in_threadpool(analyses.gzip_log, data)
-    row = await run_in_threadpool(
-        analyses.create, rt.db, mode="async", callback_url=callback, log_gzip=blob, **common
-    )
-    await run_in_threadpool(
-        record,
-        rt,
-        owner.tenant_id,
-        "analysis.create",
-        request,
-        "analysis",
-        row.id,
-        {"mode": "async"},
+    row = await _create(
+        request, rt, owner, mode="async", callback_url=callback, log_gzip=blob, **common
     )
     rt.queue.dispatch(ANALYSIS, row.id)
     return _answer(202, analyses.view(row), {**headers, "Location": f"/v1/analyses/{row.id}"})
+
+
+async def _create(
+    request: Request, rt: Runtime, owner: KeyOwner, *, mode: str, **fields: Any
+) -> Analysis:
+    """Store a new analysis and audit its creation."""
+    row = await run_in_threadpool(analyses.create, rt.db, mode=mode, **fields)
+    await run_in_threadpool(
+        record, rt, owner.tenant_id, "analysis.create", request, "analysis", row.id, {"mode": mode}
+    )
+    return row
 
 
 async def _run_sync(
@@ -175,17 +179,7 @@ async def _run_sync(
     common: dict[str, Any],
 ) -> JSONResponse:
     """Explain the log now, in ``slot``; 202 (queued) when the provider is unavailable."""
-    row = await run_in_threadpool(analyses.create, rt.db, mode="sync", callback_url=None, **common)
-    await run_in_threadpool(
-        record,
-        rt,
-        owner.tenant_id,
-        "analysis.create",
-        request,
-        "analysis",
-        row.id,
-        {"mode": "sync"},
-    )
+    row = await _create(request, rt, owner, mode="sync", callback_url=None, **common)
     bound = log.bind(analysis_id=row.id, tenant_id=owner.tenant_id)
     try:
         done = await slot.run(analyses.analyse, rt.llm, rt.settings, data, req.workflow_name)
