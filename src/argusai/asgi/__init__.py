@@ -1,1 +1,1 @@
-"""ASGI helpers shared by the web app and the features' routes (request bodies)."""
+"""ASGI helpers shared by the web app and the features' routes (request bodies, middleware)."""

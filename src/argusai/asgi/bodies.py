@@ -22,7 +22,9 @@ from contextlib import asynccontextmanager
 import anyio
 import structlog
 from starlette.requests import ClientDisconnect, Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
+
+from argusai.asgi.http_middleware import HttpMiddleware
 
 log = structlog.get_logger(__name__)
 
@@ -72,16 +74,11 @@ async def read_body(request: Request, cap: int, timeout: float) -> bytes:
     return b"".join(chunks)
 
 
-class QuietDisconnects:
+class QuietDisconnects(HttpMiddleware):
     """ASGI wrapper: a client that hung up mid-request is an info line, not an error."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the request; a ClientDisconnect escaping it is logged, not raised."""
         try:
             await self.app(scope, receive, send)
         except ClientDisconnect:

@@ -7,7 +7,9 @@ bodies stream through untouched.
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from argusai.asgi.http_middleware import HttpMiddleware
 
 #: answers that are per request (and may be per tenant): never kept by a cache
 NO_STORE_PREFIXES = ("/v1/", "/webhooks/")
@@ -19,16 +21,11 @@ def is_api_path(path: str) -> bool:
     return path in NO_STORE_PATHS or path.startswith(NO_STORE_PREFIXES)
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Adds ``X-Content-Type-Options: nosniff`` and, on API paths, ``Cache-Control: no-store``."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, adding the headers to its response's start message."""
         path: str = scope["path"]
         root: str = scope.get("root_path", "")
         if root and path.startswith(root):
