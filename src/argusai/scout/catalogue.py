@@ -64,6 +64,12 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _mentions(text: str, *columns: Any) -> ColumnElement[bool]:
+    """Any of ``columns`` holds ``text`` (case-insensitive; ``%`` and ``_`` taken literally)."""
+    pattern = _like(text)
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
+
+
 def _json_has(column: Any, fragment: str) -> ColumnElement[bool]:
     return cast(column, String).ilike(_like(fragment), escape="\\")
 
@@ -100,13 +106,13 @@ def _issue_query(f: Filters) -> Select[ScoutIssue, ScoutRepository]:
     if f.label:
         query = query.where(_has_label(f.label))
     if f.q:
-        pattern = _like(f.q)
         query = query.where(
-            or_(
-                ScoutIssue.title.ilike(pattern, escape="\\"),
-                ScoutIssue.body.ilike(pattern, escape="\\"),
-                ScoutRepository.full_name.ilike(pattern, escape="\\"),
-                cast(ScoutIssue.analysis, String).ilike(pattern, escape="\\"),
+            _mentions(
+                f.q,
+                ScoutIssue.title,
+                ScoutIssue.body,
+                ScoutRepository.full_name,
+                cast(ScoutIssue.analysis, String),
             )
         )
     return query
@@ -126,12 +132,12 @@ def _repo_query(f: Filters) -> Select[ScoutRepository]:
         )
         query = query.where(has.exists())
     if f.q:
-        pattern = _like(f.q)
         query = query.where(
-            or_(
-                ScoutRepository.full_name.ilike(pattern, escape="\\"),
-                ScoutRepository.description.ilike(pattern, escape="\\"),
-                cast(ScoutRepository.summary, String).ilike(pattern, escape="\\"),
+            _mentions(
+                f.q,
+                ScoutRepository.full_name,
+                ScoutRepository.description,
+                cast(ScoutRepository.summary, String),
             )
         )
     return query
