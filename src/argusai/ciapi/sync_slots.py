@@ -22,9 +22,9 @@ import contextvars
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from types import TracebackType
 from typing import Any, TypeVar
 
+from argusai.core.closing import ClosesOnExit
 from argusai.core.per_object import PerObject
 from argusai.settings import Settings
 
@@ -81,7 +81,7 @@ class SyncSlots:
         self.checks.shutdown(wait=False, cancel_futures=True)
 
 
-class Slot:
+class Slot(ClosesOnExit):
     """One taken slot: released when the block ends, or when the call it ran has finished.
 
     A call handed to the executor keeps its slot until its thread is done, even if the
@@ -111,15 +111,8 @@ class Slot:
         future.add_done_callback(lambda _f: self.release())
         return await asyncio.wrap_future(future)
 
-    def __enter__(self) -> Slot:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """End of the block: release now unless a call runs (it releases when done)."""
         if self._future is None:
             self.release()  # nothing was handed to the executor
 
