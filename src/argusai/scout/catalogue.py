@@ -64,6 +64,20 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+#: what the free-text search ``q`` looks in
+_ISSUE_TEXT = (
+    ScoutIssue.title,
+    ScoutIssue.body,
+    ScoutRepository.full_name,
+    cast(ScoutIssue.analysis, String),
+)
+_REPOSITORY_TEXT = (
+    ScoutRepository.full_name,
+    ScoutRepository.description,
+    cast(ScoutRepository.summary, String),
+)
+
+
 def _mentions(text: str, *columns: Any) -> ColumnElement[bool]:
     """Any of ``columns`` holds ``text`` (case-insensitive; ``%`` and ``_`` taken literally)."""
     pattern = _like(text)
@@ -106,15 +120,7 @@ def _issue_query(f: Filters) -> Select[ScoutIssue, ScoutRepository]:
     if f.label:
         query = query.where(_has_label(f.label))
     if f.q:
-        query = query.where(
-            _mentions(
-                f.q,
-                ScoutIssue.title,
-                ScoutIssue.body,
-                ScoutRepository.full_name,
-                cast(ScoutIssue.analysis, String),
-            )
-        )
+        query = query.where(_mentions(f.q, *_ISSUE_TEXT))
     return query
 
 
@@ -132,14 +138,7 @@ def _repo_query(f: Filters) -> Select[ScoutRepository]:
         )
         query = query.where(has.exists())
     if f.q:
-        query = query.where(
-            _mentions(
-                f.q,
-                ScoutRepository.full_name,
-                ScoutRepository.description,
-                cast(ScoutRepository.summary, String),
-            )
-        )
+        query = query.where(_mentions(f.q, *_REPOSITORY_TEXT))
     return query
 
 
