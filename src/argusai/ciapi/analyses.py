@@ -23,7 +23,6 @@ from argusai.core.secrets import Redactor
 from argusai.errors import LLMError, LLMRateLimited, TransientError
 from argusai.llm.breaker import CircuitOpenError
 from argusai.llm.port import LLMClient
-from argusai.logs import settings_secrets
 from argusai.settings import Settings
 from argusai.store.db import Database
 from argusai.store.models import utcnow
@@ -49,13 +48,9 @@ def analyse(
     data: bytes,
     workflow_name: str | None,
     *,
-    redactor: Redactor | None = None,
+    redactor: Redactor,
 ) -> Processed:
-    """Reduce a log and explain it (raises the LLM's errors).
-
-    ``redactor`` is the runtime's; without one, one is built from ``settings``' secrets."""
-    if redactor is None:
-        redactor = Redactor.of(settings_secrets(settings))
+    """Reduce a log and explain it with the runtime's ``redactor`` (raises the LLM's errors)."""
     started = time.perf_counter()
     reduction = reduce_bytes(data, settings.ci_token_budget)
     reduction_ms = int((time.perf_counter() - started) * 1000)

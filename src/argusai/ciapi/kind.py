@@ -41,7 +41,9 @@ def analysis_kind(
             data = gzip.decompress(blob)
         except (OSError, EOFError, ValueError) as exc:
             raise PermanentError(f"the stored log is unreadable: {type(exc).__name__}") from None
-        done = analyses.analyse(rt.llm, rt.settings, data, item.row.workflow_name)
+        done = analyses.analyse(
+            rt.llm, rt.settings, data, item.row.workflow_name, redactor=rt.redactor
+        )
         analyses.complete(rt.db, item.id, done, item.owner)
 
     def closed(analysis_id: str, outcome: str) -> None:

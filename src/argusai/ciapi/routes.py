@@ -13,6 +13,7 @@ queued for the worker like a large log: 202 + ``Location``. The body must arrive
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Annotated, Any
 
 import structlog
@@ -182,7 +183,13 @@ async def _run_sync(
     row = await _create(request, rt, owner, mode="sync", callback_url=None, **common)
     bound = log.bind(analysis_id=row.id, tenant_id=owner.tenant_id)
     try:
-        done = await slot.run(analyses.analyse, rt.llm, rt.settings, data, req.workflow_name)
+        done = await slot.run(
+            functools.partial(analyses.analyse, redactor=rt.redactor),
+            rt.llm,
+            rt.settings,
+            data,
+            req.workflow_name,
+        )
     except (TransientError, CircuitOpenError) as exc:
         bound.warning("ci.sync_deferred", error=type(exc).__name__, detail=str(exc)[:500])
         await run_in_threadpool(_to_async, rt, row.id, data, callback)
