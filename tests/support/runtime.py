@@ -15,8 +15,8 @@ from argusai.app import make_runtime as app_runtime
 from argusai.app import register_tasks
 from argusai.core.secrets import Redactor
 from argusai.github.port import GitHubAppClient
-from argusai.logs import settings_secrets
 from argusai.llm.port import LLMClient
+from argusai.logs import settings_secrets
 from argusai.runtime import Runtime
 from argusai.settings import Settings
 from argusai.store.db import Database
