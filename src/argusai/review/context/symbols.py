@@ -1,0 +1,162 @@
+"""Names the added lines use, the definitions of a file, and an index to look names up."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import tree_sitter
+
+from argusai.review.context.imports import imported_paths
+from argusai.review.context.languages import GRAMMARS, language_of, parse, reference_query
+from argusai.review.context.outline import outline
+from argusai.review.context.scopes import numbered
+
+SUMMARY_LINES = 4
+MAX_PER_NAME = 3
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_STRING_OR_COMMENT = re.compile(
+    r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|//.*$|#(?![a-z]).*$|/\*.*?\*/'
+)
+_IGNORED = frozenset({"self", "cls", "this", "super", "Self", "_"})
+# Keywords of the languages the text fallback meets most (C, C++, C#, Ruby, PHP, Kotlin, shell).
+_KEYWORDS = frozenset(keyword.kwlist) | frozenset(
+    """auto break case catch char const continue default do double else enum extern float for
+    goto if int long register return short signed sizeof static struct switch typedef union
+    unsigned void volatile while class public private protected virtual template typename
+    namespace using new delete operator bool true false nullptr include define ifdef ifndef
+    endif pragma begin end def elsif unless until module require then yield nil puts self
+    function var let val fun when object interface package import string this null
+    fn mut pub impl trait use crate match loop echo fi esac done local export""".split()  # noqa: SIM905 - a word list reads better than 100 literals
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A function, method or class: where it is, its signature, its first lines, its text."""
+
+    path: str
+    name: str
+    qualname: str
+    kind: str
+    start: int
+    end: int
+    signature: str
+    summary: str  # signature plus docstring / first body lines, numbered
+    text: str  # the whole definition, numbered
+
+
+def references(path: str, text: str, lines: Iterable[int]) -> list[str]:
+    """Identifiers used on ``lines`` (1-based) of ``text``, first use first, definitions' own
+    names left out."""
+    wanted = set(lines)
+    if not wanted:
+        return []
+    lang = language_of(path)
+    if lang is None:
+        return _text_references(text, wanted)
+    tree = parse(lang, text)
+    scopes = GRAMMARS[lang].scopes.keys()
+    cursor = tree_sitter.QueryCursor(reference_query(lang))
+    cursor.set_point_range((min(wanted) - 1, 0), (max(wanted), 0))
+    found: dict[str, tuple[int, int]] = {}
+    for node in cursor.captures(tree.root_node).get("ref", []):
+        row = node.start_point.row + 1
+        if row not in wanted or node.text is None or _is_definition_name(node, scopes):
+            continue
+        name = node.text.decode("utf-8", "replace")
+        if name not in _IGNORED:
+            found.setdefault(name, (node.start_point.row, node.start_point.column))
+    return sorted(found, key=found.__getitem__)
+
+
+def _is_definition_name(node: tree_sitter.Node, scopes: Collection[str]) -> bool:
+    parent = node.parent
+    if parent is None or parent.type not in scopes:
+        return False
+    name = parent.child_by_field_name("name")
+    return name is not None and name.id == node.id
+
+
+def _text_references(text: str, wanted: set[int]) -> list[str]:
+    lines = text.split("\n")
+    found: dict[str, None] = {}
+    for n in sorted(wanted):
+        if 0 < n <= len(lines):
+            code = _STRING_OR_COMMENT.sub(" ", lines[n - 1])
+            for name in _IDENT.findall(code):
+                if name not in _KEYWORDS and name not in _IGNORED:
+                    found.setdefault(name, None)
+    return list(found)
+
+
+def definitions(path: str, text: str) -> list[Definition]:
+    """Every function, method and class of the file, in file order."""
+    lines = text.split("\n")
+    out: list[Definition] = []
+    for span in outline(path, text):
+        sig = numbered(lines, span.start, span.header_end)
+        rest = [
+            row
+            for row in numbered(lines, span.header_end + 1, span.end)
+            if row.strip() and not row.strip().isdigit()
+        ][:SUMMARY_LINES]
+        out.append(
+            Definition(
+                path=path,
+                name=span.name,
+                qualname=span.qualname,
+                kind=span.kind,
+                start=span.start,
+                end=span.end,
+                signature="\n".join(lines[span.start - 1 : span.header_end]),
+                summary="\n".join(sig + rest),
+                text="\n".join(numbered(lines, span.start, span.end)),
+            )
+        )
+    return out
+
+
+@dataclass(slots=True)
+class SymbolIndex:
+    """Definitions of a set of files by name; imports are resolved on first use."""
+
+    files: Mapping[str, str]
+    by_name: dict[str, list[Definition]] = field(default_factory=dict)
+    _imports: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, files: Mapping[str, str]) -> SymbolIndex:
+        """Index every definition of ``files`` ({path: text})."""
+        index = cls(files)
+        for path in sorted(files):
+            for d in definitions(path, files[path]):
+                index.by_name.setdefault(d.name, []).append(d)
+        return index
+
+    def imports(self, path: str) -> list[str]:
+        """Indexed files that ``path`` imports (cached)."""
+        if path not in self._imports:
+            text = self.files.get(path, "")
+            self._imports[path] = imported_paths(path, text, self.files.keys())
+        return self._imports[path]
+
+    def lookup(self, name: str, from_path: str, limit: int = MAX_PER_NAME) -> list[Definition]:
+        """Definitions of ``name``: in ``from_path`` if any, else in the files it imports, else
+        anywhere (same directory first); at most ``limit``."""
+        found = self.by_name.get(name, [])
+        if not found:
+            return []
+        same = [d for d in found if d.path == from_path]
+        if same:
+            return same[:limit]
+        imported = self.imports(from_path)
+        rank = {p: i for i, p in enumerate(imported)}
+        via = sorted((d for d in found if d.path in rank), key=lambda d: rank[d.path])
+        if via:
+            return via[:limit]
+        here = from_path.rsplit("/", 1)[0] if "/" in from_path else ""
+        return sorted(found, key=lambda d: (not d.path.startswith(here + "/"), d.path))[:limit]
