@@ -14,6 +14,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from argusai.core.secrets import EMPTY_REDACTOR
 from argusai.core.tokens import count_tokens
 from argusai.llm.port import Completion
 from argusai.review.diff import parse_unified_diff
@@ -60,7 +61,14 @@ def run(text: str) -> dict[str, float]:
     ctx = PRContext(repo="bench/bench", number=1, head_sha="f" * 40)
     outcome = run_review(InstantLLM(), plan, ctx, RepoConfig())
     t3 = time.perf_counter()
-    result = finalize(outcome, plan, RepoConfig(), already_posted=set(), max_comments=20)
+    result = finalize(
+        outcome,
+        plan,
+        RepoConfig(),
+        already_posted=set(),
+        max_comments=20,
+        redactor=EMPTY_REDACTOR,
+    )
     t4 = time.perf_counter()
     assert result.summary
     return {
