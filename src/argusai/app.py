@@ -127,7 +127,7 @@ def build_router(settings: Settings) -> Router:
     from argusai.ci.events import workflow_run
     from argusai.deliveries.installations import INSTALLATION_EVENTS, installation
     from argusai.limits.policy import limits_for
-    from argusai.review.events import pull_request_handler
+    from argusai.review.events import check_run_rerequested, pull_request_handler
 
     router = Router()
     for event in INSTALLATION_EVENTS:  # always recorded: who installed the App, where
@@ -140,6 +140,7 @@ def build_router(settings: Settings) -> Router:
             webhook_delay=limits_for(settings).webhook_delay,
         ),
     )
+    router.on("check_run", check_run_rerequested)  # "Re-run" on the ArgusAI review check
     if settings.ci_enabled:  # whatever ARGUS_REVIEW_ENABLED_EVENTS says
         router.on("workflow_run", workflow_run)
     return router

@@ -236,6 +236,7 @@ def create_check_run(fake: FakeGitHub, call: Call) -> Reply:
     data = call.json if isinstance(call.json, dict) else {}
     if not data.get("name") or not data.get("head_sha"):
         raise HttpError(422, "Validation Failed", errors=[{"field": "name/head_sha"}])
+    _annotations(data)
     check_id = next(fake._check_ids)
     check = {
         "id": check_id,
@@ -247,6 +248,7 @@ def create_check_run(fake: FakeGitHub, call: Call) -> Reply:
         "output": data.get("output") or {},
         "details_url": data.get("details_url"),
         "app": {"slug": fake.app_slug},
+        "annotations": list((data.get("output") or {}).get("annotations") or []),
     }
     fake._checks.setdefault(_key(call), {})[check_id] = check
     return Reply(201, dict(check))
@@ -260,10 +262,28 @@ def update_check_run(fake: FakeGitHub, call: Call) -> Reply:
     if check is None:
         raise not_found()
     data = call.json if isinstance(call.json, dict) else {}
+    check["annotations"] += _annotations(data)  # GitHub adds them up across updates
+    if data.get("status") == "in_progress":
+        check["conclusion"] = None
     for key in ("status", "conclusion", "output", "details_url", "external_id"):
         if key in data:
             check[key] = data[key]
     return Reply(200, dict(check))
+
+
+def _annotations(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The request's annotations; like GitHub, 422 over 50 or without their fields."""
+    from tests.fakes.fake_github_routes import HttpError
+
+    notes = (data.get("output") or {}).get("annotations") or []
+    if len(notes) > 50:
+        raise HttpError(422, "Only 50 annotations are allowed per request")
+    needed = ("path", "start_line", "end_line", "annotation_level", "message")
+    if any(not all(n.get(k) for k in needed) for n in notes):
+        raise HttpError(422, "Validation Failed", errors=[{"field": "annotations"}])
+    if any(n["annotation_level"] not in {"notice", "warning", "failure"} for n in notes):
+        raise HttpError(422, "Validation Failed", errors=[{"field": "annotation_level"}])
+    return list(notes)
 
 
 def actions_routes() -> list[tuple[str, str, str, Callable[..., Any]]]:

@@ -6,6 +6,7 @@ import base64
 import binascii
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -35,6 +36,7 @@ RAW_ACCEPT = "application/vnd.github.raw+json"
 LOG_CHUNK = 1 << 20
 LOG_READ_FACTOR = 4  # a log is read through up to this many times the cap, then refused
 MAX_JOB_PAGES = 10
+MAX_ANNOTATIONS = 50  # GitHub takes at most 50 check-run annotations per request
 
 
 def _parsed(fn: Callable[[Any], T], data: Any, what: str) -> T:
@@ -220,17 +222,17 @@ class InstallationClient:
         name: str,
         head_sha: str,
         external_id: str,
-        conclusion: str,
+        conclusion: str | None,
         output: CheckRunOutput,
         details_url: str | None = None,
     ) -> int:
-        """Create a completed check run on ``head_sha``; returns its id."""
+        """Create a check run on ``head_sha`` (completed, or in progress without a
+        conclusion); returns its id."""
         payload: dict[str, Any] = {
             "name": name,
             "head_sha": head_sha,
             "external_id": external_id,
-            "status": "completed",
-            "conclusion": conclusion,
+            **_status(conclusion),
             "output": _check_output(output),
         }
         if details_url:
@@ -239,12 +241,28 @@ class InstallationClient:
         return _parsed(lambda d: int(d["id"]), data, "created check run")
 
     def update_check_run(
-        self, owner: str, repo: str, check_run_id: int, *, conclusion: str, output: CheckRunOutput
+        self,
+        owner: str,
+        repo: str,
+        check_run_id: int,
+        *,
+        conclusion: str | None,
+        output: CheckRunOutput,
     ) -> None:
-        """Replace a check run's conclusion and output."""
-        payload = {"status": "completed", "conclusion": conclusion, "output": _check_output(output)}
+        """Set a check run's output and (unless None) its conclusion; annotations are sent
+        50 per request, as GitHub takes them, the conclusion with the last batch."""
         path = f"{self._repo(owner, repo)}/check-runs/{int(check_run_id)}"
-        self._rest.request("PATCH", path, json=payload)
+        batches = [
+            output.annotations[i : i + MAX_ANNOTATIONS]
+            for i in range(0, len(output.annotations), MAX_ANNOTATIONS)
+        ] or [()]
+        for number, batch in enumerate(batches, 1):
+            last = number == len(batches)
+            payload = {
+                **_status(conclusion if last else None),
+                "output": _check_output(replace(output, annotations=batch)),
+            }
+            self._rest.request("PATCH", path, json=payload)
 
 
 def _read_capped(response: Any, max_bytes: int) -> JobLog:
@@ -263,11 +281,29 @@ def _read_capped(response: Any, max_bytes: int) -> JobLog:
     return JobLog(data=data[-max_bytes:], total_bytes=total, truncated=total > max_bytes)
 
 
-def _check_output(output: CheckRunOutput) -> dict[str, str]:
-    # GitHub's limits: summary and text 65,535 characters each
-    out = {"title": output.title[:255], "summary": output.summary[:65_000]}
+def _status(conclusion: str | None) -> dict[str, str]:
+    if conclusion is None:
+        return {"status": "in_progress"}
+    return {"status": "completed", "conclusion": conclusion}
+
+
+def _check_output(output: CheckRunOutput) -> dict[str, Any]:
+    # GitHub's limits: summary and text 65,535 characters each, 50 annotations a request
+    out: dict[str, Any] = {"title": output.title[:255], "summary": output.summary[:65_000]}
     if output.text:
         out["text"] = output.text[:65_000]
+    if output.annotations:
+        out["annotations"] = [
+            {
+                "path": a.path,
+                "start_line": a.start_line,
+                "end_line": a.end_line,
+                "annotation_level": a.level,
+                "title": a.title[:255],
+                "message": a.message[:64_000],
+            }
+            for a in output.annotations[:MAX_ANNOTATIONS]
+        ]
     return out
 
 

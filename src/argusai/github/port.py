@@ -84,12 +84,25 @@ class JobLog:
 
 
 @dataclass(frozen=True)
+class CheckAnnotation:
+    """A note on lines of a file at the check run's commit (GitHub takes 50 per request)."""
+
+    path: str
+    start_line: int
+    end_line: int
+    level: str  # notice | warning | failure
+    title: str
+    message: str
+
+
+@dataclass(frozen=True)
 class CheckRunOutput:
-    """What a check run shows: title, summary (markdown), optional details text."""
+    """What a check run shows: title, summary (markdown), optional details text, annotations."""
 
     title: str
     summary: str
     text: str | None = None
+    annotations: tuple[CheckAnnotation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,17 +182,23 @@ class GitHubRepoClient(Protocol):
         name: str,
         head_sha: str,
         external_id: str,
-        conclusion: str,
+        conclusion: str | None,
         output: CheckRunOutput,
         details_url: str | None = None,
     ) -> int:
-        """Create a completed check run; returns its id."""
+        """Create a check run, completed with ``conclusion`` (None: in progress); its id."""
         ...
 
     def update_check_run(
-        self, owner: str, repo: str, check_run_id: int, *, conclusion: str, output: CheckRunOutput
+        self,
+        owner: str,
+        repo: str,
+        check_run_id: int,
+        *,
+        conclusion: str | None,
+        output: CheckRunOutput,
     ) -> None:
-        """Replace a check run's conclusion and output."""
+        """Set a check run's output (annotations are added) and, unless None, its conclusion."""
         ...
 
 

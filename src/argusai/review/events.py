@@ -10,6 +10,7 @@ from pydantic import Field, ValidationError
 
 from argusai.core.payload import MAX_NUMBER, MAX_SHORT, Installation, Lenient, Repo, lacking
 from argusai.core.router import Delivery, Handler, Ignored, Intent, Recorded, Work
+from argusai.review.checkrun import CHECK_NAME
 from argusai.review.items import ReviewRequest, create_review
 from argusai.review.kind import REVIEW
 
@@ -40,6 +41,7 @@ class ReviewIntent:
 
     request: ReviewRequest
     delay: float = 0.0
+    again: bool = False
     creates_work: bool = True
 
     @property
@@ -55,7 +57,7 @@ class ReviewIntent:
     def record(self, session: Any, delivery_id: str) -> Recorded:
         """Queue the review (superseding older heads of the PR); nothing for a known head."""
         review_id = create_review(
-            session, self.request, delivery_id, dispatched=True, delay=self.delay
+            session, self.request, delivery_id, dispatched=True, delay=self.delay, again=self.again
         )
         if review_id is None:
             return Recorded(ignored="this head is already reviewed")
@@ -102,6 +104,49 @@ def pull_request_handler(
         return ReviewIntent(request, webhook_delay(request.repo_name))
 
     return handle
+
+
+class _CheckPR(Lenient):
+    number: int = Field(gt=0, lt=MAX_NUMBER)
+
+
+class _CheckRun(Lenient):
+    name: str
+    head_sha: str = Field(min_length=1, max_length=MAX_SHORT)
+    pull_requests: list[_CheckPR] = Field(default_factory=list)
+
+
+class CheckRunEvent(Lenient):
+    """The parts of a ``check_run`` payload a re-run needs."""
+
+    action: str
+    check_run: _CheckRun
+    repository: Repo
+    installation: Installation | None = None
+
+
+def check_run_rerequested(delivery: Delivery) -> Intent | None:
+    """ "Re-run" on the "ArgusAI review" check run → review that head again."""
+    if delivery.action != "rerequested":
+        return None  # created/completed: our own check runs' events
+    try:
+        event = CheckRunEvent.model_validate(delivery.payload)
+    except ValidationError as exc:
+        return _ignored(delivery, lacking(exc))
+    if event.check_run.name != CHECK_NAME:
+        return _ignored(delivery, f"not our check run ({event.check_run.name[:80]})")
+    if event.installation is None:
+        return _ignored(delivery, "no installation in payload")
+    if not event.check_run.pull_requests:
+        return _ignored(delivery, "the check run belongs to no open pull request")
+    request = ReviewRequest(
+        installation_id=event.installation.id,
+        repo_name=event.repository.full_name,
+        pr_number=event.check_run.pull_requests[0].number,
+        sha=event.check_run.head_sha,
+        trigger=delivery.key,
+    )
+    return ReviewIntent(request, again=True)
 
 
 def _ignored(delivery: Delivery, reason: str) -> Ignored:

@@ -50,15 +50,15 @@ def create_review(
     *,
     dispatched: bool = False,
     delay: float = 0.0,
+    again: bool = False,
 ) -> int | None:
-    """Queue a review of ``req``; supersede older active ones of the same PR."""
+    """Queue a review of ``req``; supersede older active ones of the same PR.
+
+    ``again``: a reviewed head is reviewed once more (its check run was re-requested)."""
     same_pr = and_(Review.repo_name == req.repo_name, Review.pr_number == req.pr_number)
+    blocking = [*ACTIVE_STATUSES] if again else [*ACTIVE_STATUSES, ReviewStatus.DONE.value]
     existing = s.scalar(
-        select(Review.id).where(
-            same_pr,
-            Review.sha == req.sha,
-            Review.status.in_([*ACTIVE_STATUSES, ReviewStatus.DONE.value]),
-        )
+        select(Review.id).where(same_pr, Review.sha == req.sha, Review.status.in_(blocking))
     )
     if existing is not None:
         return None  # this head is already queued, running or reviewed

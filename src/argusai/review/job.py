@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from argusai.core.diff import ChangedFile
-from argusai.errors import GitHubError, Superseded
+from argusai.errors import GitHubError, PermanentError, Superseded
 from argusai.github.port import GitHubRepoClient, PullRequest, ReviewCommentDraft
 from argusai.llm.port import Completion, LLMClient
+from argusai.review import checkrun
 from argusai.review import items as workitems
 from argusai.review.engine import (
     PRContext,
@@ -76,6 +77,32 @@ def process_review(rt: Runtime, item: Review) -> None:
         _record_skip(rt, item.id, "draft pull request")
         return
 
+    check_id = _start_check(gh, owner, repo, item.sha)
+    try:
+        _review_and_post(rt, gh, owner, repo, item, pr, config, config_error, check_id)
+    except (Superseded, PermanentError) as exc:
+        # the check run of this head must not stay "in progress"; a retry keeps it so
+        gh.update_check_run(
+            owner,
+            repo,
+            check_id,
+            conclusion=checkrun.NEUTRAL,
+            output=checkrun.skipped(f"Not reviewed: {rt.redactor.redact(str(exc))}"),
+        )
+        raise
+
+
+def _review_and_post(
+    rt: Runtime,
+    gh: GitHubRepoClient,
+    owner: str,
+    repo: str,
+    item: Review,
+    pr: PullRequest,
+    config: RepoConfig,
+    config_error: str | None,
+    check_id: int,
+) -> None:
     files, since = _changed_files(rt, gh, owner, repo, item, pr)
     ctx = PRContext(
         repo=item.repo_name,
@@ -120,6 +147,14 @@ def process_review(rt: Runtime, item: Review) -> None:
 
     review_id = _post_review(gh, owner, repo, item, result)
     summary_id = _upsert_summary(gh, owner, repo, item.pr_number, result.summary)
+    verdict, output = checkrun.finished(
+        result.findings,
+        result.summary,
+        config.fail_on,
+        rt.redactor.redact,
+        unreviewed=len(result.failed),
+    )
+    gh.update_check_run(owner, repo, check_id, conclusion=verdict, output=output)
     _record_done(rt, item, result, outcome, plan, key, review_id, summary_id, since)
     log.info(
         "review posted",
@@ -129,6 +164,26 @@ def process_review(rt: Runtime, item: Review) -> None:
         incremental=since is not None,
         prompt_tokens=result.usage.prompt_tokens,
         cost_usd=round(result.usage.cost_usd, 6),
+    )
+
+
+def _start_check(gh: GitHubRepoClient, owner: str, repo: str, head_sha: str) -> int:
+    """Our check run of this head, in progress (found again on a retry, else created)."""
+    wanted = checkrun.external_id(head_sha)
+    for check in gh.list_check_runs(owner, repo, head_sha, name=checkrun.CHECK_NAME):
+        if check.external_id == wanted:
+            gh.update_check_run(
+                owner, repo, check.id, conclusion=None, output=checkrun.started(head_sha)
+            )
+            return check.id
+    return gh.create_check_run(
+        owner,
+        repo,
+        name=checkrun.CHECK_NAME,
+        head_sha=head_sha,
+        external_id=wanted,
+        conclusion=None,
+        output=checkrun.started(head_sha),
     )
 
 

@@ -36,6 +36,8 @@ class RepoConfig(BaseModel):
     max_comments: int | None = Field(default=None, ge=0, le=200)
     language: str = Field(default="English", min_length=1, max_length=40)
     review_drafts: bool | None = None
+    #: the "ArgusAI review" check run fails when a finding reaches this (none: neutral)
+    fail_on: Severity | None = None
 
     @field_validator("include", "exclude", mode="before")
     @classmethod
@@ -53,6 +55,14 @@ class RepoConfig(BaseModel):
     @classmethod
     def _severity_any_case(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("fail_on", mode="before")
+    @classmethod
+    def _fail_on_any_case(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            return None if value in {"", "none", "never", "off"} else value
+        return None if value is False else value
 
     @field_validator("language")
     @classmethod
