@@ -16,6 +16,10 @@ from argusai.review.context.scopes import Scope
 from argusai.review.context.symbols import Definition
 
 SEPARATOR = "\n\n"
+# A longer definition goes in as its signature and first lines even when the budget has
+# room: the reviewer needs its contract, rarely its body, and a prompt twice the diff's size
+# is the cost target of issue 10.
+FULL_DEFINITION_LINES = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,7 @@ class _Candidate:
     label: str
     full: str
     short: str | None
+    abridged: bool = False  # ``full`` is already the signature and first lines
 
 
 def _scope_candidate(s: Scope) -> _Candidate:
@@ -66,15 +71,15 @@ def _scope_candidate(s: Scope) -> _Candidate:
     )
 
 
-def _definition_candidate(d: Definition) -> _Candidate:
+def _definition_candidate(d: Definition, full_lines: int) -> _Candidate:
     head = f"#### Definition of {d.kind} `{d.qualname}` — {d.path}:{d.start}-{d.end}"
     short = f"{head} (signature and first lines)\n{d.summary}"
-    return _Candidate(
-        "definition",
-        f"{d.path}:{d.start} {d.qualname}",
-        f"{head}\n{d.text}",
-        short if d.summary != d.text else None,
-    )
+    label = f"{d.path}:{d.start} {d.qualname}"
+    if d.summary == d.text:
+        return _Candidate("definition", label, f"{head}\n{d.text}", None)
+    if d.end - d.start + 1 > full_lines:
+        return _Candidate("definition", label, short, None, abridged=True)
+    return _Candidate("definition", label, f"{head}\n{d.text}", short)
 
 
 def assemble(
@@ -85,11 +90,12 @@ def assemble(
     definitions: Sequence[Definition] = (),
     intent: str = "",
     guidance: str = "",
+    full_definition_lines: int = FULL_DEFINITION_LINES,
 ) -> Assembled:
     """Fill ``budget - diff_tokens`` with context in priority order; report what did not fit."""
     available = max(0, budget - diff_tokens)
     candidates = [_scope_candidate(s) for s in scopes]
-    candidates += [_definition_candidate(d) for d in definitions]
+    candidates += [_definition_candidate(d, full_definition_lines) for d in definitions]
     if intent.strip():
         candidates.append(_Candidate("intent", "PR intent", f"#### Intent\n{intent.strip()}", None))
     if guidance.strip():
@@ -105,7 +111,7 @@ def assemble(
     for cand in candidates:
         cost_of_sep = sep if blocks else 0
         chosen: Block | None = None
-        for text, shortened in ((cand.full, False), (cand.short, True)):
+        for text, shortened in ((cand.full, cand.abridged), (cand.short, True)):
             if text is None:
                 continue
             tokens = count_tokens(text)

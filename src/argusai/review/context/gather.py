@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from argusai.review.context.languages import language_of, uses_braces
 from argusai.review.context.scopes import Scope, enclosing_scopes
-from argusai.review.context.symbols import Definition, SymbolIndex, references
+from argusai.review.context.symbols import MAX_PER_NAME, Definition, SymbolIndex, Use, uses
 from argusai.review.diff import FileDiff
 
 MAX_DEFINITIONS = 60
@@ -38,24 +38,39 @@ def gather(
         text = index.files.get(fd.path)
         if text is None or not fd.added or not is_code(fd.path):
             continue
-        file_scopes = enclosing_scopes(fd.path, text, fd.added)
+        file_scopes = enclosing_scopes(fd.path, text, fd.added, shown=fd.line_to_hunk.keys())
         scopes.extend(file_scopes)
         seen = {(s.path, s.start) for s in scopes}
-        for name in references(fd.path, text, fd.added):
-            for d in index.lookup(name, fd.path):
-                key = (d.path, d.start)
-                if key in seen or key in chosen or _visible(d, shown):
-                    continue
-                if d.path == fd.path and d.kind != "class" and _holds_use(d, fd):
-                    continue  # a function calling itself
-                chosen[key] = d
+        for use in uses(fd.path, text, fd.added):
+            for d in _first_usable(index, use, fd, shown, seen | chosen.keys()):
+                chosen[(d.path, d.start)] = d
     return Gathered(tuple(scopes), tuple(chosen.values())[:max_definitions])
+
+
+def _first_usable(
+    index: SymbolIndex,
+    use: Use,
+    fd: FileDiff,
+    shown: dict[str, FileDiff],
+    taken: Collection[tuple[str, int]],
+) -> list[Definition]:
+    """The first lookup tier with a definition the prompt does not have yet: one shown by
+    the diff, or the function the use sits in, sends the search on to the next tier."""
+    line = use.line
+    for tier in index.tiers(use.name, fd.path, line, use.receiver):
+        usable = [
+            d
+            for d in tier
+            if not _visible(d, shown)
+            and not (d.path == fd.path and d.kind != "class" and d.start <= line <= d.end)
+        ]
+        if usable:
+            # in the same file, the lexically nearest definition is the one the name binds
+            keep = 1 if usable[0].path == fd.path else MAX_PER_NAME
+            return [d for d in usable[:keep] if (d.path, d.start) not in taken]
+    return []
 
 
 def _visible(d: Definition, shown: dict[str, FileDiff]) -> bool:
     fd = shown.get(d.path)
     return fd is not None and fd.has_line(d.start)
-
-
-def _holds_use(d: Definition, fd: FileDiff) -> bool:
-    return any(d.start <= line <= d.end for line in fd.added)

@@ -8,7 +8,7 @@ from collections.abc import Collection
 
 from argusai.review.context.languages import language_of
 
-_PY_FROM = re.compile(r"^\s*from\s+(\.*)([\w.]*)\s+import\s+\(?([\w\s,]*)", re.M)
+_PY_FROM = re.compile(r"^[ \t]*from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[\w \t,]*)", re.M)
 _PY_IMPORT = re.compile(r"^\s*import\s+([\w.]+(?:\s*,\s*[\w.]+)*)", re.M)
 _JS_FROM = re.compile(r"""(?:from|import|require\()\s*['"](\.{1,2}/[^'"]+)['"]""")
 _GO_IMPORT = re.compile(r'"([\w./-]+)"')
@@ -68,7 +68,10 @@ def _python(here: str, text: str) -> list[str]:
         else:
             prefix = "*/" + module.replace(".", "/")
         modules.append(prefix)
-        modules.extend(f"{prefix}/{n.strip()}" for n in names.split(",") if n.strip())
+        for item in names.strip("()").split(","):
+            imported = item.split(" as ")[0].strip()
+            if imported.isidentifier():
+                modules.append(f"{prefix}/{imported}")
     for group in _PY_IMPORT.findall(text):
         modules.extend("*/" + m.strip().replace(".", "/") for m in group.split(","))
     return [m + ext for m in modules for ext in (".py", "/__init__.py")]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from argusai.review.context.outline import Span, outline
 
-MAX_SCOPE_LINES = 80
+MAX_SCOPE_LINES = 40
 AROUND_LINES = 6
 MAX_SIGNATURE_LINES = 12
 _NUM_WIDTH = 6
@@ -50,8 +50,12 @@ def enclosing_scopes(
     *,
     max_lines: int = MAX_SCOPE_LINES,
     around: int = AROUND_LINES,
+    shown: Collection[int] = (),
 ) -> list[Scope]:
-    """One :class:`Scope` per scope holding changed lines, in file order; module level has none."""
+    """One :class:`Scope` per scope holding changed lines, in file order; module level has none.
+
+    Lines in ``shown`` (those the diff already carries) are left out of the body, marked.
+    """
     spans = outline(path, text)
     held: dict[Span, list[int]] = {}
     for line in sorted(set(changed_lines)):
@@ -60,21 +64,30 @@ def enclosing_scopes(
             held.setdefault(span, []).append(line)
     lines = text.split("\n")
     return [
-        _scope(path, lines, span, changed, max_lines, around)
+        _scope(path, lines, span, changed, max_lines, around, frozenset(shown))
         for span, changed in sorted(held.items(), key=lambda item: item[0].start)
     ]
 
 
 def _scope(
-    path: str, lines: list[str], span: Span, changed: list[int], max_lines: int, around: int
+    path: str,
+    lines: list[str],
+    span: Span,
+    changed: list[int],
+    max_lines: int,
+    around: int,
+    shown: frozenset[int],
 ) -> Scope:
     sig_end = min(span.header_end, span.start + MAX_SIGNATURE_LINES - 1)
     signature = "\n".join(lines[span.start - 1 : sig_end])
+    head_end = _first_substantive(lines, sig_end, span.end)
     whole = span.end - span.start + 1 <= max_lines
     if whole:
         body = numbered(lines, span.start, span.end)
     else:
-        body = _excerpt(lines, span, sig_end, changed, max_lines, around)
+        body = _excerpt(lines, span, head_end, changed, max_lines, around)
+    if shown:
+        body = _elide(body, shown, head_end)
     return Scope(
         path=path,
         name=span.name,
@@ -114,4 +127,37 @@ def _excerpt(
         last = hi
     if last < span.end:
         out.append(f"{'':>{_NUM_WIDTH}}  ⋮ (scope ends at line {span.end})")
+    return out
+
+
+def _first_substantive(lines: list[str], sig_end: int, end: int) -> int:
+    """The line that says what a scope is about: its docstring's text or first statement
+    (the first of 7 with 8 characters that are not only quotes); kept with the signature."""
+    for n in range(sig_end + 1, min(end, sig_end + 7) + 1):
+        stripped = lines[n - 1].strip()
+        if len(stripped) >= 8 and stripped.strip("\"'bBrRuUfF"):
+            return n
+    return sig_end
+
+
+def _elide(body: list[str], shown: frozenset[int], sig_end: int) -> list[str]:
+    """Replace runs of body lines the diff shows by one marker (the signature always stays)."""
+    out: list[str] = []
+    run: list[int] = []
+
+    def flush() -> None:
+        if run:
+            span = f"{run[0]}" if len(run) == 1 else f"{run[0]}-{run[-1]}"
+            out.append(f"{'':>{_NUM_WIDTH}}  ⋮ (line {span} in the diff)")
+            run.clear()
+
+    for row in body:
+        head = row[:_NUM_WIDTH].strip()
+        number = int(head) if head.isdigit() else None
+        if number is not None and number > sig_end and number in shown:
+            run.append(number)
+            continue
+        flush()
+        out.append(row)
+    flush()
     return out

@@ -49,9 +49,31 @@ class Definition:
     text: str  # the whole definition, numbered
 
 
+@dataclass(frozen=True, slots=True)
+class Use:
+    """A name used on a line; ``receiver`` is what it is reached through (``mod`` in
+    ``mod.name``), when that is a plain name."""
+
+    name: str
+    line: int
+    receiver: str | None = None
+
+
+# Node types where a name is reached through another (``a.b``, ``a::b``, ``a.b()``).
+_MEMBER_PARENTS = frozenset(
+    {"attribute", "member_expression", "selector_expression", "method_invocation"}
+    | {"field_access", "field_expression", "scoped_identifier", "scoped_type_identifier"}
+)
+
+
 def references(path: str, text: str, lines: Iterable[int]) -> list[str]:
     """Identifiers used on ``lines`` (1-based) of ``text``, first use first, definitions' own
     names left out."""
+    return list(dict.fromkeys(u.name for u in uses(path, text, lines)))
+
+
+def uses(path: str, text: str, lines: Iterable[int]) -> list[Use]:
+    """Every use of a name on ``lines``, in text order (one per name, receiver and line)."""
     wanted = set(lines)
     if not wanted:
         return []
@@ -62,15 +84,37 @@ def references(path: str, text: str, lines: Iterable[int]) -> list[str]:
     scopes = GRAMMARS[lang].scopes.keys()
     cursor = tree_sitter.QueryCursor(reference_query(lang))
     cursor.set_point_range((min(wanted) - 1, 0), (max(wanted), 0))
-    found: dict[str, tuple[int, int]] = {}
+    found: dict[Use, tuple[int, int]] = {}
     for node in cursor.captures(tree.root_node).get("ref", []):
         row = node.start_point.row + 1
         if row not in wanted or node.text is None or _is_definition_name(node, scopes):
             continue
         name = node.text.decode("utf-8", "replace")
         if name not in _IGNORED:
-            found.setdefault(name, (node.start_point.row, node.start_point.column))
+            use = Use(name, row, _receiver(node))
+            found.setdefault(use, (node.start_point.row, node.start_point.column))
     return sorted(found, key=found.__getitem__)
+
+
+def _receiver(node: tree_sitter.Node) -> str | None:
+    parent = node.parent
+    if parent is None or parent.type not in _MEMBER_PARENTS or not parent.named_children:
+        return None
+    first = parent.named_children[0]
+    if (
+        first.id == node.id
+        or first.text is None
+        or first.type
+        not in {
+            "identifier",
+            "type_identifier",
+            "this",
+            "self",
+            "package_identifier",
+        }
+    ):
+        return None
+    return first.text.decode("utf-8", "replace")
 
 
 def _is_definition_name(node: tree_sitter.Node, scopes: Collection[str]) -> bool:
@@ -81,15 +125,15 @@ def _is_definition_name(node: tree_sitter.Node, scopes: Collection[str]) -> bool
     return name is not None and name.id == node.id
 
 
-def _text_references(text: str, wanted: set[int]) -> list[str]:
+def _text_references(text: str, wanted: set[int]) -> list[Use]:
     lines = text.split("\n")
-    found: dict[str, None] = {}
+    found: dict[Use, None] = {}
     for n in sorted(wanted):
         if 0 < n <= len(lines):
             code = _STRING_OR_COMMENT.sub(" ", lines[n - 1])
             for name in _IDENT.findall(code):
                 if name not in _KEYWORDS and name not in _IGNORED:
-                    found.setdefault(name, None)
+                    found.setdefault(Use(name, n), None)
     return list(found)
 
 
@@ -120,12 +164,29 @@ def definitions(path: str, text: str) -> list[Definition]:
     return out
 
 
+def _shared(a: list[str], b: list[str]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _module_stem(path: str) -> str:
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if stem in {"__init__", "mod", "index"} and "/" in path:
+        return path.rsplit("/", 2)[-2]
+    return stem
+
+
 @dataclass(slots=True)
 class SymbolIndex:
     """Definitions of a set of files by name; imports are resolved on first use."""
 
     files: Mapping[str, str]
     by_name: dict[str, list[Definition]] = field(default_factory=dict)
+    by_path: dict[str, list[Definition]] = field(default_factory=dict)
     _imports: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
@@ -133,7 +194,9 @@ class SymbolIndex:
         """Index every definition of ``files`` ({path: text})."""
         index = cls(files)
         for path in sorted(files):
-            for d in definitions(path, files[path]):
+            defs = definitions(path, files[path])
+            index.by_path[path] = defs
+            for d in defs:
                 index.by_name.setdefault(d.name, []).append(d)
         return index
 
@@ -144,19 +207,51 @@ class SymbolIndex:
             self._imports[path] = imported_paths(path, text, self.files.keys())
         return self._imports[path]
 
-    def lookup(self, name: str, from_path: str, limit: int = MAX_PER_NAME) -> list[Definition]:
-        """Definitions of ``name``: in ``from_path`` if any, else in the files it imports, else
-        anywhere (same directory first); at most ``limit``."""
+    def scope_at(self, path: str, line: int) -> str:
+        """Qualified name of the innermost definition of ``path`` holding ``line`` ("" if none)."""
+        best = ""
+        for d in self.by_path.get(path, []):
+            if d.start < line <= d.end:
+                best = d.qualname
+        return best
+
+    def tiers(
+        self, name: str, from_path: str, line: int = 0, receiver: str | None = None
+    ) -> list[list[Definition]]:
+        """Definitions of ``name`` in lookup order: reached through ``receiver`` (a module or
+        class of that name), in ``from_path`` (lexically nearest to ``line`` first), in the
+        files it imports (in import order), anywhere (same directory first)."""
         found = self.by_name.get(name, [])
         if not found:
             return []
-        same = [d for d in found if d.path == from_path]
-        if same:
-            return same[:limit]
         imported = self.imports(from_path)
+        through: list[Definition] = []
+        if receiver and receiver not in _IGNORED:
+            modules = {p for p in imported if _module_stem(p) == receiver}
+            through = [
+                d for d in found if d.path in modules or d.qualname.split(".")[-2:-1] == [receiver]
+            ]
+        here = self.scope_at(from_path, line).split(".")
+        same = sorted(
+            (d for d in found if d.path == from_path),
+            key=lambda d: (
+                -_shared(d.qualname.split(".")[:-1], here),
+                d.start > line,
+                abs(d.start - line),
+            ),
+        )
         rank = {p: i for i, p in enumerate(imported)}
         via = sorted((d for d in found if d.path in rank), key=lambda d: rank[d.path])
-        if via:
-            return via[:limit]
-        here = from_path.rsplit("/", 1)[0] if "/" in from_path else ""
-        return sorted(found, key=lambda d: (not d.path.startswith(here + "/"), d.path))[:limit]
+        folder = from_path.rsplit("/", 1)[0] if "/" in from_path else ""
+        rest = sorted(
+            (d for d in found if d.path != from_path and d.path not in rank),
+            key=lambda d: (not d.path.startswith(folder + "/"), d.path),
+        )
+        return [tier for tier in (through, same, via, rest) if tier]
+
+    def lookup(
+        self, name: str, from_path: str, line: int = 0, limit: int = MAX_PER_NAME
+    ) -> list[Definition]:
+        """The first ``limit`` definitions of the first tier of :meth:`tiers` that has any."""
+        tiers = self.tiers(name, from_path, line)
+        return tiers[0][:limit] if tiers else []

@@ -50,3 +50,11 @@ def test_lines_in_two_scopes_give_two_scopes_in_file_order() -> None:
     scopes = enclosing_scopes("m.js", text, [5, 2])
     assert [s.name for s in scopes] == ["a", "b"]
     assert [s.changed for s in scopes] == [(2,), (5,)]
+
+
+def test_lines_the_diff_shows_are_elided_but_the_signature_and_docstring_stay() -> None:
+    text = 'def f(a):\n    """Explain f here."""\n    b = a\n    c = b\n    return c\n'
+    (scope,) = enclosing_scopes("m.py", text, [4], shown={1, 2, 3, 4, 5})
+    rows = scope.text.split("\n")
+    assert rows[:2] == ["     1  def f(a):", '     2      """Explain f here."""']
+    assert rows[2:] == ["        ⋮ (line 3-5 in the diff)"]

@@ -67,3 +67,24 @@ def test_fallback_references_skip_keywords_strings_and_comments() -> None:
     text = 'int f(void) {\n    return compute(x, "not_a_name"); // nor_this\n}\n'
     assert references("f.c", text, [2]) == ["compute", "x"]
     assert references("f.rb", "  if ready? then go(items) end\n", [1]) == ["ready", "go", "items"]
+
+
+def test_a_name_reached_through_an_imported_module_is_looked_up_there() -> None:
+    files = {
+        "src/pkg/make.py": "from . import setters\n\n\ndef pipe():\n    pass\n\n\n"
+        "DEFAULT = setters.pipe(setters.convert)\n",
+        "src/pkg/setters.py": "def pipe(*fs):\n    pass\n\n\ndef convert(x):\n    return x\n",
+    }
+    index = SymbolIndex.build(files)
+    (first, *_rest) = index.tiers("pipe", "src/pkg/make.py", 8, receiver="setters")
+    assert [d.path for d in first] == ["src/pkg/setters.py"]
+
+
+def test_same_file_lookup_prefers_the_lexically_nearest_definition() -> None:
+    text = (
+        "def test_a():\n    class C:\n        pass\n\n    return C()\n\n\n"
+        "def test_b():\n    class C:\n        x = 1\n\n    return C()\n"
+    )
+    index = SymbolIndex.build({"t.py": text})
+    assert index.lookup("C", "t.py", 12)[0].start == 9
+    assert index.lookup("C", "t.py", 5)[0].start == 2
