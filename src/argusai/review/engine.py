@@ -1,13 +1,16 @@
 """The review engine: plan → LLM calls per chunk → finalize. No I/O besides the LLM port.
 
-``plan_review`` selects files and cuts token-budgeted chunks, ``run_review`` asks the
-LLM about each chunk (one repair retry for an unusable answer), ``finalize`` filters,
-deduplicates, anchors and ranks the findings and renders what will be posted.
+``plan_review`` selects files, cuts token-budgeted chunks and runs the deterministic checks
+(``review.checks``: no tokens), ``run_review`` asks the LLM about each chunk (one repair
+retry for an unusable answer), ``finalize`` filters, deduplicates, anchors and ranks the
+checks' and the LLM's findings together and renders what will be posted. The checks'
+findings live in the plan, not in the LLM outcome: they stand when every LLM call fails,
+and a cached LLM outcome never holds them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from argusai.core.diff import ChangedFile
@@ -15,6 +18,7 @@ from argusai.core.secrets import Redactor
 from argusai.errors import LLMError
 from argusai.llm.port import Completion, LLMClient
 from argusai.review.anchor import anchor_findings
+from argusai.review.checks import Check, check_files, default_checks, run_checks
 from argusai.review.chunk import Chunk, build_chunks
 from argusai.review.diff import FileDiff, parse_patch
 from argusai.review.fingerprint import fingerprint
@@ -63,12 +67,14 @@ class PRContext:
 
 @dataclass
 class ReviewPlan:
-    """Chunks to send, files skipped (with reasons) and the parsed diff of each file."""
+    """Chunks to send, files skipped (with reasons), the parsed diff of each file and
+    what the deterministic checks found."""
 
     chunks: list[Chunk]
     skipped: list[SkippedFile]
     diffs: dict[str, FileDiff]
     files: list[ChangedFile]
+    check_findings: list[Finding] = field(default_factory=list)
 
     @property
     def added_lines(self) -> int:
@@ -112,9 +118,12 @@ def plan_review(
     *,
     max_files: int = DEFAULT_MAX_FILES,
     token_budget: int = DEFAULT_TOKEN_BUDGET,
+    checks: Sequence[Check] | None = None,
 ) -> ReviewPlan:
     """Select files and cut chunks so that each LLM prompt (system prompt, PR text,
-    instructions and diff) stays within ``token_budget`` tokens."""
+    instructions and diff) stays within ``token_budget`` tokens; run ``checks``
+    (``default_checks()`` when None) over every changed file ``.argus.yml`` does not
+    exclude."""
     selection = select_files(files, config, max_files=max_files)
     diffs: dict[str, FileDiff] = {}
     reviewed: list[ChangedFile] = []
@@ -126,7 +135,12 @@ def plan_review(
         else:
             selection.skipped.append(SkippedFile(f.path, "no hunks could be read in its diff"))
     chunks = build_chunks(reviewed, diffs, token_budget - prompt_overhead(config))
-    return ReviewPlan(chunks=chunks, skipped=selection.skipped, diffs=diffs, files=reviewed)
+    checked = check_files(files, include=config.include, exclude=config.exclude, parsed=diffs)
+    found = run_checks(default_checks() if checks is None else checks, checked)
+    found = found if config.enabled else []
+    return ReviewPlan(
+        chunks=chunks, skipped=selection.skipped, diffs=diffs, files=reviewed, check_findings=found
+    )
 
 
 def _usage(completion: Completion) -> Usage:
@@ -212,11 +226,13 @@ def finalize(
     redactor: Redactor,
 ) -> ReviewResult:
     """Apply the severity floor, drop duplicates and findings posted before, anchor, rank,
-    keep at most ``max_comments`` inline (``config.max_comments`` wins when set); what will
-    be posted is sanitised with ``redactor``."""
+    keep at most ``max_comments`` inline (``config.max_comments`` wins when set); the
+    checks' findings (``plan.check_findings``) go through all of it with the LLM's. What
+    will be posted is sanitised with ``redactor``."""
     limit = config.max_comments if config.max_comments is not None else max_comments
     floor = config.severity_threshold.rank
-    kept = [f for f in outcome.findings if f.severity.rank >= floor]
+    every = [*plan.check_findings, *outcome.findings]
+    kept = [f for f in every if f.severity.rank >= floor]
     anchored, unanchored = anchor_findings(kept, plan.diffs)
     candidates = [(f, "") for f in anchored] + [(u.finding, u.reason) for u in unanchored]
     candidates.sort(key=lambda pair: _rank_key(pair[0]))

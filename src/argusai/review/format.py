@@ -25,6 +25,7 @@ SUMMARY_MARKER = "<!-- argus:summary -->"
 GITHUB_BODY_LIMIT = 65_536
 _SAFE_LIMIT = 64_000
 HEADER = "🤖 **ArgusAI Review**"
+CHECK_MARK = "**Source:** deterministic check (no LLM)"
 SEVERITY_EMOJI = {
     Severity.CRITICAL: "🔴",
     Severity.HIGH: "🟠",
@@ -40,7 +41,8 @@ def format_comment(finding: Finding, fp: str, *, redactor: Redactor) -> str:
     parts = [
         f"{HEADER} · {emoji} **{sanitize_inline(finding.title, redactor=redactor)}**",
         sanitize_markdown(finding.message, 4000, redactor=redactor),
-        f"**Severity:** {finding.severity.value} · **Category:** {finding.category.value}",
+        f"**Severity:** {finding.severity.value} · **Category:** {finding.category.value}"
+        + (f" · {CHECK_MARK}" if finding.source == "check" else ""),
     ]
     if finding.suggestion:
         code = sanitize_code(finding.suggestion, redactor=redactor).rstrip("\n")
@@ -105,7 +107,8 @@ def _not_posted_line(item: NotPosted, redactor: Redactor) -> str:
     title = sanitize_inline(f.title, 160, redactor=redactor)
     message = sanitize_inline(f.message, 300, redactor=redactor)
     where_span = code_span(where, redactor=redactor)
-    return f"- {emoji} {where_span} **{title}** — {message} _({item.reason})_"
+    check = " · deterministic check" if f.source == "check" else ""
+    return f"- {emoji} {where_span} **{title}** — {message} _({item.reason}{check})_"
 
 
 def _footer(data: SummaryData, redactor: Redactor) -> str:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
+
+FindingSource = Literal["llm", "check"]
 
 
 class Severity(StrEnum):
@@ -38,7 +41,8 @@ class Category(StrEnum):
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem the LLM reported, after validation (not yet anchored)."""
+    """One problem the LLM reported (after validation) or a deterministic check found
+    (``source="check"``), not yet anchored."""
 
     path: str
     line: int
@@ -48,6 +52,7 @@ class Finding:
     message: str
     start_line: int | None = None
     suggestion: str | None = None
+    source: FindingSource = "llm"
 
 
 @dataclass(frozen=True)

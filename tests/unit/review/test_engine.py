@@ -167,3 +167,46 @@ def test_whole_prompt_stays_within_the_token_budget() -> None:
     assert len(llm.calls) > 3
     for call in llm.calls:
         assert count_tokens(call.system) + count_tokens(call.user) <= 6000
+
+
+CONFLICTED = ChangedFile(
+    "src/merge.py",
+    "modified",
+    5,
+    0,
+    "@@ -1,1 +1,6 @@\n a\n+<<<<<<< HEAD\n+b = 1\n+=======\n+b = 2\n+>>>>>>> topic",
+)
+
+
+@pytest.mark.parametrize("answer", ["garbage, not JSON", LLMError("content filter")])
+def test_check_findings_stand_when_the_llm_fails(answer: str | Exception) -> None:
+    plan = plan_review([APP, CONFLICTED], CFG, max_files=10, token_budget=4000)
+    outcome = run_review(ScriptedLLM.of(answer, answer), plan, CTX, CFG)
+    assert outcome.failed and outcome.findings == []
+    result = finalize(outcome, plan, CFG, redactor=EMPTY_REDACTOR)
+    (comment,) = result.inline_comments
+    assert (comment.path, comment.line, comment.severity) == ("src/merge.py", 2, Severity.HIGH)
+    assert "deterministic check" in comment.body and "Merge-conflict markers" in comment.body
+    assert "Parts not reviewed" in result.summary and result.review_body is not None
+    # the same fingerprinting as the LLM's findings: not posted twice
+    posted = {comment.fingerprint}
+    again = finalize(outcome, plan, CFG, redactor=EMPTY_REDACTOR, already_posted=posted)
+    assert again.inline_comments == [] and again.already_posted == 1
+
+
+def test_check_findings_share_the_floor_and_the_cap_with_the_llm() -> None:
+    llm_finding = {"path": "src/app.py", "line": 3, "severity": "medium", "title": "M"}
+    plan = plan_review([APP, CONFLICTED], CFG, max_files=10, token_budget=4000)
+    outcome = run_review(ScriptedLLM.of(review_json(llm_finding)), plan, CTX, CFG)
+    capped = finalize(outcome, plan, CFG, redactor=EMPTY_REDACTOR, max_comments=1)
+    assert [c.path for c in capped.inline_comments] == ["src/merge.py"]  # high ranks first
+    assert [n.finding.title for n in capped.not_posted] == ["M"]
+    strict = RepoConfig(severity_threshold=Severity.CRITICAL)
+    assert finalize(outcome, plan, strict, redactor=EMPTY_REDACTOR).findings == []
+
+
+def test_checks_respect_exclude_and_can_be_replaced() -> None:
+    excluded = RepoConfig(exclude=["src/merge.py"])
+    assert plan_review([CONFLICTED], excluded).check_findings == []
+    assert plan_review([CONFLICTED], RepoConfig(), checks=[]).check_findings == []
+    assert plan_review([CONFLICTED], RepoConfig()).check_findings[0].source == "check"
