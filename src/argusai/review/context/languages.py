@@ -152,6 +152,16 @@ def reference_query(name: str) -> tree_sitter.Query:
     return tree_sitter.Query(language(name), f"[{kinds}] @ref")
 
 
+@functools.cache
+def scope_query(name: str) -> tree_sitter.Query:
+    """A query capturing every definition node of language ``name`` as ``@scope``."""
+    kinds = " ".join(f"({kind})" for kind in GRAMMARS[name].scopes)
+    arrow = ""
+    if name in {"javascript", "typescript", "tsx"}:
+        arrow = " (variable_declarator value: [(arrow_function) (function_expression)])"
+    return tree_sitter.Query(language(name), f"[{kinds}{arrow}] @scope")
+
+
 def parse(name: str, text: str) -> tree_sitter.Tree:
     """The syntax tree of ``text`` (a fresh parser per call: parsers are not thread-safe)."""
     return tree_sitter.Parser(language(name)).parse(text.encode("utf-8"))

@@ -7,9 +7,14 @@ from dataclasses import dataclass
 
 import tree_sitter
 
-from argusai.review.context.languages import GRAMMARS, language_of, parse, uses_braces
+from argusai.review.context.languages import (
+    GRAMMARS,
+    language_of,
+    parse,
+    scope_query,
+    uses_braces,
+)
 
-_ARROW_VALUES = frozenset({"arrow_function", "function_expression", "function"})
 _NAME_FIELDS = ("name", "type")  # a Rust impl is named by its type
 
 
@@ -31,8 +36,31 @@ def outline(path: str, text: str) -> list[Span]:
     if lang is None:
         return _text_outline(text, braces=uses_braces(path))
     tree = parse(lang, text)
+    nodes = tree_sitter.QueryCursor(scope_query(lang)).captures(tree.root_node).get("scope", [])
+    nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
     spans: list[Span] = []
-    _walk(tree.root_node, lang, (), None, spans)
+    stack: list[tuple[int, Span]] = []  # (end byte, span) of the definitions still open
+    for node in nodes:
+        kind = _scope_kind(node, lang)
+        name = _name_of(node)
+        if kind is None or name is None:
+            continue
+        while stack and stack[-1][0] <= node.start_byte:
+            stack.pop()
+        outer = stack[-1][1] if stack else None
+        if kind == "function" and outer is not None and outer.kind == "class":
+            kind = "method"
+        start = node.start_point.row + 1
+        span = Span(
+            name=name,
+            qualname=f"{outer.qualname}.{name}" if outer else name,
+            kind=kind,
+            start=start,
+            header_end=_header_end(node, lang, start),
+            end=node.end_point.row + 1,
+        )
+        spans.append(span)
+        stack.append((node.end_byte, span))
     return spans
 
 
@@ -45,41 +73,9 @@ def _name_of(node: tree_sitter.Node) -> str | None:
 
 
 def _scope_kind(node: tree_sitter.Node, lang: str) -> str | None:
-    kind = GRAMMARS[lang].scopes.get(node.type)
-    if kind is None and node.type == "variable_declarator":
-        value = node.child_by_field_name("value")
-        if value is not None and value.type in _ARROW_VALUES:
-            return "function"
-    return kind
-
-
-def _walk(
-    node: tree_sitter.Node,
-    lang: str,
-    outer: tuple[str, ...],
-    outer_kind: str | None,
-    out: list[Span],
-) -> None:
-    for child in node.named_children:
-        kind = _scope_kind(child, lang)
-        name = _name_of(child) if kind else None
-        if kind is None or name is None:
-            _walk(child, lang, outer, outer_kind, out)
-            continue
-        if kind == "function" and outer_kind == "class":
-            kind = "method"
-        start = child.start_point.row + 1
-        out.append(
-            Span(
-                name=name,
-                qualname=".".join((*outer, name)),
-                kind=kind,
-                start=start,
-                header_end=_header_end(child, lang, start),
-                end=child.end_point.row + 1,
-            )
-        )
-        _walk(child, lang, (*outer, name), kind, out)
+    if node.type == "variable_declarator":
+        return "function"
+    return GRAMMARS[lang].scopes.get(node.type)
 
 
 def _header_end(node: tree_sitter.Node, lang: str, start: int) -> int:

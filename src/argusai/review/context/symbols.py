@@ -44,9 +44,30 @@ class Definition:
     kind: str
     start: int
     end: int
-    signature: str
-    summary: str  # signature plus docstring / first body lines, numbered
-    text: str  # the whole definition, numbered
+    header_end: int
+    # the file's lines, shared by its definitions; texts are cut from them on demand
+    lines: list[str] = field(repr=False, compare=False)
+
+    @property
+    def signature(self) -> str:
+        """The signature as written (up to the body)."""
+        return "\n".join(self.lines[self.start - 1 : self.header_end])
+
+    @property
+    def summary(self) -> str:
+        """The signature and the docstring or first body lines, numbered."""
+        rest: list[str] = []
+        for n in range(self.header_end + 1, self.end + 1):
+            if len(rest) == SUMMARY_LINES:
+                break
+            if self.lines[n - 1].strip():
+                rest.extend(numbered(self.lines, n, n))
+        return "\n".join(numbered(self.lines, self.start, self.header_end) + rest)
+
+    @property
+    def text(self) -> str:
+        """The whole definition, numbered."""
+        return "\n".join(numbered(self.lines, self.start, self.end))
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,28 +161,19 @@ def _text_references(text: str, wanted: set[int]) -> list[Use]:
 def definitions(path: str, text: str) -> list[Definition]:
     """Every function, method and class of the file, in file order."""
     lines = text.split("\n")
-    out: list[Definition] = []
-    for span in outline(path, text):
-        sig = numbered(lines, span.start, span.header_end)
-        rest = [
-            row
-            for row in numbered(lines, span.header_end + 1, span.end)
-            if row.strip() and not row.strip().isdigit()
-        ][:SUMMARY_LINES]
-        out.append(
-            Definition(
-                path=path,
-                name=span.name,
-                qualname=span.qualname,
-                kind=span.kind,
-                start=span.start,
-                end=span.end,
-                signature="\n".join(lines[span.start - 1 : span.header_end]),
-                summary="\n".join(sig + rest),
-                text="\n".join(numbered(lines, span.start, span.end)),
-            )
+    return [
+        Definition(
+            path=path,
+            name=span.name,
+            qualname=span.qualname,
+            kind=span.kind,
+            start=span.start,
+            end=span.end,
+            header_end=span.header_end,
+            lines=lines,
         )
-    return out
+        for span in outline(path, text)
+    ]
 
 
 def _shared(a: list[str], b: list[str]) -> int:

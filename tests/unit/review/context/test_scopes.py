@@ -58,3 +58,10 @@ def test_lines_the_diff_shows_are_elided_but_the_signature_and_docstring_stay() 
     rows = scope.text.split("\n")
     assert rows[:2] == ["     1  def f(a):", '     2      """Explain f here."""']
     assert rows[2:] == ["        ⋮ (line 3-5 in the diff)"]
+
+
+def test_an_arrow_function_bound_to_a_name_is_a_scope() -> None:
+    text = "export const total = (items) => {\n  let n = 0;\n  n += items.length;\n"
+    text += "  return n;\n};\n"
+    (scope,) = enclosing_scopes("t.ts", text, [3])
+    assert (scope.name, scope.kind, scope.start, scope.end) == ("total", "function", 1, 5)
