@@ -20,6 +20,9 @@ from argusai.llm.port import Completion, LLMClient
 from argusai.review.anchor import anchor_findings
 from argusai.review.checks import Check, check_files, default_checks, run_checks
 from argusai.review.chunk import Chunk, build_chunks
+from argusai.review.context.budget import assemble
+from argusai.review.context.gather import gather
+from argusai.review.context.symbols import SymbolIndex
 from argusai.review.diff import FileDiff, parse_patch
 from argusai.review.fingerprint import fingerprint
 from argusai.review.format import SummaryData, format_comment, format_review_body, format_summary
@@ -65,6 +68,15 @@ class PRContext:
         return self.incremental_base is not None
 
 
+@dataclass(frozen=True)
+class CodeContext:
+    """Head texts the prompts may quote (``index`` None: hunks only) and notes on what
+    could not be had (a file not found, too large, over the fetch cap)."""
+
+    index: SymbolIndex | None = None
+    notes: tuple[str, ...] = ()
+
+
 @dataclass
 class ReviewPlan:
     """Chunks to send, files skipped (with reasons), the parsed diff of each file and
@@ -75,6 +87,7 @@ class ReviewPlan:
     diffs: dict[str, FileDiff]
     files: list[ChangedFile]
     check_findings: list[Finding] = field(default_factory=list)
+    token_budget: int = DEFAULT_TOKEN_BUDGET
 
     @property
     def added_lines(self) -> int:
@@ -92,6 +105,9 @@ class ReviewOutcome:
     failed: list[ChunkFailure] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     dropped_findings: int = 0
+    context_used: list[str] = field(default_factory=list)
+    context_left_out: list[str] = field(default_factory=list)
+    context_notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -139,7 +155,12 @@ def plan_review(
     found = run_checks(default_checks() if checks is None else checks, checked)
     found = found if config.enabled else []
     return ReviewPlan(
-        chunks=chunks, skipped=selection.skipped, diffs=diffs, files=reviewed, check_findings=found
+        chunks=chunks,
+        skipped=selection.skipped,
+        diffs=diffs,
+        files=reviewed,
+        check_findings=found,
+        token_budget=token_budget,
     )
 
 
@@ -172,6 +193,48 @@ def _no_progress(_done: int, _total: int) -> None:
     pass
 
 
+# Tokens of the template's text around the context block (its heading and delimiters).
+_CONTEXT_FRAME = 80
+
+
+def _chunk_diffs(chunk: Chunk, diffs: dict[str, FileDiff]) -> list[FileDiff]:
+    """The file diffs cut to what this chunk shows: its hunks, its added lines."""
+    out = []
+    for path in chunk.files:
+        full = diffs[path]
+        pieces = [p for p in chunk.pieces if p.path == path]
+        hunks = {p.hunk_index for p in pieces}
+        out.append(
+            FileDiff(
+                path=path,
+                hunks=[h for h in full.hunks if h.index in hunks],
+                line_to_hunk={n: h for n, h in full.line_to_hunk.items() if h in hunks},
+                added={n for p in pieces for n in p.added_lines},
+            )
+        )
+    return out
+
+
+def chunk_context(
+    chunk: Chunk, plan: ReviewPlan, config: RepoConfig, index: SymbolIndex
+) -> tuple[str, list[str], list[str]]:
+    """The context text for one chunk within what its diff leaves of the plan's budget,
+    the labels of what went in and of what was left out. The PR text and the maintainers'
+    instructions are in the prompt already (covered by ``prompt_overhead``), so they are not
+    candidates here."""
+    found = gather(_chunk_diffs(chunk, plan.diffs), index)
+    assembled = assemble(
+        diff_tokens=chunk.tokens + prompt_overhead(config) + _CONTEXT_FRAME,
+        budget=plan.token_budget,
+        scopes=found.scopes,
+        definitions=found.definitions,
+    )
+    used = [
+        f"{b.kind} {b.label}" + (" (shortened)" if b.shortened else "") for b in assembled.blocks
+    ]
+    return assembled.render(), used, list(assembled.left_out)
+
+
 def run_review(
     llm: LLMClient,
     plan: ReviewPlan,
@@ -179,16 +242,28 @@ def run_review(
     config: RepoConfig,
     *,
     progress: Callable[[int, int], None] = _no_progress,
+    context: CodeContext | None = None,
 ) -> ReviewOutcome:
     """Ask the LLM about every chunk; a chunk whose call fails for good is recorded as
     failed. ``LLMTransientError`` propagates so the job can be retried.
 
+    With ``context`` each prompt also quotes, after the diff, the enclosing scopes and the
+    definitions its added lines use, as far as the budget allows; without it, hunks only.
     ``progress(done, total)`` is called before the first chunk and after each one."""
     outcome = ReviewOutcome(ctx=ctx)
+    if context is not None:
+        outcome.context_notes.extend(context.notes)
+    used_seen: dict[str, None] = {}  # ordered sets: a block may serve several chunks
+    left_seen: dict[str, None] = {}
     system = render_system(config.language)
     total = len(plan.chunks)
     progress(0, total)
     for done, chunk in enumerate(plan.chunks, start=1):
+        code = ""
+        if context is not None and context.index is not None:
+            code, used, left_out = chunk_context(chunk, plan, config, context.index)
+            used_seen.update(dict.fromkeys(used))
+            left_seen.update(dict.fromkeys(left_out))
         user = render_user(
             repo=ctx.repo,
             number=ctx.number,
@@ -197,6 +272,7 @@ def run_review(
             chunk=chunk,
             part_count=len(plan.chunks),
             config=config,
+            context=code,
         )
         try:
             parsed = _review_chunk(llm, system, user, outcome.usage)
@@ -208,7 +284,15 @@ def run_review(
             outcome.findings.extend(parsed.findings)
             outcome.dropped_findings += parsed.dropped
         progress(done, total)
+    outcome.context_used.extend(used_seen)
+    outcome.context_left_out.extend(left_seen)
     return outcome
+
+
+def _left_out(outcome: ReviewOutcome) -> list[str]:
+    """Context left out of every prompt (a block one chunk had no room for may be in another)."""
+    used = {u.removesuffix(" (shortened)") for u in outcome.context_used}
+    return [x for x in outcome.context_left_out if x not in used]
 
 
 def _rank_key(f: Finding) -> tuple[int, str, int]:
@@ -283,6 +367,9 @@ def finalize(
             already_posted=repeated,
             chunk_count=len(plan.chunks),
             prompt_version=PROMPT_VERSION,
+            context_used=outcome.context_used,
+            context_left_out=_left_out(outcome),
+            context_notes=outcome.context_notes,
         ),
         redactor=redactor,
     )

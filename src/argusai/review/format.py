@@ -98,6 +98,9 @@ class SummaryData:
     already_posted: int = 0
     chunk_count: int = 0
     prompt_version: str = ""
+    context_used: list[str] = field(default_factory=list)  # "scope path:12 name", …
+    context_left_out: list[str] = field(default_factory=list)
+    context_notes: list[str] = field(default_factory=list)  # plain text, from the fetch side
 
 
 def _not_posted_line(item: NotPosted, redactor: Redactor) -> str:
@@ -109,6 +112,40 @@ def _not_posted_line(item: NotPosted, redactor: Redactor) -> str:
     where_span = code_span(where, redactor=redactor)
     check = " · deterministic check" if f.source == "check" else ""
     return f"- {emoji} {where_span} **{title}** — {message} _({item.reason}{check})_"
+
+
+def _context_item(label: str, redactor: Redactor) -> str:
+    kind, _, rest = label.partition(" ")
+    where, _, name = rest.partition(" ")
+    shortened = name.endswith(" (shortened)")
+    name = name.removesuffix(" (shortened)")
+    text = f"- {kind} {code_span(name or where, 200, redactor=redactor)}"
+    text += f" ({code_span(where, 300, redactor=redactor)})" if name else ""
+    return text + (" — signature only" if shortened else "")
+
+
+def _context_section(data: SummaryData, redactor: Redactor) -> list[str]:
+    """One collapsed section: the code the prompts quoted, what the budget left out, notes."""
+    if not (data.context_used or data.context_left_out or data.context_notes):
+        return []
+    files = {u.partition(" ")[2].partition(" ")[0].rsplit(":", 1)[0] for u in data.context_used}
+    head = (
+        f"Code context: {len(data.context_used)} block(s) from {len(files)} file(s)"
+        f"; {len(data.context_left_out)} left out for the token budget"
+    )
+    if data.context_notes:
+        head += f"; {len(data.context_notes)} note(s)"
+    out = ["<details>", f"<summary>{head}</summary>", ""]
+    if data.context_notes:
+        notes = [f"- {sanitize_inline(n, 400, redactor=redactor)}" for n in data.context_notes]
+        out += ["**Notes**", "", *bounded_list(notes, 3000), ""]
+    if data.context_used:
+        used = [_context_item(u, redactor) for u in data.context_used]
+        out += ["**Used**", "", *bounded_list(used, 6000), ""]
+    if data.context_left_out:
+        left = [_context_item(x, redactor) for x in data.context_left_out]
+        out += ["**Left out for the budget**", "", *bounded_list(left, 3000), ""]
+    return [*out, "</details>", ""]
 
 
 def _footer(data: SummaryData, redactor: Redactor) -> str:
@@ -165,5 +202,6 @@ def format_summary(data: SummaryData, *, redactor: Redactor) -> str:
         out += [f"### Files not reviewed ({len(data.skipped)})", ""]
         skipped = [f"- {code_span(s.path, redactor=redactor)} — {s.reason}" for s in data.skipped]
         out += [*bounded_list(skipped, 15000), ""]
+    out += _context_section(data, redactor)
     out.append(_footer(data, redactor))
     return truncate("\n".join(out), _SAFE_LIMIT)

@@ -22,6 +22,7 @@ from argusai.github.port import GitHubRepoClient, PullRequest, ReviewCommentDraf
 from argusai.llm.port import Completion, LLMClient
 from argusai.review import checkrun
 from argusai.review import items as workitems
+from argusai.review.context_files import fetch_context
 from argusai.review.engine import (
     PRContext,
     ReviewOutcome,
@@ -125,7 +126,11 @@ def _review_and_post(
         outcome = outcome_from_json(cached, ctx)
         log.info("review reused from cache", cache_key=key[:12])
     else:
-        outcome = run_review(_CheckedLLM(rt.llm, rt, item.id, item.lease_owner), plan, ctx, config)
+        # fetched only when the LLM is asked: a cached outcome carries its context report
+        context = fetch_context(gh, owner, repo, item.sha, plan.files, [f.path for f in files])
+        outcome = run_review(
+            _CheckedLLM(rt.llm, rt, item.id, item.lease_owner), plan, ctx, config, context=context
+        )
         workitems.store_outcome(rt.db, item.id, key, outcome_to_json(outcome))
 
     already = extract_fingerprints(gh.list_review_comment_bodies(owner, repo, item.pr_number))
@@ -369,6 +374,9 @@ def outcome_to_json(outcome: ReviewOutcome) -> dict[str, Any]:
         "failed": [asdict(f) for f in outcome.failed],
         "usage": asdict(outcome.usage),
         "dropped_findings": outcome.dropped_findings,
+        "context_used": outcome.context_used,
+        "context_left_out": outcome.context_left_out,
+        "context_notes": outcome.context_notes,
     }
 
 
@@ -386,4 +394,7 @@ def outcome_from_json(data: dict[str, Any], ctx: PRContext) -> ReviewOutcome:
         failed=failed,
         usage=Usage(),
         dropped_findings=data.get("dropped_findings", 0),
+        context_used=list(data.get("context_used", [])),
+        context_left_out=list(data.get("context_left_out", [])),
+        context_notes=list(data.get("context_notes", [])),
     )

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from argusai.core.tokens import count_tokens
 from argusai.core.untrusted import quote_untrusted
-from argusai.prompts import PROMPT_VERSION, environment
+from argusai.prompts import PROMPT_VERSION as TEMPLATES_VERSION
+from argusai.prompts import environment
 from argusai.review.chunk import Chunk
 from argusai.review.repo_config import PathInstruction, RepoConfig
 from argusai.review.select import matches
 
 __all__ = ["PROMPT_VERSION", "prompt_overhead", "render_system", "render_user"]
+
+# Bump when what the context engine (``review.context``) puts in a prompt changes: the
+# version is part of the review cache key, so a cached review never outlives its rules.
+CONTEXT_RULES_VERSION = "context-v1"
+PROMPT_VERSION = f"{TEMPLATES_VERSION}+{CONTEXT_RULES_VERSION}"
 
 MAX_TITLE_CHARS = 300
 MAX_BODY_CHARS = 4000
@@ -47,8 +53,10 @@ def render_user(
     chunk: Chunk,
     part_count: int,
     config: RepoConfig,
+    context: str = "",
 ) -> str:
-    """The user prompt for one chunk: PR context, maintainers' instructions, the diff."""
+    """The user prompt for one chunk: PR context, maintainers' instructions, the diff, then
+    the code context (enclosing scopes, definitions used) when there is any."""
     notes = []
     if chunk.has_split_hunk:
         notes.append(
@@ -74,5 +82,6 @@ def render_user(
             ],
             notes=notes,
             diff=quote_untrusted(chunk.render()),
+            context=quote_untrusted(context.strip()),
         )
     )

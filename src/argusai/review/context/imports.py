@@ -21,6 +21,12 @@ _JS_EXTS = ("", ".ts", ".tsx", ".js", ".jsx", ".mjs", "/index.ts", "/index.tsx",
 
 def imported_paths(path: str, text: str, paths: Collection[str]) -> list[str]:
     """Paths among ``paths`` that ``text`` (the file at ``path``) imports, in import order."""
+    return _resolve(import_candidates(path, text, paths), paths, path)
+
+
+def import_candidates(path: str, text: str, paths: Collection[str]) -> list[str]:
+    """What ``text`` may import, in import order: exact paths and ``*/suffix`` patterns (a
+    suffix at a path-segment boundary); ``paths`` serves the languages that import folders."""
     lang = language_of(path)
     here = posixpath.dirname(path)
     candidates: list[str] = []
@@ -54,7 +60,7 @@ def imported_paths(path: str, text: str, paths: Collection[str]) -> list[str]:
         for inc, req in _INCLUDE.findall(text):
             rel = inc or (req if req.endswith(".rb") else req + ".rb")
             candidates.append(posixpath.normpath(posixpath.join(here, rel)))
-    return _resolve(candidates, paths, path)
+    return candidates
 
 
 def _python(here: str, text: str) -> list[str]:
