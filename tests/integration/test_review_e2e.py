@@ -81,6 +81,9 @@ def test_opened_pr_gets_one_review_and_one_summary(world: FakeWorld) -> None:
             finding(2, "Hard-coded password", "critical"),
             finding(99, "Off-diff remark", "medium"),
         ],
+        "walkthrough": [{"path": "app.py", "change": "Builds a query from the user id."}],
+        "risk": "high",
+        "risk_reason": "User input reaches SQL.",
     }
     response = world.deliver("pull_request", opened_payload(), delivery_id="e2e-1")
     assert response.status_code == 202
@@ -100,6 +103,8 @@ def test_opened_pr_gets_one_review_and_one_summary(world: FakeWorld) -> None:
     assert "<!-- argus:summary -->" in summary
     assert "Off-diff remark" in summary  # not anchored → listed in the summary
     assert "Adds a query built from user input." in summary
+    assert "- `app.py` — Builds a query from the user id." in summary
+    assert "**Risk:** 🔴 high — User input reaches SQL." in summary
 
     (row,) = world.rows(Review)
     assert (row.status, row.comments_count, row.severity_critical, row.severity_high) == (
@@ -286,7 +291,13 @@ def test_findings_are_recorded_with_fingerprints(world: FakeWorld) -> None:
 
 
 def test_same_head_and_base_in_another_pr_reuses_the_cached_review(world: FakeWorld) -> None:
-    world.llm.responder = lambda _req: {"summary": "s", "findings": [finding(2, "Password")]}
+    world.llm.responder = lambda _req: {
+        "summary": "s",
+        "findings": [finding(2, "Password")],
+        "walkthrough": [{"path": "app.py", "change": "Stores a password."}],
+        "risk": "medium",
+        "risk_reason": "A secret in code.",
+    }
     world.deliver("pull_request", opened_payload())
     world.run_worker()
     assert world.llm.request_count == 1
@@ -300,6 +311,9 @@ def test_same_head_and_base_in_another_pr_reuses_the_cached_review(world: FakeWo
     assert world.llm.request_count == 1  # reused: same repo, head, base, config, model, prompt
     assert len(world.gh.review_comments(OWNER, NAME, 3)) == 1
     assert [r.status for r in world.rows(Review)] == ["done", "done"]
+    (cached,) = world.gh.issue_comments(OWNER, NAME, 3)  # the cache hit shows the same section
+    assert "- `app.py` — Stores a password." in cached["body"]
+    assert "**Risk:** 🟡 medium — A secret in code." in cached["body"]
 
 
 def test_job_logs_carry_delivery_installation_repo_pr_and_job(world: FakeWorld) -> None:

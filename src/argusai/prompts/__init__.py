@@ -7,7 +7,7 @@ from importlib import resources
 
 import jinja2
 
-PROMPT_VERSION = "review-v1"
+PROMPT_VERSION = "review-v2"  # v2: per-file walkthrough and risk in the answer
 
 
 @functools.cache

@@ -40,6 +40,7 @@ from argusai.review.prompt import PROMPT_VERSION, prompt_overhead, render_system
 from argusai.review.repo_config import RepoConfig
 from argusai.review.schema import SCHEMA_NAME, review_json_schema
 from argusai.review.select import select_files
+from argusai.review.walkthrough import Walkthrough
 
 DEFAULT_TOKEN_BUDGET = 12_000
 DEFAULT_MAX_FILES = 100
@@ -108,6 +109,7 @@ class ReviewOutcome:
     context_used: list[str] = field(default_factory=list)
     context_left_out: list[str] = field(default_factory=list)
     context_notes: list[str] = field(default_factory=list)
+    walkthrough: Walkthrough = field(default_factory=Walkthrough)
 
 
 @dataclass
@@ -283,6 +285,9 @@ def run_review(
                 outcome.summaries.append(parsed.summary)
             outcome.findings.extend(parsed.findings)
             outcome.dropped_findings += parsed.dropped
+            outcome.walkthrough.add(
+                parsed.walkthrough, chunk.files, parsed.risk, parsed.risk_reason
+            )
         progress(done, total)
     outcome.context_used.extend(used_seen)
     outcome.context_left_out.extend(left_seen)
@@ -370,6 +375,9 @@ def finalize(
             context_used=outcome.context_used,
             context_left_out=_left_out(outcome),
             context_notes=outcome.context_notes,
+            walkthrough=outcome.walkthrough.ordered(f.path for f in plan.files),
+            risk=outcome.walkthrough.risk,
+            risk_reason=outcome.walkthrough.risk_reason,
         ),
         redactor=redactor,
     )

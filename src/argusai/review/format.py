@@ -101,6 +101,46 @@ class SummaryData:
     context_used: list[str] = field(default_factory=list)  # "scope path:12 name", …
     context_left_out: list[str] = field(default_factory=list)
     context_notes: list[str] = field(default_factory=list)  # plain text, from the fetch side
+    walkthrough: list[tuple[str, str]] = field(default_factory=list)  # (path, change), LLM text
+    risk: str | None = None  # "low" | "medium" | "high"
+    risk_reason: str = ""  # LLM text
+
+
+RISK_EMOJI = {"low": "🟢", "medium": "🟡", "high": "🔴"}
+# Past this many files the walkthrough is folded; past the budget its lines are dropped.
+WALKTHROUGH_OPEN_MAX = 10
+WALKTHROUGH_BUDGET = 15_000
+
+
+def _risk_line(data: SummaryData, redactor: Redactor) -> list[str]:
+    if data.risk not in RISK_EMOJI:
+        return []
+    line = f"**Risk:** {RISK_EMOJI[data.risk]} {data.risk}"
+    reason = sanitize_inline(data.risk_reason, 300, redactor=redactor)
+    return [line + (f" — {reason}" if reason else ""), ""]
+
+
+def _walkthrough_section(data: SummaryData, redactor: Redactor) -> list[str]:
+    """One line per described file (path → change); folded when long, cut to the budget."""
+    if not data.walkthrough:
+        return []
+    lines: list[str] = []
+    used = 0
+    for i, (path, change) in enumerate(data.walkthrough):
+        item = (
+            f"- {code_span(path, 200, redactor=redactor)} — "
+            f"{sanitize_inline(change, 300, redactor=redactor)}"
+        )
+        if used + len(item) + 1 > WALKTHROUGH_BUDGET:
+            lines.append(f"- … {len(data.walkthrough) - i} more files")
+            break
+        lines.append(item)
+        used += len(item) + 1
+    count = len(data.walkthrough)
+    if count <= WALKTHROUGH_OPEN_MAX:
+        return ["### Walkthrough", "", *lines, ""]
+    head = f"Walkthrough ({count} files)"
+    return ["<details>", f"<summary>{head}</summary>", "", *lines, "", "</details>", ""]
 
 
 def _not_posted_line(item: NotPosted, redactor: Redactor) -> str:
@@ -169,6 +209,7 @@ def format_summary(data: SummaryData, *, redactor: Redactor) -> str:
     out = [SUMMARY_MARKER, "## 🤖 ArgusAI Review", ""]
     if data.config_error:
         out += [f"> ⚠️ {sanitize_inline(data.config_error, 1500, redactor=redactor)}", ""]
+    out += _risk_line(data, redactor)
     overview = list(
         dict.fromkeys(
             sanitize_markdown(s, 1500, redactor=redactor) for s in data.overview if s.strip()
@@ -185,6 +226,7 @@ def format_summary(data: SummaryData, *, redactor: Redactor) -> str:
     if data.already_posted:
         line += f"; {data.already_posted} already reported earlier, not repeated"
     out += [line, ""]
+    out += _walkthrough_section(data, redactor)
     if data.not_posted:
         out += ["### Findings not posted inline", ""]
         out += [*bounded_list([_not_posted_line(n, redactor) for n in data.not_posted], 25000), ""]

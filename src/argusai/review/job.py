@@ -37,6 +37,7 @@ from argusai.review.format import SUMMARY_MARKER
 from argusai.review.models import Category, ChunkFailure, Finding, Severity, Usage
 from argusai.review.prompt import PROMPT_VERSION
 from argusai.review.repo_config import RepoConfig, parse_repo_config
+from argusai.review.walkthrough import Walkthrough
 from argusai.runtime import Runtime
 from argusai.store.models import FindingRecord, Review, ReviewStatus, utcnow
 
@@ -377,6 +378,7 @@ def outcome_to_json(outcome: ReviewOutcome) -> dict[str, Any]:
         "context_used": outcome.context_used,
         "context_left_out": outcome.context_left_out,
         "context_notes": outcome.context_notes,
+        "walkthrough": outcome.walkthrough.to_json(),
     }
 
 
@@ -397,4 +399,5 @@ def outcome_from_json(data: dict[str, Any], ctx: PRContext) -> ReviewOutcome:
         context_used=list(data.get("context_used", [])),
         context_left_out=list(data.get("context_left_out", [])),
         context_notes=list(data.get("context_notes", [])),
+        walkthrough=Walkthrough.from_json(data.get("walkthrough")),
     )

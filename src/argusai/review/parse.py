@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from argusai.core.json_answer import json_candidates
 from argusai.errors import LLMError
 from argusai.review.models import Category, Finding, Severity
-from argusai.review.schema import LLMFinding
+from argusai.review.schema import LLMFinding, LLMWalkthroughItem
 
 SEVERITY_ALIASES = {
     "blocker": Severity.CRITICAL,
@@ -74,6 +74,28 @@ class ParsedReview:
     findings: list[Finding] = field(default_factory=list)
     dropped: int = 0
     problems: list[str] = field(default_factory=list)
+    walkthrough: list[tuple[str, str]] = field(default_factory=list)  # (path, change)
+    risk: str | None = None  # "low" | "medium" | "high"
+    risk_reason: str = ""
+
+
+_RISKS = ("low", "medium", "high")
+
+
+def _walkthrough(raw: Any) -> list[tuple[str, str]]:
+    """The usable (path, change) items; anything else (not a list, a bad item) is ignored:
+    the walkthrough is a courtesy, never a reason to fail or repair an answer."""
+    if not isinstance(raw, list):
+        return []
+    out = []
+    for item in raw:
+        try:
+            model = LLMWalkthroughItem.model_validate(item)
+        except ValidationError:
+            continue
+        if model.path.strip() and model.change.strip():
+            out.append((model.path.strip(), model.change.strip()))
+    return out
 
 
 def _review_object(value: Any) -> dict[str, Any] | None:
@@ -149,6 +171,12 @@ def parse_review_output(text: str) -> ParsedReview:
         raise ReviewOutputError("the answer contains no JSON object with `summary` and `findings`")
     summary = review.get("summary")
     parsed = ParsedReview(summary=summary.strip() if isinstance(summary, str) else "")
+    parsed.walkthrough = _walkthrough(review.get("walkthrough"))
+    risk = review.get("risk")
+    if isinstance(risk, str) and risk.strip().lower() in _RISKS:
+        parsed.risk = risk.strip().lower()
+        reason = review.get("risk_reason")
+        parsed.risk_reason = reason.strip() if isinstance(reason, str) else ""
     raw_findings: Any = next((review[k] for k in _FINDING_KEYS if k in review), [])
     if not isinstance(raw_findings, list):
         raise ReviewOutputError("`findings` is not a list")

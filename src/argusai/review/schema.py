@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,13 +26,29 @@ class LLMFinding(BaseModel):
     suggestion: str | None = None
 
 
+class LLMWalkthroughItem(BaseModel):
+    """One file of the chunk: what changed and why it matters, one short sentence."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    path: str = Field(min_length=1)
+    change: str = Field(min_length=1)
+
+
+RiskLevel = Literal["low", "medium", "high"]
+
+
 class LLMReview(BaseModel):
-    """The whole answer for one chunk."""
+    """The whole answer for one chunk; ``walkthrough`` and ``risk`` default so that answers
+    written before they existed (cached, scripted) still parse."""
 
     model_config = ConfigDict(extra="ignore")
 
     summary: str = ""
     findings: list[LLMFinding] = Field(default_factory=list)
+    walkthrough: list[LLMWalkthroughItem] = Field(default_factory=list)
+    risk: RiskLevel | None = None
+    risk_reason: str | None = None
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -76,12 +92,29 @@ def review_json_schema() -> dict[str, Any]:
         ],
         "additionalProperties": False,
     }
+    walkthrough_item: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "description": "File path exactly as in the diff."},
+            "change": {
+                "type": "string",
+                "description": "One short sentence: what changed and why it matters.",
+            },
+        },
+        "required": ["path", "change"],
+        "additionalProperties": False,
+    }
     return {
         "type": "object",
         "properties": {
             "summary": {"type": "string", "description": "2-5 sentences on the change."},
             "findings": {"type": "array", "items": finding},
+            "walkthrough": {"type": "array", "items": walkthrough_item},
+            "risk": _nullable({"type": "string", "enum": ["low", "medium", "high"]}),
+            "risk_reason": _nullable(
+                {"type": "string", "description": "One short sentence: why that risk."}
+            ),
         },
-        "required": ["summary", "findings"],
+        "required": ["summary", "findings", "walkthrough", "risk", "risk_reason"],
         "additionalProperties": False,
     }

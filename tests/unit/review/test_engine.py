@@ -15,7 +15,7 @@ from argusai.review.models import Severity
 from argusai.review.prompt import PROMPT_VERSION
 from argusai.review.repo_config import PathInstruction, RepoConfig
 from argusai.review.schema import SCHEMA_NAME
-from tests.fakes.llm_scripted import ScriptedLLM, review_json
+from tests.fakes.llm_scripted import Call, ScriptedLLM, review_json
 
 APP = ChangedFile("src/app.py", "modified", 3, 1, "@@ -1,3 +1,5 @@\n a\n-b\n+b2\n+c\n+d\n e")
 DOC = ChangedFile("docs/guide.md", "modified", 1, 0, "@@ -1 +1,2 @@\n x\n+y")
@@ -73,7 +73,10 @@ def test_prompt_content() -> None:
     llm = ScriptedLLM.of(review_json())
     review(llm)
     (call,) = llm.calls
-    assert call.schema_name == SCHEMA_NAME and call.schema["required"] == ["summary", "findings"]
+    assert call.schema_name == SCHEMA_NAME
+    # OpenAI strict mode: every property required (the new ones are nullable or arrays)
+    assert call.schema["required"] == list(call.schema["properties"])
+    assert {"summary", "findings", "walkthrough", "risk"} <= set(call.schema["required"])
     assert "Deutsch" in call.system and "untrusted" in call.system
     assert "Check money rounding." in call.user and "Check XSS." not in call.user
     assert "Be strict about SQL." in call.user
@@ -210,3 +213,58 @@ def test_checks_respect_exclude_and_can_be_replaced() -> None:
     assert plan_review([CONFLICTED], excluded).check_findings == []
     assert plan_review([CONFLICTED], RepoConfig(), checks=[]).check_findings == []
     assert plan_review([CONFLICTED], RepoConfig()).check_findings[0].source == "check"
+
+
+A_LINES = "\n".join(f"+a_{i} = {i} * price  # a {i}" for i in range(150))
+B_LINES = "\n".join(f"+b_{i} = {i} * amount  # b {i}" for i in range(150))
+BIG_A = ChangedFile("src/a.py", "added", 150, 0, f"@@ -0,0 +1,150 @@\n{A_LINES}")
+BIG_B = ChangedFile("src/b.py", "added", 150, 0, f"@@ -0,0 +1,150 @@\n{B_LINES}")
+
+
+def _per_chunk_answer(call: Call) -> dict[str, object]:
+    """Describes the files a chunk shows; invents one more; a.py's chunks say medium risk,
+    b.py's high."""
+    shown = [p for p in ("src/a.py", "src/b.py") if f"### File: {p}" in call.user]
+    walk = [{"path": p, "change": f"Changes {p} (call {len(shown)})."} for p in shown]
+    walk.append({"path": "src/ghost.py", "change": "Invented."})
+    high = "src/b.py" in shown
+    return {
+        **review_json(summary="s"),
+        "walkthrough": walk,
+        "risk": "high" if high else "medium",
+        "risk_reason": "Money maths changed." if high else "Prices changed.",
+    }
+
+
+def test_walkthrough_lines_gathered_across_chunks_and_risk_is_the_highest() -> None:
+    plan = plan_review([BIG_A, BIG_B], RepoConfig(), max_files=10, token_budget=3000)
+    assert len(plan.chunks) >= 2 and all(len(c.files) == 1 for c in plan.chunks)
+    llm = ScriptedLLM(responder=_per_chunk_answer)
+    outcome = run_review(llm, plan, CTX, RepoConfig())
+    result = finalize(outcome, plan, RepoConfig(), redactor=EMPTY_REDACTOR)
+    assert len(llm.calls) == len(plan.chunks)  # no extra call for the walkthrough
+    assert outcome.walkthrough.ordered(["src/a.py", "src/b.py"]) == [
+        ("src/a.py", "Changes src/a.py (call 1)."),
+        ("src/b.py", "Changes src/b.py (call 1)."),
+    ]
+    assert "### Walkthrough" in result.summary
+    assert "- `src/a.py` — Changes src/a.py (call 1)." in result.summary
+    assert "ghost" not in result.summary  # a file the chunk did not show gets no line
+    assert "**Risk:** 🔴 high — Money maths changed." in result.summary
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"summary": "Fine.", "findings": []},  # an answer from before the walkthrough
+        {"summary": "Fine.", "findings": [], "walkthrough": "all good", "risk": "apocalyptic"},
+        {"summary": "Fine.", "findings": [], "walkthrough": [1, {"path": 3}, {"path": "x"}]},
+        {"summary": "Fine.", "findings": [], "walkthrough": None, "risk": None},
+    ],
+)
+def test_missing_or_garbage_walkthrough_means_no_section(answer: dict[str, object]) -> None:
+    llm = ScriptedLLM.of(answer)
+    _, outcome, result = review(llm)
+    assert len(llm.calls) == 1 and not outcome.failed  # no repair call, nothing failed
+    assert "Fine." in result.summary
+    assert "Walkthrough" not in result.summary and "**Risk:**" not in result.summary

@@ -125,3 +125,55 @@ def test_summary_stays_under_github_limit() -> None:
 def test_review_body_is_short() -> None:
     body = format_review_body(3, {Severity.HIGH: 3})
     assert "3 comments" in body and len(body) < 300
+
+
+def _walk(n: int, change: str = "Renames a helper.") -> list[tuple[str, str]]:
+    return [(f"src/pkg_{i}/module_{i}.py", change) for i in range(n)]
+
+
+def test_walkthrough_is_open_up_to_ten_files_and_folded_past_that() -> None:
+    ten = format_summary(SummaryData("a" * 40, walkthrough=_walk(10)), redactor=EMPTY_REDACTOR)
+    assert "### Walkthrough" in ten and "<details>" not in ten
+    assert "- `src/pkg_9/module_9.py` — Renames a helper." in ten
+    many = format_summary(SummaryData("a" * 40, walkthrough=_walk(11)), redactor=EMPTY_REDACTOR)
+    assert "<details>\n<summary>Walkthrough (11 files)</summary>" in many
+    assert "- `src/pkg_10/module_10.py` — Renames a helper." in many
+
+
+def test_risk_line_sits_near_the_top() -> None:
+    data = SummaryData("a" * 40, overview=["Adds a cart."], risk="high", risk_reason="Money.")
+    text = format_summary(data, redactor=EMPTY_REDACTOR)
+    assert text.index("**Risk:** 🔴 high — Money.") < text.index("Adds a cart.")
+    assert "**Risk:**" not in format_summary(SummaryData("a" * 40), redactor=EMPTY_REDACTOR)
+
+
+def test_walkthrough_of_3000_files_stays_under_github_limit() -> None:
+    data = SummaryData(
+        head_sha="a" * 40,
+        overview=["x" * 3000] * 50,
+        walkthrough=_walk(3000, "y" * 400),
+        not_posted=[NotPosted(F, "over the limit")] * 5000,
+        skipped=[SkippedFile(f"dir/file_{i}.bin", "binary file") for i in range(20_000)],
+        context_used=[f"scope src/f_{i}.py:1 fn_{i}" for i in range(3000)],
+    )
+    text = format_summary(data, redactor=EMPTY_REDACTOR)
+    assert len(text) < GITHUB_BODY_LIMIT and text.startswith(SUMMARY_MARKER)
+    assert "more files" in text and "Walkthrough (3000 files)" in text
+    assert text.index("</details>", text.index("Walkthrough (3000 files)")) > 0  # closed
+
+
+def test_llm_markup_in_a_walkthrough_line_is_neutralised() -> None:
+    secret = "dotenv-only-secret-1234"
+    change = f"Pings @octocat <script>alert(1)</script> {SUMMARY_MARKER} {secret}\n# Heading"
+    data = SummaryData(
+        "a" * 40,
+        walkthrough=[("evil`` <b>.py", change)],
+        risk="high",
+        risk_reason=f"@admins <img src=x> {secret}",
+    )
+    text = format_summary(data, redactor=Redactor.of([secret]))
+    assert text.count(SUMMARY_MARKER) == 1  # no forged marker
+    assert "@octocat" not in text and "@admins" not in text  # nobody is notified
+    assert "<script" not in text and "<img" not in text and "&lt;script" in text
+    assert secret not in text and "[redacted]" in text
+    assert "\n# Heading" not in text  # one line per file
