@@ -291,3 +291,46 @@ def test_nul_in_stored_fields_is_dropped_not_stored(rt: Runtime) -> None:
         delivery = s.scalars(select(WebhookDelivery)).one()
         assert delivery.repo_name is None
     assert _count(rt, Review) == 0
+
+
+@pytest.mark.parametrize(
+    ("event", "action", "enabled", "reason"),
+    [
+        (
+            "workflow_run",
+            "completed",
+            "pull_request.opened",
+            "event workflow_run.completed is not enabled",
+        ),
+        ("issues", "opened", "pull_request.opened,issues.opened", "no handler for issues.opened"),
+        (
+            "pull_request",
+            "closed",
+            "pull_request.opened",
+            "event pull_request.closed is not enabled",
+        ),
+    ],
+)
+def test_unrouted_deliveries_are_recorded_and_ignored_with_the_reason(
+    tmp_path: Path, event: str, action: str, enabled: str, reason: str
+) -> None:
+    private_pem, _ = generate_rsa_keypair()
+    rt = make_runtime(
+        make_settings(
+            tmp_path,
+            github_app_id=1,
+            github_private_key=private_pem,
+            github_webhook_secret=WEBHOOK_SECRET,
+            llm_api_key="k",
+            ci_enabled=False,
+            review_enabled_events=enabled,
+        )
+    )
+    payload = {"action": action, "installation": {"id": 3}, "repository": {"full_name": "o/r"}}
+    answer = deliver(app_client(rt), event, payload)
+    assert (answer.status_code, answer.json()) == (202, {"status": "ignored", "reason": reason})
+    with rt.db.session() as s:
+        (row,) = s.scalars(select(WebhookDelivery)).all()
+        assert (row.event, row.status, row.repo_name) == (event, "ignored", "o/r")
+    assert _count(rt, Review) == 0
+    rt.db.dispose()

@@ -95,17 +95,17 @@ class CIIntent:
 def workflow_run(delivery: Delivery) -> Intent:
     """A completed failed run (or a passing re-run) → a CI request; anything else ignored."""
     if delivery.action != "completed":
-        return _ignored(delivery, f"{delivery.key}: only completed runs are analysed")
+        return Ignored.of(delivery, f"{delivery.key}: only completed runs are analysed")
     try:
         ev = WorkflowRunEvent.model_validate(delivery.payload)
     except ValidationError as exc:
-        return _ignored(delivery, lacking(exc))
+        return Ignored.of(delivery, lacking(exc))
     run = ev.workflow_run
     if ev.installation is None:
-        return _ignored(delivery, "no installation in payload")
+        return Ignored.of(delivery, "no installation in payload")
     conclusion = run.conclusion or ""
     if conclusion not in CI_FAILED and not (conclusion == "success" and run.run_attempt > 1):
-        return _ignored(delivery, f"workflow run concluded {conclusion or 'nothing'}")
+        return Ignored.of(delivery, f"workflow run concluded {conclusion or 'nothing'}")
     repo_id = ev.repository.id
     # only PRs of this repository: a number from another one would land on the wrong PR
     numbers = tuple(
@@ -134,7 +134,3 @@ def workflow_run(delivery: Delivery) -> Intent:
             html_url=run.html_url,
         )
     )
-
-
-def _ignored(delivery: Delivery, reason: str) -> Ignored:
-    return Ignored(reason, delivery.installation_id, delivery.repo_name)

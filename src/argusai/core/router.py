@@ -93,6 +93,11 @@ class Ignored:
     repo_name: str | None = None
     creates_work: bool = False
 
+    @classmethod
+    def of(cls, delivery: Delivery, reason: str) -> Ignored:
+        """Decline ``delivery`` with ``reason``, keeping its installation and repository."""
+        return cls(reason, delivery.installation_id, delivery.repo_name)
+
     def record(self, session: Any, delivery_id: str) -> Recorded:
         """Nothing to write."""
         del session, delivery_id

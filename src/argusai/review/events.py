@@ -82,18 +82,18 @@ def pull_request_handler(
     def handle(delivery: Delivery) -> Intent:
         key = delivery.key
         if key not in enabled and delivery.event not in enabled:
-            return _ignored(delivery, f"event {key} is not enabled")
+            return Ignored.of(delivery, f"event {key} is not enabled")
         try:
             event = PullRequestEvent.model_validate(delivery.payload)
         except ValidationError as exc:
-            return _ignored(delivery, lacking(exc))
+            return Ignored.of(delivery, lacking(exc))
         pr = event.pull_request
         if event.installation is None:
-            return _ignored(delivery, "no installation in payload")
+            return Ignored.of(delivery, "no installation in payload")
         if pr.state != "open":
-            return _ignored(delivery, "pull request is not open")
+            return Ignored.of(delivery, "pull request is not open")
         if pr.draft and not review_drafts:
-            return _ignored(delivery, "draft pull request")
+            return Ignored.of(delivery, "draft pull request")
         request = ReviewRequest(
             installation_id=event.installation.id,
             repo_name=event.repository.full_name,
@@ -132,13 +132,13 @@ def check_run_rerequested(delivery: Delivery) -> Intent | None:
     try:
         event = CheckRunEvent.model_validate(delivery.payload)
     except ValidationError as exc:
-        return _ignored(delivery, lacking(exc))
+        return Ignored.of(delivery, lacking(exc))
     if event.check_run.name != CHECK_NAME:
-        return _ignored(delivery, f"not our check run ({event.check_run.name[:80]})")
+        return Ignored.of(delivery, f"not our check run ({event.check_run.name[:80]})")
     if event.installation is None:
-        return _ignored(delivery, "no installation in payload")
+        return Ignored.of(delivery, "no installation in payload")
     if not event.check_run.pull_requests:
-        return _ignored(delivery, "the check run belongs to no open pull request")
+        return Ignored.of(delivery, "the check run belongs to no open pull request")
     request = ReviewRequest(
         installation_id=event.installation.id,
         repo_name=event.repository.full_name,
@@ -147,7 +147,3 @@ def check_run_rerequested(delivery: Delivery) -> Intent | None:
         trigger=delivery.key,
     )
     return ReviewIntent(request, again=True)
-
-
-def _ignored(delivery: Delivery, reason: str) -> Ignored:
-    return Ignored(reason, delivery.installation_id, delivery.repo_name)
