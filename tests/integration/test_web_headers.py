@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from argusai.ciapi import apikeys, tenants
-from argusai.web.app import create_app
 from argusai.web.docs import CSP
 from tests.conftest import make_settings
+from tests.integration.live_server import live_server
 from tests.support import app_client, make_runtime
 
 
@@ -107,33 +103,13 @@ def test_head_health_checks_answer_like_get(client: TestClient) -> None:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     rt = make_runtime(make_settings(tmp_path))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with live_server(rt) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         rt.db.dispose()
 
 
