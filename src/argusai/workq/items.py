@@ -83,6 +83,13 @@ def claim(db: Database, t: WorkTable, item_id: Any, lease_seconds: int, owner: s
         return row
 
 
+def status(db: Database, t: WorkTable, item_id: Any) -> str | None:
+    """The item's status word; None when there is no such item."""
+    with db.session() as s:
+        value = s.scalar(select(t.col("status")).where(t.col("id") == item_id))
+    return None if value is None else str(value)
+
+
 def holds(db: Database, t: WorkTable, item_id: Any, owner: str) -> bool:
     """True while ``owner`` runs the item (not superseded, lease not taken over)."""
     with db.session() as s:

@@ -122,10 +122,7 @@ class WorkQueue:
             parsed = work.parse_id(item_id)
         except ValueError:
             return None
-        t = work.table
-        with self.db.session() as s:
-            value = s.scalar(select(t.col("status")).where(t.col("id") == parsed))
-        return None if value is None else str(value)
+        return items.status(self.db, work.table, parsed)
 
     def retry_dead(self, kind: str, item_id: str) -> bool:
         """Queue a failed item again with a fresh budget; False when it is not failed."""

@@ -158,7 +158,7 @@ def _run(
         items.finish(db, t, item.id, owner, t.words.done)
         return "done"
     # the handler closed the item itself (with its result), or the lease was lost
-    return "done" if _status(db, kind, item.id) == t.words.done else "lost"
+    return "done" if items.status(db, t, item.id) == t.words.done else "lost"
 
 
 def _defer(
@@ -175,12 +175,3 @@ def _defer(
     log.info("work deferred", reason=reason, delay=round(delay, 1))
     again(delay)
     return "deferred"
-
-
-def _status(db: Database, kind: WorkKind, item_id: Any) -> str | None:
-    from sqlalchemy import select
-
-    t = kind.table
-    with db.session() as s:
-        value = s.scalar(select(t.col("status")).where(t.col("id") == item_id))
-    return str(value) if value is not None else None
