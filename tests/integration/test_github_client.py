@@ -180,6 +180,24 @@ def test_issue_comments(fake: FakeGitHub, client: InstallationClient) -> None:
     assert fake.issue_comments("octo", "hello", 1)[-1]["body"].endswith("v2")
 
 
+def test_get_issue(fake: FakeGitHub, client: InstallationClient) -> None:
+    fake.add_issue("octo", "hello", 12, "Crash on start", body="Steps: run it")
+    fake.add_issue("octo", "hello", 13, "A PR", state="closed", is_pull=True)
+    got = client.get_issue("octo", "hello", 12)
+    assert (got.number, got.title, got.body, got.state, got.is_pull_request) == (
+        12,
+        "Crash on start",
+        "Steps: run it",
+        "open",
+        False,
+    )
+    pr = client.get_issue("octo", "hello", 13)
+    assert (pr.state, pr.is_pull_request) == ("closed", True)
+    with pytest.raises(GitHubError) as info:
+        client.get_issue("octo", "hello", 404)
+    assert info.value.status == 404
+
+
 def test_update_missing_comment_is_404(client: InstallationClient) -> None:
     with pytest.raises(GitHubError) as info:
         client.update_issue_comment("octo", "hello", 123456, "x")

@@ -20,6 +20,7 @@ from argusai.github.port import (
     CheckRun,
     CheckRunOutput,
     Comparison,
+    Issue,
     IssueComment,
     JobLog,
     PullRequest,
@@ -109,6 +110,11 @@ class InstallationClient:
         # Files of 1-100 MB come without content ("encoding": "none"): ask for raw bytes.
         response = self._rest.request("GET", url, params={"ref": ref}, accept=RAW_ACCEPT)
         return response.content.decode("utf-8", errors="replace")
+
+    def get_issue(self, owner: str, repo: str, number: int) -> Issue:
+        """An issue (or a PR through the issues API): title, body, state."""
+        data = self._rest.json("GET", f"{self._repo(owner, repo)}/issues/{int(number)}")
+        return _parsed(parse.issue, data, "issue")
 
     def list_issue_comments(self, owner: str, repo: str, number: int) -> list[IssueComment]:
         """Every conversation comment of the issue / PR, oldest first."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from argusai.core.diff import ChangedFile
 from argusai.errors import GitHubError
-from argusai.github.port import Comparison, IssueComment, PullRequest
+from argusai.github.port import Comparison, Issue, IssueComment, PullRequest
 
 
 def _obj(value: Any, what: str) -> dict[str, Any]:
@@ -64,6 +64,18 @@ def comparison(data: Any) -> Comparison:
         ahead_by=int(c.get("ahead_by") or 0),
         behind_by=int(c.get("behind_by") or 0),
         files=[changed_file(f) for f in c.get("files") or []],
+    )
+
+
+def issue(data: Any) -> Issue:
+    """An issue from ``GET /repos/{o}/{r}/issues/{n}`` (a PR carries a ``pull_request`` key)."""
+    i = _obj(data, "issue")
+    return Issue(
+        number=int(i["number"]),
+        title=str(i.get("title") or ""),
+        body=str(i.get("body") or ""),
+        state=str(i.get("state") or "open"),
+        is_pull_request=isinstance(i.get("pull_request"), dict),
     )
 
 

@@ -22,6 +22,17 @@ class PullRequest:
 
 
 @dataclass(frozen=True)
+class Issue:
+    """An issue, or a pull request seen through the issues API (``is_pull_request``)."""
+
+    number: int
+    title: str
+    body: str
+    state: str  # open | closed
+    is_pull_request: bool = False
+
+
+@dataclass(frozen=True)
 class Comparison:
     """GitHub's compare of two commits (``base...head``)."""
 
@@ -133,6 +144,10 @@ class GitHubRepoClient(Protocol):
 
     def get_file_text(self, owner: str, repo: str, path: str, ref: str) -> str | None:
         """The file's text at ``ref``; None when it does not exist."""
+        ...
+
+    def get_issue(self, owner: str, repo: str, number: int) -> Issue:
+        """An issue (or a PR, through the issues API) with its full body."""
         ...
 
     def list_issue_comments(self, owner: str, repo: str, number: int) -> list[IssueComment]: ...
