@@ -71,6 +71,7 @@ def make_runtime(
     llm: Callable[[], LLMClient],
     *,
     redactor: Redactor = EMPTY_REDACTOR,
+    verify_llm: Callable[[], LLMClient] | None = None,
 ) -> Runtime:
     """A runtime from already-built parts (tests hand in fakes)."""
     return Runtime(
@@ -81,6 +82,7 @@ def make_runtime(
         llm_factory=llm,
         queue_factory=build_queue,
         redactor=redactor,
+        verify_llm_factory=verify_llm,
     )
 
 
@@ -99,6 +101,11 @@ def build_runtime(settings: Settings, *, immediate: bool = False) -> Runtime:
 
         return build_llm(settings)
 
+    def verify_llm() -> LLMClient:
+        from argusai.llm.factory import build_llm
+
+        return build_llm(settings, model=settings.llm_verify_model)
+
     return make_runtime(
         settings,
         Database(settings.resolved_database_url()),
@@ -107,6 +114,7 @@ def build_runtime(settings: Settings, *, immediate: bool = False) -> Runtime:
         llm,
         # never post these, even if an LLM is talked into repeating them
         redactor=Redactor.of(settings_secrets(settings)),
+        verify_llm=verify_llm if settings.llm_verify_model else None,
     )
 
 

@@ -34,6 +34,8 @@ class Runtime:
     github_factory: Callable[[], GitHubAppClient]
     llm_factory: Callable[[], LLMClient]
     queue_factory: Callable[[Runtime], WorkQueue]
+    #: the model that double-checks review findings before they are posted (None: ``llm``)
+    verify_llm_factory: Callable[[], LLMClient] | None = None
     # empty: token shapes and the environment's secrets only; the composition root adds
     # the settings' secrets (a value read from a .env file never reaches os.environ)
     redactor: Redactor = field(default_factory=Redactor, repr=False)
@@ -41,6 +43,7 @@ class Runtime:
     _github: GitHubAppClient | None = field(default=None, repr=False)
     _llm: LLMClient | None = field(default=None, repr=False)
     _queue: WorkQueue | None = field(default=None, repr=False)
+    _verify_llm: LLMClient | None = field(default=None, repr=False)
 
     @property
     def github(self) -> GitHubAppClient:
@@ -57,6 +60,16 @@ class Runtime:
             if self._llm is None:
                 self._llm = self.llm_factory()
             return self._llm
+
+    @property
+    def verify_llm(self) -> LLMClient:
+        """The LLM client of the verification pass (``ARGUS_LLM_VERIFY_MODEL``), or ``llm``."""
+        if self.verify_llm_factory is None:
+            return self.llm
+        with self._lock:
+            if self._verify_llm is None:
+                self._verify_llm = self.verify_llm_factory()
+            return self._verify_llm
 
     @property
     def queue(self) -> WorkQueue:

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = 120.0
     llm_max_retries: int = 3
     llm_context_tokens: int = 12_000
+    #: a second, cheaper call per chunk confirms each finding before it is posted
+    llm_verify: bool = True
+    llm_verify_model: str | None = None  # None: ARGUS_LLM_MODEL
 
     # Review
     review_enabled_events: Annotated[tuple[str, ...], NoDecode] = DEFAULT_EVENTS

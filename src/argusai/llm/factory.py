@@ -43,9 +43,12 @@ def build_backend(settings: Settings) -> ChatBackend:
     )
 
 
-def build_llm(settings: Settings, *, breakers: BreakerRegistry | None = None) -> ResilientLLM:
-    """The ``LLMClient`` for these settings: provider adapter + retries, fallback, breakers."""
-    model, fallback = settings.llm_model, settings.llm_fallback_model
+def build_llm(
+    settings: Settings, *, breakers: BreakerRegistry | None = None, model: str | None = None
+) -> ResilientLLM:
+    """The ``LLMClient`` for these settings: provider adapter + retries, fallback, breakers;
+    ``model`` replaces ``ARGUS_LLM_MODEL`` (the verification pass's own model)."""
+    model, fallback = model or settings.llm_model, settings.llm_fallback_model
     if settings.llm_provider is LLMProvider.GITHUB_MODELS:
         model = github_models_id(model)
         fallback = github_models_id(fallback) if fallback else None
