@@ -47,8 +47,10 @@ Set-up: :meth:`add_repo`, :meth:`add_installation`, :meth:`set_file`, :meth:`add
 Inspection: :meth:`reviews`, :meth:`issue_comments`, :meth:`review_comments`,
 :meth:`tokens_issued`, :meth:`redeliveries`, :meth:`requests` (log of every request).
 Scout (issues, languages, ETags / 304, personal tokens, latency, in-flight counter):
-see ``fake_github_scout``. Actions (workflow runs, jobs per attempt, job logs answered
-with a 302 to a blob server on another origin) and check runs: see ``fake_github_actions``.
+see ``fake_github_scout``. Git trees (recursive, git's real ids) and blobs by id, with
+:meth:`route_counts` per handler: see ``fake_github_git``. Actions (workflow runs, jobs per
+attempt, job logs answered with a 302 to a blob server on another origin) and check runs:
+see ``fake_github_actions``.
 Faults: :meth:`fail` queues canned responses per method + path pattern;
 :meth:`rate_limit_primary` / :meth:`rate_limit_secondary` are shorthands.
 """
@@ -64,6 +66,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from tests.fakes.fake_github_actions import ActionsFakeMixin, FakeJob
+from tests.fakes.fake_github_git import GitFakeMixin
 from tests.fakes.fake_github_routes import dispatch
 from tests.fakes.fake_github_scout import FakeIssue, ScoutFakeMixin
 from tests.fakes.fake_github_server import Server
@@ -81,7 +84,7 @@ from tests.fakes.fake_github_state import (
 __all__ = ["FakeFile", "FakeGitHub", "FakeIssue", "FakeJob", "RecordedRequest"]
 
 
-class FakeGitHub(ActionsFakeMixin, ScoutFakeMixin, Server):
+class FakeGitHub(GitFakeMixin, ActionsFakeMixin, ScoutFakeMixin, Server):
     """GitHub's REST API for one App, in memory, on a loopback port."""
 
     def __init__(
@@ -113,6 +116,7 @@ class FakeGitHub(ActionsFakeMixin, ScoutFakeMixin, Server):
         self._log: list[RecordedRequest] = []
         self._init_scout()
         self._init_actions()
+        self._init_git()
 
     def _handle(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 import jwt
 
 from tests.fakes.fake_github_actions import actions_routes
+from tests.fakes.fake_github_git import git_routes
 from tests.fakes.fake_github_issue import issue_routes
 from tests.fakes.fake_github_scout import (
     PAT_INSTALLATION,
@@ -337,6 +338,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
         ("POST", rf"{_REPO}/pulls/(\d+)/reviews", "installation", create_review),
         *scout_routes(),
         *issue_routes(),
+        *git_routes(),
         *actions_routes(),
     ]
 ]
@@ -401,6 +403,7 @@ def _answer(fake: FakeGitHub, call: Call) -> Reply:
         _check_jwt(fake, call.headers)
     else:
         call.installation_id = _check_token(fake, call.headers)
+    fake._count_route(getattr(handler, "__name__", "?"))
     with fake.lock:
         return handler(fake, call)
 

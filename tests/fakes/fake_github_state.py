@@ -142,6 +142,10 @@ class FakeRepo:
     pushed_at: str = "2026-01-01T00:00:00Z"
     languages: dict[str, int] = field(default_factory=dict)
     issues: dict[int, Any] = field(default_factory=dict)  # number → FakeIssue
+    # git database (see fake_github_git): trees by commit / tree id, blobs by id
+    trees: dict[str, dict[str, Any]] = field(default_factory=dict)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    tree_limit: int | None = None
 
     def to_json(self, api: str) -> dict[str, Any]:
         """GitHub's JSON for the repository."""

@@ -198,6 +198,28 @@ def test_get_issue(fake: FakeGitHub, client: InstallationClient) -> None:
     assert info.value.status == 404
 
 
+def test_get_tree_and_blobs(fake: FakeGitHub, client: InstallationClient) -> None:
+    fake.set_file("octo", "hello", "src/app/util.py", "def f():\n    pass\n", ref="c0ffee")
+    fake.set_file("octo", "hello", "logo.png", b"\x89PNG\r\n\x00\x00", ref="c0ffee")
+    fake.set_file("octo", "hello", "latin1.txt", "caf\xe9".encode("latin-1"), ref="c0ffee")
+    tree = client.get_tree("octo", "hello", "c0ffee")
+    blobs = {e.path: e for e in tree.entries if e.type == "blob"}
+    assert sorted(blobs) == ["latin1.txt", "logo.png", "src/app/util.py"]
+    assert {e.path for e in tree.entries if e.type == "tree"} == {"src", "src/app"}
+    util = blobs["src/app/util.py"]
+    assert (util.mode, util.size, tree.truncated) == ("100644", 18, False)
+    assert client.get_blob_text("octo", "hello", util.sha) == "def f():\n    pass\n"
+    assert client.get_blob_text("octo", "hello", blobs["logo.png"].sha) is None  # binary
+    assert client.get_blob_text("octo", "hello", blobs["latin1.txt"].sha) is None  # not UTF-8
+    assert client.get_tree("octo", "hello", tree.sha) == tree  # a tree id is a ref too
+    assert fake.requests("GET", "/repos/octo/hello/git/trees/c0ffee")[0].query == {"recursive": "1"}
+    fake.set_tree_limit("octo", "hello", 2)
+    assert client.get_tree("octo", "hello", "c0ffee").truncated
+    with pytest.raises(GitHubError) as info:
+        client.get_blob_text("octo", "hello", "0" * 40)
+    assert info.value.status == 404
+
+
 def test_update_missing_comment_is_404(client: InstallationClient) -> None:
     with pytest.raises(GitHubError) as info:
         client.update_issue_comment("octo", "hello", 123456, "x")

@@ -41,3 +41,28 @@ def test_comparison() -> None:
 def test_issue_comment() -> None:
     c = parse.issue_comment({"id": 9, "body": "x", "user": {"login": "argusai[bot]"}})
     assert (c.id, c.body, c.author) == (9, "x", "argusai[bot]")
+
+
+def test_tree_skips_malformed_entries() -> None:
+    t = parse.tree(
+        {
+            "sha": "t1",
+            "truncated": True,
+            "tree": [
+                {"path": "a.py", "mode": "100644", "type": "blob", "sha": "s1", "size": 3},
+                {"path": 1, "type": "blob", "sha": "s2"},
+                "not an entry",
+                {"path": "lib", "mode": "040000", "type": "tree", "sha": "s3", "size": True},
+            ],
+        }
+    )
+    assert (t.sha, t.truncated) == ("t1", True)
+    assert [(e.path, e.type, e.size) for e in t.entries] == [
+        ("a.py", "blob", 3),
+        ("lib", "tree", None),
+    ]
+
+
+def test_tree_without_a_list_is_an_error() -> None:
+    with pytest.raises(GitHubError):
+        parse.tree({"sha": "t1", "tree": None})

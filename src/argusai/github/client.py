@@ -24,6 +24,7 @@ from argusai.github.port import (
     IssueComment,
     JobLog,
     PullRequest,
+    RepoTree,
     ReviewCommentDraft,
     WorkflowJob,
     WorkflowRun,
@@ -38,6 +39,7 @@ LOG_CHUNK = 1 << 20
 LOG_READ_FACTOR = 4  # a log is read through up to this many times the cap, then refused
 MAX_JOB_PAGES = 10
 MAX_ANNOTATIONS = 50  # GitHub takes at most 50 check-run annotations per request
+BINARY_SNIFF = 8000  # git calls a blob binary when a NUL byte is in its first 8000 bytes
 
 
 def _parsed(fn: Callable[[Any], T], data: Any, what: str) -> T:
@@ -115,6 +117,34 @@ class InstallationClient:
         """An issue (or a PR through the issues API): title, body, state."""
         data = self._rest.json("GET", f"{self._repo(owner, repo)}/issues/{int(number)}")
         return _parsed(parse.issue, data, "issue")
+
+    def get_tree(self, owner: str, repo: str, sha: str) -> RepoTree:
+        """The recursive tree of commit or tree ``sha`` (GitHub truncates past ~100,000
+        entries or 7 MB and says so in ``truncated``)."""
+        path = f"{self._repo(owner, repo)}/git/trees/{quote(sha, safe='')}"
+        data = self._rest.json("GET", path, params={"recursive": 1})
+        return _parsed(parse.tree, data, "tree")
+
+    def get_blob_text(self, owner: str, repo: str, blob_sha: str) -> str | None:
+        """A blob's UTF-8 text by id (base64 JSON, up to GitHub's 100 MB); None when the blob
+        is binary (a NUL in its first 8000 bytes, as git decides) or not UTF-8."""
+        path = f"{self._repo(owner, repo)}/git/blobs/{quote(blob_sha, safe='')}"
+        data = self._rest.json("GET", path)
+        if not isinstance(data, dict) or not isinstance(data.get("content"), str):
+            raise GitHubError(f"unexpected GitHub response for blob {blob_sha[:12]}: no content")
+        if data.get("encoding", "base64") == "base64":
+            try:
+                raw = base64.b64decode(data["content"])
+            except (binascii.Error, ValueError):
+                raise GitHubError(f"undecodable content for blob {blob_sha[:12]}") from None
+        else:  # "utf-8": GitHub sends small text blobs as they are when asked to
+            raw = data["content"].encode()
+        if b"\0" in raw[:BINARY_SNIFF]:
+            return None
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
 
     def list_issue_comments(self, owner: str, repo: str, number: int) -> list[IssueComment]:
         """Every conversation comment of the issue / PR, oldest first."""

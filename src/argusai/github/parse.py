@@ -7,7 +7,14 @@ from typing import Any
 
 from argusai.core.diff import ChangedFile
 from argusai.errors import GitHubError
-from argusai.github.port import Comparison, Issue, IssueComment, PullRequest
+from argusai.github.port import (
+    Comparison,
+    Issue,
+    IssueComment,
+    PullRequest,
+    RepoTree,
+    TreeEntry,
+)
 
 
 def _obj(value: Any, what: str) -> dict[str, Any]:
@@ -85,6 +92,33 @@ def issue_comment(data: Any) -> IssueComment:
     return IssueComment(
         id=int(c["id"]), body=str(c.get("body") or ""), author=_login(c.get("user"))
     )
+
+
+def tree(data: Any) -> RepoTree:
+    """``GET /repos/{o}/{r}/git/trees/{sha}?recursive=1``; entries without a path, type or
+    id are dropped (GitHub's own output never has them)."""
+    t = _obj(data, "tree")
+    items = t.get("tree")
+    if not isinstance(items, list):
+        raise GitHubError("unexpected GitHub response for tree: no `tree` list")
+    entries: list[TreeEntry] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        path, kind, sha = item.get("path"), item.get("type"), item.get("sha")
+        if not (isinstance(path, str) and isinstance(kind, str) and isinstance(sha, str)):
+            continue
+        size = item.get("size")
+        entries.append(
+            TreeEntry(
+                path=path,
+                mode=str(item.get("mode") or ""),
+                type=kind,
+                sha=sha,
+                size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+            )
+        )
+    return RepoTree(sha=str(t["sha"]), entries=tuple(entries), truncated=t.get("truncated") is True)
 
 
 @dataclass(frozen=True)

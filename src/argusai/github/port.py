@@ -33,6 +33,26 @@ class Issue:
 
 
 @dataclass(frozen=True)
+class TreeEntry:
+    """One entry of a git tree: a file (``blob``), a folder (``tree``) or a submodule."""
+
+    path: str
+    mode: str  # git's octal string: 100644, 100755, 120000 (symlink), 040000, 160000
+    type: str  # blob | tree | commit
+    sha: str
+    size: int | None = None  # bytes, for blobs
+
+
+@dataclass(frozen=True)
+class RepoTree:
+    """A commit's whole tree (``recursive=1``); ``truncated``: GitHub left entries out."""
+
+    sha: str  # the tree's own id (content-addressed: equal trees, equal ids)
+    entries: tuple[TreeEntry, ...]
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
 class Comparison:
     """GitHub's compare of two commits (``base...head``)."""
 
@@ -148,6 +168,14 @@ class GitHubRepoClient(Protocol):
 
     def get_issue(self, owner: str, repo: str, number: int) -> Issue:
         """An issue (or a PR, through the issues API) with its full body."""
+        ...
+
+    def get_tree(self, owner: str, repo: str, sha: str) -> RepoTree:
+        """The whole tree of a commit (or tree) ``sha``, recursively."""
+        ...
+
+    def get_blob_text(self, owner: str, repo: str, blob_sha: str) -> str | None:
+        """A blob's text by its id; None when it is binary or not UTF-8."""
         ...
 
     def list_issue_comments(self, owner: str, repo: str, number: int) -> list[IssueComment]: ...
