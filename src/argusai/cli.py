@@ -29,6 +29,8 @@ from argusai.settings import Settings
 if TYPE_CHECKING:
     from typer._click import Context as ClickContext  # typer ships its own click
 
+    from argusai.review.engine import CodeContext, ReviewPlan
+
 
 #: results go to stdout, plain: no rich markup, emoji codes (``:100:``) or highlighting
 out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
@@ -227,7 +229,26 @@ def review(
     base: Annotated[
         str | None, typer.Option("--base", help="Review REF...HEAD of the git checkout.")
     ] = None,
-    repo_dir: Annotated[Path, typer.Option("--repo", help="The git checkout.")] = Path(),
+    repo_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--repo",
+            "--repo-dir",
+            help="The git checkout (default: the current directory); with --diff, the diff's "
+            "paths are relative to it.",
+        ),
+    ] = None,
+    with_context: Annotated[
+        bool | None,
+        typer.Option(
+            "--context/--no-context",
+            help="Quote code from the checkout after the diff: the scopes the hunks sit in and "
+            "definitions the added lines use, found in every code file of the repository. "
+            "Default: on with --base (the files as committed at HEAD); with --diff only when "
+            "--repo is given (the files of its working tree).",
+            show_default=False,
+        ),
+    ] = None,
     config_file: Annotated[
         Path | None, typer.Option("--config", help="Config file (default .argus.yml).")
     ] = None,
@@ -249,6 +270,7 @@ def review(
     from argusai.review.engine import PRContext, finalize, plan_review, run_review
     from argusai.review.gitdiff import parse_unified_diff
     from argusai.review.local import (
+        ContextReport,
         exit_code,
         git_diff,
         parse_diff_file,
@@ -262,6 +284,9 @@ def review(
 
     if (diff is None) == (base is None):
         raise InputError("give exactly one of --diff FILE or --base REF")
+    if with_context is None:
+        with_context = base is not None or repo_dir is not None
+    repo_dir = repo_dir or Path()
     settings = command_settings()
     if diff is not None:
         files = parse_diff_file(read_diff_file(diff), "stdin" if str(diff) == "-" else str(diff))
@@ -281,9 +306,10 @@ def review(
         token_budget=settings.llm_context_tokens,
     )
     ctx = PRContext(repo=str(repo_dir.resolve().name), number=0, title=title)
+    code = _local_code_context(repo_dir, plan, at_head=base is not None) if with_context else None
     try:
         with progress_bar(err) as progress:
-            outcome = run_review(llm, plan, ctx, config, progress=progress)
+            outcome = run_review(llm, plan, ctx, config, progress=progress, context=code)
     except ArgusError as exc:
         fail(f"the LLM could not be reached: {exc}")
     result = finalize(
@@ -294,13 +320,24 @@ def review(
         config_error=config_error,
         redactor=Redactor.of(settings_secrets(settings)),
     )
+    report = ContextReport.of(outcome, enabled=with_context)
     if output is OutputFormat.json:
         import json
 
-        typer.echo(json.dumps(result_to_json(result), indent=2))
+        typer.echo(json.dumps(result_to_json(result, report), indent=2))
     else:
-        typer.echo(render_findings_text(result))
+        typer.echo(render_findings_text(result, report))
     raise typer.Exit(exit_code(result.findings, fail_on))
+
+
+def _local_code_context(repo_dir: Path, plan: ReviewPlan, *, at_head: bool) -> CodeContext | None:
+    """The checkout's files for ``argus review``'s prompts (None when nothing is reviewed)."""
+    from argusai.review.local_context import head_context, worktree_context
+
+    if not plan.chunks:
+        return None
+    read = head_context if at_head else worktree_context
+    return read(repo_dir, plan.files)
 
 
 @db_app.command("upgrade")

@@ -7,13 +7,14 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from argusai.core.diff import ChangedFile
 from argusai.errors import InputError
 from argusai.review.anchor import NOT_IN_DIFF_FILE, NOT_IN_DIFF_LINE
-from argusai.review.engine import ReviewResult
+from argusai.review.engine import ReviewOutcome, ReviewResult
 from argusai.review.gitdiff import parse_unified_diff, to_text
 from argusai.review.models import Finding, Severity
 
@@ -27,12 +28,17 @@ class LocalDiffError(InputError):
     """The local diff could not be produced or read (not a git checkout, bad base …)."""
 
 
-def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+def run_git(
+    args: list[str], cwd: Path, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``git args`` in ``cwd`` (``stdin`` fed to it) and capture its output."""
     git = shutil.which("git")
     if git is None:
         raise LocalDiffError("git is not installed or not on PATH")
     # argv list, no shell; the only user value (base) is checked not to be an option
-    return subprocess.run([git, *args], cwd=cwd, capture_output=True, check=False)  # noqa: S603
+    return subprocess.run(  # noqa: S603
+        [git, *args], cwd=cwd, input=stdin, capture_output=True, check=False
+    )
 
 
 def git_diff(base: str, cwd: Path) -> str:
@@ -41,16 +47,16 @@ def git_diff(base: str, cwd: Path) -> str:
         raise LocalDiffError(f"{cwd} is not a directory")
     if base.startswith("-"):
         raise LocalDiffError(f"invalid base revision {base!r}")
-    inside = _git(["rev-parse", "--is-inside-work-tree"], cwd)
+    inside = run_git(["rev-parse", "--is-inside-work-tree"], cwd)
     if inside.returncode != 0 or inside.stdout.strip() != b"true":
         raise LocalDiffError(f"{cwd} is not inside a git checkout")
     # git's own message for an unknown ref ends in its usage text: say it in one line
     for ref in (base, "HEAD"):
-        if _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd).returncode != 0:
+        if run_git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd).returncode != 0:
             what = "the checkout has no commit yet" if ref == "HEAD" else f"no such git ref: {ref}"
             raise LocalDiffError(f"{what} (git diff {base}...HEAD failed; is it fetched?)")
     args = ["-c", "core.quotePath=true", "diff", "--no-color", "--no-ext-diff", "-M"]
-    result = _git([*args, f"{base}...HEAD"], cwd)
+    result = run_git([*args, f"{base}...HEAD"], cwd)
     if result.returncode != 0:
         message = to_text(result.stderr).strip().splitlines()
         detail = message[-1] if message else f"exit status {result.returncode}"
@@ -100,6 +106,50 @@ def read_config_file(config_file: Path | None, repo_dir: Path) -> tuple[str | No
         raise LocalDiffError(f"--config {config_file}: cannot read it ({exc})") from exc
 
 
+@dataclass(frozen=True)
+class ContextReport:
+    """The code context the prompts quoted, for the local output (the PR summary has its own)."""
+
+    enabled: bool = False
+    used: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, outcome: ReviewOutcome, *, enabled: bool) -> ContextReport:
+        """What ``outcome`` says; left out = left out of every prompt (another may have it)."""
+        used = {u.removesuffix(" (shortened)") for u in outcome.context_used}
+        return cls(
+            enabled=enabled,
+            used=tuple(outcome.context_used),
+            left_out=tuple(x for x in outcome.context_left_out if x not in used),
+            notes=tuple(outcome.context_notes),
+        )
+
+    def lines(self) -> list[str]:
+        """The text output's lines: what was quoted, what the budget left out, notes."""
+        if not self.enabled:
+            return ["code context: off (the prompts show the hunks only)"]
+        files = {u.split(" ")[1].rsplit(":", 1)[0] for u in self.used if " " in u}
+        out = [
+            f"code context: {len(self.used)} block(s) from {len(files)} file(s), "
+            f"{len(self.left_out)} left out for the token budget"
+        ]
+        out += [f"  note: {n}" for n in self.notes]
+        out += [f"  used: {u}" for u in self.used]
+        out += [f"  left out: {x}" for x in self.left_out]
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``context`` member of ``--format json``."""
+        return {
+            "enabled": self.enabled,
+            "used": list(self.used),
+            "left_out": list(self.left_out),
+            "notes": list(self.notes),
+        }
+
+
 def exit_code(findings: list[Finding], fail_on: Severity | None) -> int:
     """1 when a finding is at least as severe as ``fail_on``, else 0 (None never fails)."""
     if fail_on is None:
@@ -111,8 +161,9 @@ def _where(f: Finding) -> str:
     return f"{f.path}:{f.start_line}-{f.line}" if f.start_line else f"{f.path}:{f.line}"
 
 
-def render_findings_text(result: ReviewResult) -> str:
-    """Plain-text report for a terminal: one block per finding, then what was skipped."""
+def render_findings_text(result: ReviewResult, context: ContextReport | None = None) -> str:
+    """Plain-text report for a terminal: one block per finding, then what was skipped and
+    (given ``context``) the code the prompts quoted."""
     lines: list[str] = []
     outside = [n.finding for n in result.not_posted if n.reason in OUTSIDE_THE_DIFF]
     for f in result.findings:
@@ -129,6 +180,8 @@ def render_findings_text(result: ReviewResult) -> str:
         lines.append(f"part {failure.index + 1} not reviewed: {failure.reason}")
     for s in result.skipped:
         lines.append(f"skipped {s.path}: {s.reason}")
+    if context is not None:
+        lines += context.lines()
     u = result.usage
     where = f" ({len(outside)} outside the diff)" if outside else ""
     lines.append(
@@ -152,10 +205,11 @@ def _finding_json(f: Finding) -> dict[str, Any]:
     }
 
 
-def result_to_json(result: ReviewResult) -> dict[str, Any]:
-    """A JSON-ready dict of the result (for ``--json`` and CI tooling)."""
+def result_to_json(result: ReviewResult, context: ContextReport | None = None) -> dict[str, Any]:
+    """A JSON-ready dict of the result (for ``--json`` and CI tooling); ``context`` adds a
+    ``context`` member."""
     posted = {(c.path, c.line, c.fingerprint) for c in result.inline_comments}
-    return {
+    data = {
         "head_sha": result.head_sha,
         "prompt_version": result.prompt_version,
         "counts": {s.value: n for s, n in result.counts.items()},
@@ -185,6 +239,9 @@ def result_to_json(result: ReviewResult) -> dict[str, Any]:
         },
         "already_posted": result.already_posted,
     }
+    if context is not None:
+        data["context"] = context.to_json()
+    return data
 
 
 @contextmanager
