@@ -13,6 +13,7 @@ from huey import Huey
 from argusai.core.router import Router
 from argusai.core.secrets import EMPTY_REDACTOR, Redactor
 from argusai.errors import GitHubRateLimited
+from argusai.github.blobs import BlobCache
 from argusai.github.port import GitHubAppClient
 from argusai.llm.breaker import CircuitOpenError
 from argusai.llm.port import LLMClient
@@ -72,8 +73,10 @@ def make_runtime(
     *,
     redactor: Redactor = EMPTY_REDACTOR,
     verify_llm: Callable[[], LLMClient] | None = None,
+    blobs: Callable[[], BlobCache] | None = None,
 ) -> Runtime:
-    """A runtime from already-built parts (tests hand in fakes)."""
+    """A runtime from already-built parts (tests hand in fakes); the blob cache defaults to
+    ``data_dir/blobs``."""
     return Runtime(
         settings=settings,
         db=db,
@@ -83,6 +86,7 @@ def make_runtime(
         queue_factory=build_queue,
         redactor=redactor,
         verify_llm_factory=verify_llm,
+        blobs_factory=blobs,
     )
 
 

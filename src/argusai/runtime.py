@@ -16,6 +16,7 @@ from argusai.core.secrets import Redactor
 if TYPE_CHECKING:  # a plain container: the CLI imports it without loading these
     from huey import Huey
 
+    from argusai.github.blobs import BlobCache
     from argusai.github.port import GitHubAppClient
     from argusai.llm.port import LLMClient
     from argusai.settings import Settings
@@ -36,6 +37,8 @@ class Runtime:
     queue_factory: Callable[[Runtime], WorkQueue]
     #: the model that double-checks review findings before they are posted (None: ``llm``)
     verify_llm_factory: Callable[[], LLMClient] | None = None
+    #: file texts by git blob id, shared across reviews (None: on disk under data_dir/blobs)
+    blobs_factory: Callable[[], BlobCache] | None = None
     # empty: token shapes and the environment's secrets only; the composition root adds
     # the settings' secrets (a value read from a .env file never reaches os.environ)
     redactor: Redactor = field(default_factory=Redactor, repr=False)
@@ -44,6 +47,7 @@ class Runtime:
     _llm: LLMClient | None = field(default=None, repr=False)
     _queue: WorkQueue | None = field(default=None, repr=False)
     _verify_llm: LLMClient | None = field(default=None, repr=False)
+    _blobs: BlobCache | None = field(default=None, repr=False)
 
     @property
     def github(self) -> GitHubAppClient:
@@ -70,6 +74,19 @@ class Runtime:
             if self._verify_llm is None:
                 self._verify_llm = self.verify_llm_factory()
             return self._verify_llm
+
+    @property
+    def blobs(self) -> BlobCache:
+        """The blob cache (file texts by git blob id, shared by the data dir's processes)."""
+        with self._lock:
+            if self._blobs is None:
+                if self.blobs_factory is None:
+                    from argusai.github.blobs import DiskBlobCache
+
+                    self._blobs = DiskBlobCache(self.settings.data_dir / "blobs")
+                else:
+                    self._blobs = self.blobs_factory()
+            return self._blobs
 
     @property
     def queue(self) -> WorkQueue:
