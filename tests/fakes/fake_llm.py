@@ -63,6 +63,7 @@ test do not leak into the next.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -185,6 +186,37 @@ def _default_responder(_request_json: dict[str, Any]) -> str:
     return "{}"
 
 
+VERIFY_SCHEMA = "argus_verify"
+_CANDIDATE = re.compile(r"^\[id (\d+)\] .*:(?:\d+-)?(\d+) · ", re.MULTILINE)
+
+
+def schema_name(request_json: dict[str, Any]) -> str:
+    """The structured-output schema a request asks for (OpenAI ``response_format`` or the
+    forced Anthropic tool), "" when none."""
+    fmt = request_json.get("response_format")
+    if isinstance(fmt, dict) and isinstance(fmt.get("json_schema"), dict):
+        return str(fmt["json_schema"].get("name", ""))
+    choice = request_json.get("tool_choice")
+    if isinstance(choice, dict):
+        return str(choice.get("name", ""))
+    return ""
+
+
+def is_verification(request_json: dict[str, Any]) -> bool:
+    """True for the review's verification pass (its own schema)."""
+    return schema_name(request_json) == VERIFY_SCHEMA
+
+
+def confirm_all(request_json: dict[str, Any]) -> dict[str, Any]:
+    """A verifier that confirms every candidate, citing the candidate's own (last) line."""
+    verdicts = [
+        {"id": int(m.group(1)), "confirmed": True, "evidence_lines": [int(m.group(2))],
+         "reason": "Shown by the cited line."}
+        for m in _CANDIDATE.finditer(user_prompt(request_json))
+    ]  # fmt: skip
+    return {"verdicts": verdicts}
+
+
 class FakeLLMServer:
     """A scriptable OpenAI + Anthropic compatible HTTP server on loopback."""
 
@@ -197,6 +229,9 @@ class FakeLLMServer:
         port: int = 0,
     ) -> None:
         self.responder: Responder = responder or _default_responder
+        #: answers the verification pass when ``enqueue_verify`` scripted nothing
+        self.verifier: Responder = confirm_all
+        self._verify_queue: deque[Reply] = deque()
         self.latency = latency
         self._host, self._port = host, port
         self._queue: deque[Reply] = deque()
@@ -270,6 +305,24 @@ class FakeLLMServer:
             for reply in replies:
                 self._queue.append(reply if isinstance(reply, Reply) else Reply(content=reply))
 
+    def enqueue_verify(self, *replies: Reply | str | dict[str, Any] | list[Any]) -> None:
+        """Script the verification pass's next replies (its calls never take ``enqueue``'s)."""
+        with self._lock:
+            for reply in replies:
+                self._verify_queue.append(
+                    reply if isinstance(reply, Reply) else Reply(content=reply)
+                )
+
+    @property
+    def review_requests(self) -> list[RecordedRequest]:
+        """The recorded requests that are not the verification pass's."""
+        with self._lock:
+            return [
+                r
+                for r in self._requests
+                if not (isinstance(r.json, dict) and is_verification(r.json))
+            ]
+
     def fail(
         self,
         status: int,
@@ -342,6 +395,7 @@ class FakeLLMServer:
         """Forget recorded requests and scripted replies."""
         with self._lock:
             self._queue.clear()
+            self._verify_queue.clear()
             self._requests.clear()
 
     # ---- serving (called from handler threads) ----------------------------
@@ -359,10 +413,12 @@ class FakeLLMServer:
             return 404, {}, b'{"error": {"message": "no such route"}}', 0.0
         if not isinstance(recorded.json, dict):
             return 400, {}, b'{"error": {"message": "body is not a JSON object"}}', 0.0
+        verify = is_verification(recorded.json)
         with self._lock:
-            reply = self._queue.popleft() if self._queue else None
+            queue = self._verify_queue if verify else self._queue
+            reply = queue.popleft() if queue else None
         if reply is None:
-            answer = self.responder(recorded.json)
+            answer = (self.verifier if verify else self.responder)(recorded.json)
             reply = answer if isinstance(answer, Reply) else Reply(content=answer)
         status, headers, body = _render(reply, recorded, number)
         return status, headers, body, self.latency + reply.delay

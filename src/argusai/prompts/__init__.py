@@ -7,7 +7,7 @@ from importlib import resources
 
 import jinja2
 
-PROMPT_VERSION = "review-v2"  # v2: per-file walkthrough and risk in the answer
+PROMPT_VERSION = "review-v3"  # v2: walkthrough and risk; v3: the verification pass
 
 
 @functools.cache

@@ -10,11 +10,12 @@ and a cached LLM outcome never holds them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from argusai.core.diff import ChangedFile
 from argusai.core.secrets import Redactor
+from argusai.core.untrusted import quote_untrusted
 from argusai.errors import LLMError
 from argusai.llm.port import Completion, LLMClient
 from argusai.review.anchor import anchor_findings
@@ -40,6 +41,7 @@ from argusai.review.prompt import PROMPT_VERSION, prompt_overhead, render_system
 from argusai.review.repo_config import RepoConfig
 from argusai.review.schema import SCHEMA_NAME, review_json_schema
 from argusai.review.select import select_files
+from argusai.review.verify import verify_chunk
 from argusai.review.walkthrough import Walkthrough
 
 DEFAULT_TOKEN_BUDGET = 12_000
@@ -62,6 +64,8 @@ class PRContext:
     head_sha: str = ""
     base_sha: str = ""
     incremental_base: str | None = None  # reviewed head of an earlier run: only new commits
+    linked_issues: str = ""  # the issues it closes, as prompt text (``intent.render_issues``)
+    guidance: str = ""  # an excerpt of the repository's contribution guide
 
     @property
     def incremental(self) -> bool:
@@ -89,6 +93,7 @@ class ReviewPlan:
     files: list[ChangedFile]
     check_findings: list[Finding] = field(default_factory=list)
     token_budget: int = DEFAULT_TOKEN_BUDGET
+    overhead: int = 0  # prompt tokens besides the diff and the code context
 
     @property
     def added_lines(self) -> int:
@@ -110,6 +115,11 @@ class ReviewOutcome:
     context_left_out: list[str] = field(default_factory=list)
     context_notes: list[str] = field(default_factory=list)
     walkthrough: Walkthrough = field(default_factory=Walkthrough)
+    #: the verification pass: findings it did not confirm (never posted), its cost, notes
+    verified: bool = False
+    rejected: list[NotPosted] = field(default_factory=list)
+    verify_usage: Usage = field(default_factory=Usage)
+    verify_notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -128,6 +138,7 @@ class ReviewResult:
     head_sha: str
     prompt_version: str = PROMPT_VERSION
     already_posted: int = 0
+    rejected: list[NotPosted] = field(default_factory=list)  # not confirmed by verification
 
 
 def plan_review(
@@ -137,12 +148,17 @@ def plan_review(
     max_files: int = DEFAULT_MAX_FILES,
     token_budget: int = DEFAULT_TOKEN_BUDGET,
     checks: Sequence[Check] | None = None,
+    secrets_allowlist: Iterable[str] = (),
+    intent_tokens: int = 0,
 ) -> ReviewPlan:
     """Select files and cut chunks so that each LLM prompt (system prompt, PR text,
-    instructions and diff) stays within ``token_budget`` tokens; run ``checks``
-    (``default_checks()`` when None) over every changed file ``.argus.yml`` does not
-    exclude."""
+    instructions and diff) stays within ``token_budget`` tokens; run ``checks`` (when None,
+    the built-in ones as ``.argus.yml`` ``checks`` configures them, never reporting a
+    secret whose hash is in ``secrets_allowlist``) over every changed file ``.argus.yml``
+    does not exclude. ``intent_tokens``: what the linked issues and the contribution guide
+    add to every prompt (``intent.intent_tokens``)."""
     selection = select_files(files, config, max_files=max_files)
+    overhead = prompt_overhead(config) + intent_tokens
     diffs: dict[str, FileDiff] = {}
     reviewed: list[ChangedFile] = []
     for f in selection.files:
@@ -152,9 +168,18 @@ def plan_review(
             reviewed.append(f)
         else:
             selection.skipped.append(SkippedFile(f.path, "no hunks could be read in its diff"))
-    chunks = build_chunks(reviewed, diffs, token_budget - prompt_overhead(config))
+    chunks = build_chunks(reviewed, diffs, token_budget - overhead)
     checked = check_files(files, include=config.include, exclude=config.exclude, parsed=diffs)
-    found = run_checks(default_checks() if checks is None else checks, checked)
+    if checks is None:
+        c = config.checks
+        checks = default_checks(
+            secrets_allowlist=[*c.secrets_allowlist, *secrets_allowlist],
+            max_file_bytes=c.max_file_bytes,
+            secrets=c.secrets,
+            conflict_markers=c.conflict_markers,
+            large_files=c.large_files,
+        )
+    found = run_checks(checks, checked)
     found = found if config.enabled else []
     return ReviewPlan(
         chunks=chunks,
@@ -163,6 +188,7 @@ def plan_review(
         files=reviewed,
         check_findings=found,
         token_budget=token_budget,
+        overhead=overhead,
     )
 
 
@@ -226,7 +252,7 @@ def chunk_context(
     candidates here."""
     found = gather(_chunk_diffs(chunk, plan.diffs), index)
     assembled = assemble(
-        diff_tokens=chunk.tokens + prompt_overhead(config) + _CONTEXT_FRAME,
+        diff_tokens=chunk.tokens + max(plan.overhead, prompt_overhead(config)) + _CONTEXT_FRAME,
         budget=plan.token_budget,
         scopes=found.scopes,
         definitions=found.definitions,
@@ -245,14 +271,17 @@ def run_review(
     *,
     progress: Callable[[int, int], None] = _no_progress,
     context: CodeContext | None = None,
+    verifier: LLMClient | None = None,
 ) -> ReviewOutcome:
     """Ask the LLM about every chunk; a chunk whose call fails for good is recorded as
     failed. ``LLMTransientError`` propagates so the job can be retried.
 
     With ``context`` each prompt also quotes, after the diff, the enclosing scopes and the
     definitions its added lines use, as far as the budget allows; without it, hunks only.
+    With ``verifier`` each chunk's findings at or above the severity floor are checked by
+    a second call (``review.verify``) and only the confirmed ones are kept.
     ``progress(done, total)`` is called before the first chunk and after each one."""
-    outcome = ReviewOutcome(ctx=ctx)
+    outcome = ReviewOutcome(ctx=ctx, verified=verifier is not None)
     if context is not None:
         outcome.context_notes.extend(context.notes)
     used_seen: dict[str, None] = {}  # ordered sets: a block may serve several chunks
@@ -275,6 +304,8 @@ def run_review(
             part_count=len(plan.chunks),
             config=config,
             context=code,
+            linked_issues=ctx.linked_issues,
+            guidance=ctx.guidance,
         )
         try:
             parsed = _review_chunk(llm, system, user, outcome.usage)
@@ -283,7 +314,10 @@ def run_review(
         else:
             if parsed.summary:
                 outcome.summaries.append(parsed.summary)
-            outcome.findings.extend(parsed.findings)
+            findings = parsed.findings
+            if verifier is not None:
+                findings = _verified(verifier, chunk, plan, ctx, config, code, findings, outcome)
+            outcome.findings.extend(findings)
             outcome.dropped_findings += parsed.dropped
             outcome.walkthrough.add(
                 parsed.walkthrough, chunk.files, parsed.risk, parsed.risk_reason
@@ -292,6 +326,44 @@ def run_review(
     outcome.context_used.extend(used_seen)
     outcome.context_left_out.extend(left_seen)
     return outcome
+
+
+def _verified(
+    verifier: LLMClient,
+    chunk: Chunk,
+    plan: ReviewPlan,
+    ctx: PRContext,
+    config: RepoConfig,
+    code: str,
+    findings: list[Finding],
+    outcome: ReviewOutcome,
+) -> list[Finding]:
+    """The chunk's findings once the verification pass has had its say (those under the
+    severity floor are not checked: ``finalize`` drops them anyway)."""
+    floor = config.severity_threshold.rank
+    shown_files = set(chunk.files)
+    # a finding on a file this part did not show is anchored (or not) as it is: the
+    # verifier could not see its lines either
+    candidates = [f for f in findings if f.severity.rank >= floor and f.path in shown_files]
+    if not candidates:
+        return findings
+    shown = {d.path: set(d.line_to_hunk) for d in _chunk_diffs(chunk, plan.diffs)}
+    checked = verify_chunk(
+        verifier,
+        candidates=candidates,
+        shown_lines=shown,
+        language=config.language,
+        repo=ctx.repo,
+        number=ctx.number,
+        diff=quote_untrusted(chunk.render()),
+        context=quote_untrusted(code.strip()),
+        part=chunk.index + 1,
+    )
+    outcome.verify_usage.add(checked.usage)
+    outcome.rejected.extend(checked.rejected)
+    outcome.verify_notes.extend(checked.notes)
+    unchecked = [f for f in findings if f.severity.rank < floor or f.path not in shown_files]
+    return [*checked.confirmed, *checked.unverified, *unchecked]
 
 
 def _left_out(outcome: ReviewOutcome) -> list[str]:
@@ -378,9 +450,16 @@ def finalize(
             walkthrough=outcome.walkthrough.ordered(f.path for f in plan.files),
             risk=outcome.walkthrough.risk,
             risk_reason=outcome.walkthrough.risk_reason,
+            verified=outcome.verified,
+            rejected=outcome.rejected,
+            verify_usage=outcome.verify_usage,
+            verify_notes=outcome.verify_notes,
         ),
         redactor=redactor,
     )
+    usage = Usage()
+    usage.add(outcome.usage)
+    usage.add(outcome.verify_usage)
     return ReviewResult(
         inline_comments=inline,
         summary=summary,
@@ -390,7 +469,8 @@ def finalize(
         counts=counts,
         skipped=plan.skipped,
         failed=outcome.failed,
-        usage=outcome.usage,
+        usage=usage,
         head_sha=ctx.head_sha,
         already_posted=repeated,
+        rejected=outcome.rejected,
     )

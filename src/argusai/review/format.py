@@ -42,7 +42,8 @@ def format_comment(finding: Finding, fp: str, *, redactor: Redactor) -> str:
         f"{HEADER} · {emoji} **{sanitize_inline(finding.title, redactor=redactor)}**",
         sanitize_markdown(finding.message, 4000, redactor=redactor),
         f"**Severity:** {finding.severity.value} · **Category:** {finding.category.value}"
-        + (f" · {CHECK_MARK}" if finding.source == "check" else ""),
+        + (f" · {CHECK_MARK}" if finding.source == "check" else "")
+        + (f" · {_evidence(finding.evidence)}" if finding.evidence else ""),
     ]
     if finding.suggestion:
         code = sanitize_code(finding.suggestion, redactor=redactor).rstrip("\n")
@@ -50,6 +51,11 @@ def format_comment(finding: Finding, fp: str, *, redactor: Redactor) -> str:
         parts.append(f"{fence}suggestion\n{code}\n{fence}")
     parts.append(marker(fp))
     return "\n\n".join(parts)
+
+
+def _evidence(lines: tuple[int, ...]) -> str:
+    cited = ", ".join(str(n) for n in lines)
+    return f"✔️ verified (line{'s' if len(lines) > 1 else ''} {cited})"
 
 
 def severity_counts_line(counts: dict[Severity, int]) -> str:
@@ -104,6 +110,10 @@ class SummaryData:
     walkthrough: list[tuple[str, str]] = field(default_factory=list)  # (path, change), LLM text
     risk: str | None = None  # "low" | "medium" | "high"
     risk_reason: str = ""  # LLM text
+    verified: bool = False  # the verification pass ran
+    rejected: list[NotPosted] = field(default_factory=list)  # findings it did not confirm
+    verify_usage: Usage = field(default_factory=Usage)
+    verify_notes: list[str] = field(default_factory=list)
 
 
 RISK_EMOJI = {"low": "🟢", "medium": "🟡", "high": "🔴"}
@@ -188,6 +198,21 @@ def _context_section(data: SummaryData, redactor: Redactor) -> list[str]:
     return [*out, "</details>", ""]
 
 
+def _rejected_section(data: SummaryData, redactor: Redactor) -> list[str]:
+    """Collapsed: the findings the verification pass did not confirm, and its notes."""
+    if not (data.rejected or data.verify_notes):
+        return []
+    head = f"Not posted: {len(data.rejected)} finding(s) not confirmed by verification"
+    out = ["<details>", f"<summary>{head}</summary>", ""]
+    if data.verify_notes:
+        notes = [f"- {sanitize_inline(n, 400, redactor=redactor)}" for n in data.verify_notes]
+        out += [*bounded_list(notes, 3000), ""]
+    if data.rejected:
+        lines = [_not_posted_line(n, redactor) for n in data.rejected]
+        out += [*bounded_list(lines, 12000), ""]
+    return [*out, "</details>", ""]
+
+
 def _footer(data: SummaryData, redactor: Redactor) -> str:
     sha = sanitize_code(data.head_sha[:12], 40, redactor=redactor)
     if data.incremental_base:
@@ -197,10 +222,17 @@ def _footer(data: SummaryData, redactor: Redactor) -> str:
     u = data.usage
     models = ", ".join(sanitize_inline(m, 80, redactor=redactor) for m in u.models)
     models = models or "no model called"
+    verify = ""
+    if data.verified:
+        v = data.verify_usage
+        verify = (
+            f" · verification: {v.calls} call(s), "
+            f"{v.prompt_tokens + v.completion_tokens:,} tokens, ≈ ${v.cost_usd:.4f}"
+        )
     return (
         f"<sub>Reviewed {scope} · {models} · {u.calls} call(s), "
         f"{u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion tokens · "
-        f"≈ ${u.cost_usd:.4f} · prompt {data.prompt_version}</sub>"
+        f"≈ ${u.cost_usd:.4f}{verify} · prompt {data.prompt_version}</sub>"
     )
 
 
@@ -244,6 +276,7 @@ def format_summary(data: SummaryData, *, redactor: Redactor) -> str:
         out += [f"### Files not reviewed ({len(data.skipped)})", ""]
         skipped = [f"- {code_span(s.path, redactor=redactor)} — {s.reason}" for s in data.skipped]
         out += [*bounded_list(skipped, 15000), ""]
+    out += _rejected_section(data, redactor)
     out += _context_section(data, redactor)
     out.append(_footer(data, redactor))
     return truncate("\n".join(out), _SAFE_LIMIT)

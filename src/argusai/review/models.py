@@ -53,6 +53,8 @@ class Finding:
     start_line: int | None = None
     suggestion: str | None = None
     source: FindingSource = "llm"
+    #: lines the verification pass cited as showing the problem (empty: not verified)
+    evidence: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

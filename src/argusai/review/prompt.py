@@ -54,6 +54,8 @@ def render_user(
     part_count: int,
     config: RepoConfig,
     context: str = "",
+    linked_issues: str = "",
+    guidance: str = "",
 ) -> str:
     """The user prompt for one chunk: PR context, maintainers' instructions, the diff, then
     the code context (enclosing scopes, definitions used) when there is any."""
@@ -83,5 +85,7 @@ def render_user(
             notes=notes,
             diff=quote_untrusted(chunk.render()),
             context=quote_untrusted(context.strip()),
+            linked_issues=quote_untrusted(linked_issues.strip()),
+            guidance=quote_untrusted(guidance.strip()),
         )
     )

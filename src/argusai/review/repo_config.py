@@ -22,6 +22,31 @@ class PathInstruction(BaseModel):
     instructions: str = Field(min_length=1, max_length=4000)
 
 
+class ChecksConfig(BaseModel):
+    """The deterministic checks (no tokens) and their settings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    secrets: bool = True
+    conflict_markers: bool = True
+    large_files: bool = True
+    #: an added file over this many bytes (or any binary file) is reported
+    max_file_bytes: int = Field(default=1_000_000, ge=1)
+    #: detect-secrets ``hashed_secret`` values never to report (SHA-1 hex)
+    secrets_allowlist: list[str] = Field(default_factory=list, max_length=10_000)
+    #: a detect-secrets baseline in the repository whose secrets are never reported
+    secrets_baseline: str | None = Field(default=".secrets.baseline", max_length=500)
+
+    @field_validator("secrets_allowlist")
+    @classmethod
+    def _sha1(cls, value: list[str]) -> list[str]:
+        out = [h.strip().lower() for h in value]
+        bad = [h for h in out if len(h) != 40 or any(c not in "0123456789abcdef" for c in h)]
+        if bad:
+            raise ValueError(f"not a SHA-1 hex value: {bad[0][:50]!r}")
+        return out
+
+
 class RepoConfig(BaseModel):
     """Per-repository review settings read from ``.argus.yml``."""
 
@@ -38,6 +63,9 @@ class RepoConfig(BaseModel):
     review_drafts: bool | None = None
     #: the "ArgusAI review" check run fails when a finding reaches this (none: neutral)
     fail_on: Severity | None = None
+    #: the verification pass before posting (None: the server's ARGUS_LLM_VERIFY)
+    verify: bool | None = None
+    checks: ChecksConfig = Field(default_factory=ChecksConfig)
 
     @field_validator("include", "exclude", mode="before")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from argusai.review.engine import PRContext, ReviewOutcome
-from argusai.review.job import outcome_from_json, outcome_to_json
+from argusai.review.outcome_json import outcome_from_json, outcome_to_json
 from argusai.review.walkthrough import MAX_CHANGE_CHARS, Walkthrough
 
 CTX = PRContext(repo="acme/shop", number=1)

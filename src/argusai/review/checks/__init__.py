@@ -29,11 +29,19 @@ __all__ = [
 
 
 def default_checks(
-    *, secrets_allowlist: Iterable[str] = (), max_file_bytes: int = DEFAULT_MAX_BYTES
+    *,
+    secrets_allowlist: Iterable[str] = (),
+    max_file_bytes: int = DEFAULT_MAX_BYTES,
+    secrets: bool = True,
+    conflict_markers: bool = True,
+    large_files: bool = True,
 ) -> list[Check]:
-    """The three built-in checks, configured."""
-    return [
-        SecretsCheck(secrets_allowlist),
-        ConflictMarkersCheck(),
-        LargeFilesCheck(max_file_bytes),
-    ]
+    """The built-in checks, configured (each can be turned off)."""
+    out: list[Check] = []
+    if secrets:
+        out.append(SecretsCheck(secrets_allowlist))
+    if conflict_markers:
+        out.append(ConflictMarkersCheck())
+    if large_files:
+        out.append(LargeFilesCheck(max_file_bytes))
+    return out

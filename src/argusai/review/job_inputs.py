@@ -1,0 +1,115 @@
+"""What a review reads from GitHub before the engine runs: the repository's settings, its
+secrets baseline, the changed files (only new commits when possible), the pull request's
+intent (the issues it closes, the contribution guide), and the review cache key."""
+
+from __future__ import annotations
+
+import hashlib
+
+import structlog
+
+from argusai.core.diff import ChangedFile
+from argusai.errors import GitHubError, GitHubTransientError
+from argusai.github.port import GitHubRepoClient, PullRequest
+from argusai.review import items as workitems
+from argusai.review.checks import allowlist_from_baseline
+from argusai.review.intent import (
+    GUIDE_PATHS,
+    LinkedIssue,
+    closing_refs,
+    guidance_excerpt,
+    render_issues,
+)
+from argusai.review.prompt import PROMPT_VERSION
+from argusai.review.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
+from argusai.runtime import Runtime
+from argusai.store.models import Review
+
+log = structlog.get_logger(__name__)
+
+
+def load_config(gh: GitHubRepoClient, owner: str, repo: str) -> tuple[RepoConfig, str | None, str]:
+    """``.argus.yml`` of the default branch: (config, problem to report, default branch)."""
+    branch = gh.default_branch(owner, repo)
+    config, error = parse_repo_config(gh.get_file_text(owner, repo, CONFIG_PATH, branch))
+    return config, error, branch
+
+
+def secrets_allowlist(
+    gh: GitHubRepoClient, owner: str, repo: str, branch: str, config: RepoConfig
+) -> frozenset[str]:
+    """Hashes of the repository's detect-secrets baseline (none when there is none)."""
+    path = config.checks.secrets_baseline
+    if not (config.checks.secrets and path):
+        return frozenset()
+    try:
+        text = gh.get_file_text(owner, repo, path, branch)
+    except (GitHubError, GitHubTransientError) as exc:
+        log.info("secrets baseline not read", error=type(exc).__name__)
+        return frozenset()
+    return allowlist_from_baseline(text) if text else frozenset()
+
+
+def changed_files(
+    rt: Runtime, gh: GitHubRepoClient, owner: str, repo: str, item: Review, pr: PullRequest
+) -> tuple[list[ChangedFile], str | None]:
+    """Only the commits since the last reviewed head, unless history was rewritten."""
+    last = workitems.last_reviewed_sha(rt.db, item.repo_name, item.pr_number, item.id)
+    if last and last != item.sha:
+        comparison = gh.compare(owner, repo, last, item.sha)
+        if comparison.status == "ahead":
+            return comparison.files, last
+        log.info(
+            "history rewritten since last review; reviewing the whole PR",
+            compare_status=comparison.status,
+            last_sha=last[:10],
+        )
+    return gh.list_pull_files(owner, repo, item.pr_number), None
+
+
+def pr_intent(
+    gh: GitHubRepoClient, owner: str, repo: str, pr: PullRequest, branch: str
+) -> tuple[str, str]:
+    """(the issues the PR closes as prompt text, an excerpt of the contribution guide).
+    Anything that cannot be read is left out: intent is context, never a reason to fail."""
+    issues: list[LinkedIssue] = []
+    for number in closing_refs(pr.body, f"{owner}/{repo}"):
+        try:
+            issue = gh.get_issue(owner, repo, number)
+        except (GitHubError, GitHubTransientError) as exc:
+            log.info("linked issue not read", issue=number, error=type(exc).__name__)
+            continue
+        if not issue.is_pull_request:
+            issues.append(LinkedIssue(issue.number, issue.title, issue.body))
+    guidance = ""
+    for path in GUIDE_PATHS:
+        try:
+            text = gh.get_file_text(owner, repo, path, branch)
+        except (GitHubError, GitHubTransientError):
+            break
+        if text:
+            guidance = guidance_excerpt(text)
+            break
+    return render_issues(issues), guidance
+
+
+def cache_key(
+    item: Review,
+    base_sha: str,
+    since: str | None,
+    config: RepoConfig,
+    model: str,
+    verify_model: str | None,
+) -> str:
+    """What the LLM's answer depends on; ``verify_model`` None when there is no pass."""
+    parts = [
+        item.repo_name,
+        item.sha,
+        base_sha,
+        since or "",
+        config.model_dump_json(),
+        model,
+        PROMPT_VERSION,
+        f"verify={verify_model or ''}",
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

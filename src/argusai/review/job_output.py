@@ -1,0 +1,167 @@
+"""What a review writes: its check run, the inline review, the sticky summary, and the
+review row with its findings in the store."""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from argusai.errors import GitHubError
+from argusai.github.port import GitHubRepoClient, ReviewCommentDraft
+from argusai.review import checkrun
+from argusai.review.engine import ReviewOutcome, ReviewResult
+from argusai.review.fingerprint import fingerprint
+from argusai.review.format import SUMMARY_MARKER
+from argusai.review.models import Severity
+from argusai.review.outcome_json import outcome_to_json
+from argusai.review.prompt import PROMPT_VERSION
+from argusai.runtime import Runtime
+from argusai.store.models import FindingRecord, Review, ReviewStatus, utcnow
+
+log = structlog.get_logger(__name__)
+
+
+def start_check(gh: GitHubRepoClient, owner: str, repo: str, head_sha: str) -> int:
+    """Our check run of this head, in progress (found again on a retry, else created)."""
+    wanted = checkrun.external_id(head_sha)
+    for check in gh.list_check_runs(owner, repo, head_sha, name=checkrun.CHECK_NAME):
+        if check.external_id == wanted:
+            gh.update_check_run(
+                owner, repo, check.id, conclusion=None, output=checkrun.started(head_sha)
+            )
+            return check.id
+    return gh.create_check_run(
+        owner,
+        repo,
+        name=checkrun.CHECK_NAME,
+        head_sha=head_sha,
+        external_id=wanted,
+        conclusion=None,
+        output=checkrun.started(head_sha),
+    )
+
+
+def stored_fingerprints(rt: Runtime, item: Review) -> set[str]:
+    """Fingerprints of the findings already posted inline on this pull request."""
+    with rt.db.session() as s:
+        rows = s.scalars(
+            select(FindingRecord.fingerprint).where(
+                FindingRecord.repo_name == item.repo_name,
+                FindingRecord.pr_number == item.pr_number,
+                FindingRecord.inline.is_(True),
+            )
+        )
+        return set(rows)
+
+
+def post_review(
+    gh: GitHubRepoClient, owner: str, repo: str, item: Review, result: ReviewResult
+) -> int | None:
+    """The inline comments as one review (None: nothing to post inline)."""
+    if not result.inline_comments or result.review_body is None:
+        return None
+    drafts = [
+        ReviewCommentDraft(path=c.path, line=c.line, body=c.body, start_line=c.start_line)
+        for c in result.inline_comments
+    ]
+    try:
+        return gh.create_review(
+            owner,
+            repo,
+            item.pr_number,
+            commit_id=item.sha,
+            body=result.review_body,
+            comments=drafts,
+        )
+    except GitHubError as exc:
+        if exc.status == 422:
+            # anchoring should make this impossible; say so loudly rather than lose the review
+            log.error("GitHub rejected the inline comments", status=422)
+        raise
+
+
+def upsert_summary(gh: GitHubRepoClient, owner: str, repo: str, number: int, body: str) -> int:
+    """Update our summary comment in place, or create it."""
+    for comment in gh.list_issue_comments(owner, repo, number):
+        # only a bot's comment: anyone can paste our marker into a comment of their own
+        if SUMMARY_MARKER in comment.body and comment.author.endswith("[bot]"):
+            gh.update_issue_comment(owner, repo, comment.id, body)
+            return comment.id
+    return gh.create_issue_comment(owner, repo, number, body)
+
+
+def record_skip(rt: Runtime, review_id: int, reason: str) -> None:
+    """Close the review as done without posting (disabled, draft)."""
+    log.info("review skipped", reason=reason)
+    with rt.db.session() as s:
+        row = s.get(Review, review_id)
+        if row is not None:
+            row.status = ReviewStatus.DONE.value
+            row.completed_at = utcnow()
+            row.error_message = f"skipped: {reason}"
+            row.lease_expires_at = None
+
+
+def record_done(
+    rt: Runtime,
+    item: Review,
+    result: ReviewResult,
+    outcome: ReviewOutcome,
+    key: str | None,
+    review_id: int | None,
+    summary_id: int,
+    since: str | None,
+) -> None:
+    """Close the review row with its figures and store its findings (if still ours)."""
+    inline_fps = {c.fingerprint for c in result.inline_comments}
+    counts = result.counts
+    with rt.db.session() as s:
+        row = s.get(Review, item.id)
+        assert row is not None
+        if row.status != ReviewStatus.RUNNING.value or row.lease_owner != item.lease_owner:
+            log.info("review posted but no longer ours to close (superseded or taken over)")
+            return
+        row.status = ReviewStatus.DONE.value
+        row.completed_at = utcnow()
+        row.lease_expires_at = None
+        row.error_message = None
+        row.cache_key = key
+        row.base_sha = since
+        row.incremental = since is not None
+        row.model = ",".join(result.usage.models) or rt.settings.llm_model
+        row.prompt_version = PROMPT_VERSION
+        row.comments_count = len(result.inline_comments)
+        row.severity_critical = counts.get(Severity.CRITICAL, 0)
+        row.severity_high = counts.get(Severity.HIGH, 0)
+        row.severity_medium = counts.get(Severity.MEDIUM, 0)
+        row.severity_low = counts.get(Severity.LOW, 0)
+        row.prompt_tokens = result.usage.prompt_tokens
+        row.completion_tokens = result.usage.completion_tokens
+        row.cost_usd = result.usage.cost_usd
+        row.github_review_id = review_id
+        row.summary_comment_id = summary_id
+        row.result = outcome_to_json(outcome)
+        s.flush()
+        rows = []
+        for finding in result.findings:
+            fp = fingerprint(finding)
+            rows.append(
+                {
+                    "review_id": item.id,
+                    "repo_name": item.repo_name,
+                    "pr_number": item.pr_number,
+                    "fingerprint": fp,
+                    "path": finding.path[:1024],
+                    "line": finding.line,
+                    "severity": finding.severity.value,
+                    "category": finding.category.value,
+                    "title": finding.title,
+                    "inline": fp in inline_fps,
+                    "created_at": utcnow(),
+                }
+            )
+        if rows:
+            dialect = s.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            s.execute(insert(FindingRecord).values(rows).on_conflict_do_nothing())
