@@ -223,3 +223,19 @@ def test_the_index_cap_keeps_the_changed_files_and_says_so(
     assert "  note: repository index limited to 1 code files; 4 more not indexed" in (
         result.stdout.splitlines()
     )
+
+
+def test_a_changed_file_over_the_size_cap_gives_its_scopes_only(
+    llm: FakeLLMServer, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import argusai.review.local_context as local_context
+
+    monkeypatch.setattr(local_context, "MAX_FILE_CHARS", 60)  # both .py files are larger
+    result = _review("--base", "main", "--repo", str(repo))
+    assert result.exit_code == 0, result.output
+    (prompt,) = _prompts(llm)
+    assert "Enclosing function `checkout`" in prompt
+    assert DEFINITION not in prompt
+    lines = result.stdout.splitlines()
+    assert "  note: app/shop.py: over 60 characters; enclosing scopes only" in lines
+    assert "  note: 1 code file(s) over 60 characters not indexed" in lines
