@@ -1,7 +1,8 @@
-"""End to end: the review prompt quotes the code around the change, fetched at the head SHA.
+"""End to end: the review prompt quotes the code around the change, read at the head SHA.
 
-The fake GitHub serves the head texts through the contents API; what reached the LLM is
-read from the fake LLM's recorded requests, what the summary says from the fake GitHub.
+The fake GitHub serves the head commit's tree and blobs (and the contents API, the fallback);
+what reached the LLM is read from the fake LLM's recorded requests, what the summary says
+and which requests were made from the fake GitHub.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from argusai.review.context_files import _BLOBS
+from argusai.review import context_files
 from argusai.review.prompt import CONTEXT_RULES_VERSION, PROMPT_VERSION
 from tests.conftest import SHARED
 from tests.fakes.fake_llm import user_prompt
@@ -59,10 +60,12 @@ def _long_method() -> tuple[str, str]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_blob_cache() -> Iterator[None]:
-    _BLOBS.clear()
+def _fresh_caches() -> Iterator[None]:
+    context_files._MEMORY.clear()
+    context_files._TREES.clear()
     yield
-    _BLOBS.clear()
+    context_files._MEMORY.clear()
+    context_files._TREES.clear()
 
 
 @pytest.fixture
@@ -73,13 +76,17 @@ def world(make_world: Callable[..., FakeWorld]) -> FakeWorld:
     return world
 
 
-def _review(world: FakeWorld, files: dict[str, str]) -> tuple[str, str]:
-    world.gh.add_pull(OWNER, NAME, NUMBER, files=files, head_sha=HEAD, title="Normalise names")
+def _review(
+    world: FakeWorld, files: dict[str, str], *, number: int = NUMBER, head: str = HEAD
+) -> tuple[str, str]:
+    world.gh.add_pull(OWNER, NAME, number, files=files, head_sha=head, title="Normalise names")
     payload: dict[str, Any] = load_fixture(SHARED, "pull_request", "opened.json")
+    payload["number"] = payload["pull_request"]["number"] = number
+    payload["pull_request"]["head"]["sha"] = head
     assert world.deliver("pull_request", payload).status_code == 202
     world.run_worker()
-    (summary,) = world.gh.issue_comments(OWNER, NAME, NUMBER)
-    return user_prompt(world.llm.requests[0].json), summary["body"]
+    (summary,) = world.gh.issue_comments(OWNER, NAME, number)
+    return user_prompt(world.llm.requests[-1].json), summary["body"]
 
 
 def test_definition_in_another_file_reaches_the_prompt(world: FakeWorld) -> None:
@@ -127,3 +134,155 @@ def test_context_never_pushes_the_diff_out(make_world: Callable[..., FakeWorld])
     prompt, _summary = _review(world, {"batch.py": patch})
 
     assert "+        total = sum(items)" in prompt.split("</untrusted_diff>", 1)[0]
+
+
+# ---- definitions elsewhere in the repository, read as blobs through the cache -----------
+
+CONTROLLER = """class UsersController < ApplicationController
+  def create
+    user = find_user(params)
+    render json: user
+  end
+end
+"""
+CONTROLLER_PATCH = (
+    "@@ -1,6 +1,6 @@\n class UsersController < ApplicationController\n   def create\n"
+    "-    user = find_user(params)\n+    user = UserService.call(params)\n"
+    "     render json: user\n   end\n end"
+)
+SERVICE = """class UserService
+  # Finds or creates the user of a sign-in.
+  def self.call(params)
+    User.find_or_create_by(email: params[:email])
+  end
+end
+"""
+PKG_INIT = "from .text import normalise\nfrom .numbers import clamp\n"
+PKG_MAIN = "from app import normalise\n\n\ndef handle(request):\n    name = request.name\n"
+NUMBERS = "def clamp(value, low, high):\n    return max(low, min(value, high))\n"
+HEAD_2 = "5c0ffee5c0ffee5c0ffee5c0ffee5c0ffee5c0f"
+
+
+def _set_files(world: FakeWorld, files: dict[str, str], head: str = HEAD) -> None:
+    for path, text in files.items():
+        world.gh.set_file(OWNER, NAME, path, text, ref=head)
+
+
+def _blob_requests(world: FakeWorld) -> list[str]:
+    return [r.path.rsplit("/", 1)[1] for r in world.gh.requests("GET", "/repos/*/git/blobs/*")]
+
+
+def test_definition_in_a_file_nobody_imports_reaches_the_prompt(world: FakeWorld) -> None:
+    controller = CONTROLLER.replace("find_user(params)", "UserService.call(params)")
+    _set_files(
+        world,
+        {
+            "app/controllers/users_controller.rb": controller,
+            "app/services/user_service.rb": SERVICE,
+            "app/services/audit_log.rb": "class AuditLog\n  def self.write(line)\n  end\nend\n",
+            "lib/tasks/cleanup.rb": "def cleanup\nend\n",
+        },
+    )
+    prompt, summary = _review(world, {"app/controllers/users_controller.rb": CONTROLLER_PATCH})
+
+    context = prompt.split("</untrusted_diff>", 1)[1]
+    assert "class UserService" in context
+    assert "def self.call(params)" in context
+    assert "app/services/user_service.rb" in summary
+    assert world.gh.route_counts()["get_tree"] == 1
+    assert not world.gh.requests("GET", "/repos/*/contents/app/*")  # blobs by id, not paths
+
+
+def test_reexported_definition_is_followed_to_its_module(world: FakeWorld) -> None:
+    main = PKG_MAIN + "    return normalise(name)\n"
+    patch = (
+        "@@ -4,2 +4,3 @@\n def handle(request):\n     name = request.name\n"
+        "+    return normalise(name)"
+    )
+    _set_files(
+        world,
+        {
+            "app/main.py": main,
+            "app/__init__.py": PKG_INIT,
+            "app/text.py": UTIL,
+            "app/numbers.py": NUMBERS,
+        },
+    )
+    prompt, summary = _review(world, {"app/main.py": patch})
+
+    context = prompt.split("</untrusted_diff>", 1)[1]
+    assert "def normalise(value):" in context
+    assert "Trim a name and lower-case it." in context
+    assert "def clamp" not in context  # re-exported too, but not used
+    assert "app/text.py" in summary
+
+
+def test_second_review_reads_shared_blobs_from_the_cache(world: FakeWorld) -> None:
+    shared = {
+        "app/__init__.py": PKG_INIT,
+        "app/text.py": UTIL,
+        "app/numbers.py": NUMBERS,
+    }
+    patch = "@@ -4,2 +4,3 @@\n def handle(request):\n     name = request.name\n+    return {call}"
+    _set_files(world, {**shared, "app/main.py": PKG_MAIN + "    return normalise(name)\n"})
+    first_prompt, _ = _review(world, {"app/main.py": patch.format(call="normalise(name)")})
+    first = _blob_requests(world)
+    world.gh.clear_requests()
+
+    main_2 = PKG_MAIN + "    return normalise(name) or name\n"
+    _set_files(world, {**shared, "app/main.py": main_2}, head=HEAD_2)
+    prompt, summary = _review(
+        world, {"app/main.py": patch.format(call="normalise(name) or name")}, number=3, head=HEAD_2
+    )
+    second = _blob_requests(world)
+
+    assert "def normalise(value):" in first_prompt.split("</untrusted_diff>", 1)[1]
+    assert "def normalise(value):" in prompt.split("</untrusted_diff>", 1)[1]
+    assert len(first) == 3  # main, __init__ and text: the two trees share all but main.py
+    assert len(second) == 1  # the new main.py; the rest came from the blob cache
+    assert not set(first) & set(second)
+    assert "app/text.py" in summary
+
+
+@pytest.mark.parametrize("fault", ["tree 500", "truncated"])
+def test_tree_not_available_falls_back_to_paths_with_a_note(world: FakeWorld, fault: str) -> None:
+    if fault == "tree 500":
+        world.gh.fail("GET", "/repos/*/git/trees/*", 500, times=5)
+    else:
+        world.gh.set_tree_limit(OWNER, NAME, 1)
+    _set_files(world, {"app/main.py": MAIN, "app/util.py": UTIL})
+    prompt, summary = _review(world, {"app/main.py": MAIN_PATCH})
+
+    assert "def normalise(value):" in prompt.split("</untrusted_diff>", 1)[1]  # by path
+    reason = "not available" if fault == "tree 500" else "too large for GitHub to list whole"
+    assert f"repository tree {reason}" in summary
+    assert "nothing looked up elsewhere in the repository" in summary
+    assert "Looks fine." in summary  # the review was posted all the same
+
+
+def test_blob_not_found_leaves_the_file_hunk_only_with_a_note(world: FakeWorld) -> None:
+    world.gh.fail("GET", "/repos/*/git/blobs/*", 404, times=20)
+    _set_files(world, {"app/main.py": MAIN, "app/util.py": UTIL})
+    prompt, summary = _review(world, {"app/main.py": MAIN_PATCH})
+
+    assert "<untrusted_code_context>" not in prompt
+    assert "+    return normalise(name)" in prompt
+    assert "app/main.py: could not be fetched; reviewed from its hunks only" in summary
+
+
+def test_large_changed_file_gives_scopes_only_and_a_huge_one_is_not_read(
+    world: FakeWorld,
+) -> None:
+    text, patch = _long_method()
+    padding = "\n# " + "x" * 100
+    big = text + padding * 2_100  # over 200,000 characters
+    huge = "def f():\n    return 1\n" + padding * 11_000  # over 1 MiB
+    huge_patch = "@@ -1,2 +1,2 @@\n def f():\n-    return 0\n+    return 1"
+    _set_files(world, {"batch.py": big, "huge.py": huge})
+    prompt, summary = _review(world, {"batch.py": patch, "huge.py": huge_patch})
+
+    context = prompt.split("</untrusted_diff>", 1)[1]
+    assert "def process_batch(self, items, *, limit=100):" in context  # its scope
+    assert "batch.py: over 200,000 characters; enclosing scopes only" in summary
+    assert "huge.py: over 1,048,576 bytes, not read; reviewed from its hunks only" in summary
+    assert len(_blob_requests(world)) == 1  # huge.py was never downloaded

@@ -90,6 +90,12 @@ class MemoryBlobCache:
         self._bytes = 0
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        """Forget everything (and the counts)."""
+        with self._lock:
+            self._items.clear()
+            self._bytes = self.hits = self.misses = 0
+
     def _get(self, key: str) -> bytes | None:
         with self._lock:
             data = self._items.get(key)

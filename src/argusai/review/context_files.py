@@ -1,108 +1,186 @@
-"""The head texts a review's code context needs, fetched through the contents API.
+"""The head texts a review's code context needs, read from the repository at the head SHA.
 
-The reviewed files first, then the files they import. Without the repository's tree (the
-tree-SHA symbol index is a later step) an import is resolved by guessing paths under the
-folders the pull request touches, so the number of requests is capped as well as the
-number of files. Texts are kept in a small per-process cache keyed by (repository, path,
-head SHA). Anything that cannot be fetched leaves that file hunk-only, with a note.
+One tree call (``git/trees/{head}?recursive=1``) lists the repository; texts are then read
+as blobs by id through the blob cache (content-addressed and shared by every review and
+process: a hit costs no request), never by cloning. A definition the added lines use is
+looked for in the same file, then in the files it imports (resolved against the tree's
+real paths), then elsewhere in the repository:
+
+* names worth looking for are those no fetched file defines and that are plausibly the
+  repository's own (:func:`~argusai.review.context.repo_index.wanted_names`);
+* a Python re-export (``from pkg import name`` with ``pkg/__init__.py`` importing it from
+  a sibling) is followed for up to ``MAX_HOPS`` modules first;
+* then candidate files from the tree, most likely first (same language family, a module or
+  folder named like the name, the changed files' folders, their top folder: see
+  ``repo_index``), at most ``MAX_CANDIDATES`` of them. What a candidate defines is known
+  without a request when any review read that blob before (the names are a side entry of
+  the blob cache, and an in-process index per tree SHA keeps them too); otherwise its blob
+  is read, at most ``MAX_SEARCH_BLOBS`` per review. A candidate that defines a wanted name
+  joins the context.
+
+At most ``MAX_FILES`` files make the context. A changed file over ``MAX_FILE_CHARS``
+characters gives its enclosing scopes only; one over ``MAX_FETCH_BYTES`` is not read
+(hunk-only, with a note); other files over ``4 × MAX_FILE_CHARS`` bytes are never read.
+When the tree cannot be had, or GitHub truncated it, the reviewed files and the files they
+import are fetched path by path through the contents API (:mod:`context_contents`), and the
+summary says so. Every GitHub call goes through the installation client, so the same
+limiter, retries and rate-limit handling apply; a rate limit stops fetching for this review.
 """
 
 from __future__ import annotations
 
-import posixpath
+import json
+import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import structlog
 
 from argusai.core.diff import ChangedFile
 from argusai.errors import GitHubError, GitHubRateLimited, GitHubTransientError
-from argusai.github.port import GitHubRepoClient
+from argusai.github.blobs import BlobCache, MemoryBlobCache
+from argusai.github.port import GitHubRepoClient, RepoTree
 from argusai.review.context.gather import is_code
-from argusai.review.context.imports import import_candidates
-from argusai.review.context.symbols import SymbolIndex
+from argusai.review.context.repo_index import (
+    PathIndex,
+    candidates,
+    python_from_imports,
+    reexport_sources,
+    wanted_names,
+)
+from argusai.review.context.symbols import SymbolIndex, definitions, uses
+from argusai.review.context_contents import fetch_by_path
+from argusai.review.diff import parse_patch
 from argusai.review.engine import CodeContext
 
 log = structlog.get_logger(__name__)
 
-MAX_FILES = 30
-MAX_REQUESTS = 60
+MAX_FILES = 30  # files in the context: reviewed, imported, found elsewhere
+MAX_SEARCH_BLOBS = 40  # blob requests per review spent looking names up elsewhere
+MAX_CANDIDATES = 300  # tree files considered per review for those names
+MAX_NAMES = 60  # names looked up elsewhere per review, first used first
+MAX_HOPS = 3  # re-export modules followed per name
 MAX_FILE_CHARS = 200_000  # larger files give their enclosing scopes only, no definitions
-_CACHE_CHARS = 32_000_000
+MAX_FETCH_BYTES = 1024 * 1024  # a reviewed file larger than this is not read at all
+_SURELY_TOO_BIG = 4 * MAX_FILE_CHARS  # bytes: over MAX_FILE_CHARS whatever the encoding
+_REGULAR = ("100644", "100755")  # git modes of plain files (not links, not submodules)
+NAMES_KIND = "names1"  # blob cache side entry: the names a file defines (JSON list)
+TREES_KEPT = 4  # in-process: the repository index of the last few trees
 
-
-class BlobCache:
-    """File texts by (repository, path, SHA), least recently used out past a size."""
-
-    def __init__(self, max_chars: int = _CACHE_CHARS) -> None:
-        self.max_chars = max_chars
-        self._items: OrderedDict[tuple[str, str, str], str | None] = OrderedDict()
-        self._chars = 0
-        self.hits = 0
-
-    def clear(self) -> None:
-        """Forget everything (tests: fake SHAs are reused across fake repositories)."""
-        self._items.clear()
-        self._chars = 0
-
-    def get(self, key: tuple[str, str, str]) -> tuple[bool, str | None]:
-        """(found, text); text None means the file does not exist at that SHA."""
-        if key not in self._items:
-            return False, None
-        self._items.move_to_end(key)
-        self.hits += 1
-        return True, self._items[key]
-
-    def put(self, key: tuple[str, str, str], text: str | None) -> None:
-        """Remember ``text`` (None: not found), dropping the oldest entries past the cap."""
-        size = len(text or "")
-        if size > self.max_chars or key in self._items:
-            return
-        self._items[key] = text
-        self._chars += size
-        while self._chars > self.max_chars:
-            _, old = self._items.popitem(last=False)
-            self._chars -= len(old or "")
-
-
-_BLOBS = BlobCache()
+_MEMORY = MemoryBlobCache()
 
 
 @dataclass
-class _Fetch:
+class _Tree:
+    """What a review needs of one tree: its code files and the names they define."""
+
+    blobs: dict[str, tuple[str, int | None]]  # code path → (blob id, size)
+    paths: PathIndex
+    names: dict[str, frozenset[str]] = field(default_factory=dict)  # known so far
+
+
+_TREES: OrderedDict[str, _Tree] = OrderedDict()
+_TREES_LOCK = threading.Lock()
+
+
+def _tree_index(tree: RepoTree) -> _Tree:
+    """The index of ``tree`` (built once per tree id and process)."""
+    with _TREES_LOCK:
+        found = _TREES.get(tree.sha)
+        if found is not None:
+            _TREES.move_to_end(tree.sha)
+            return found
+    blobs = {
+        e.path: (e.sha, e.size)
+        for e in tree.entries
+        if e.type == "blob" and e.mode in _REGULAR and is_code(e.path)
+    }
+    built = _Tree(blobs=blobs, paths=PathIndex.build(blobs))
+    with _TREES_LOCK:
+        _TREES[tree.sha] = built
+        while len(_TREES) > TREES_KEPT:
+            _TREES.popitem(last=False)
+    return built
+
+
+@dataclass
+class _Session:
     gh: GitHubRepoClient
     owner: str
     repo: str
-    sha: str
+    tree: _Tree
     cache: BlobCache
     requests: int = 0
+    search_requests: int = 0
     stopped: str | None = None
-    texts: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)  # the context's files
+    seen: dict[str, str] = field(default_factory=dict)  # read while searching
     notes: list[str] = field(default_factory=list)
 
-    def text(self, path: str, *, guessed: bool) -> str | None:
-        key = (f"{self.owner}/{self.repo}".lower(), path, self.sha)
-        found, text = self.cache.get(key)
-        if found:
-            return text
-        if self.stopped or self.requests >= MAX_REQUESTS:
-            self.stopped = self.stopped or f"more than {MAX_REQUESTS} file requests"
-            return None
-        self.requests += 1
-        try:
-            text = self.gh.get_file_text(self.owner, self.repo, path, self.sha)
-        except (GitHubError, GitHubTransientError) as exc:
-            if isinstance(exc, GitHubRateLimited):
-                self.stopped = "GitHub rate limit"
-            if not guessed:
-                self.notes.append(f"{path}: could not be fetched; reviewed from its hunks only")
-            log.info("context file not fetched", path=path, error=type(exc).__name__)
-            return None
-        self.cache.put(key, text)
-        if text is None and not guessed:
-            self.notes.append(f"{path}: not found at the head; reviewed from its hunks only")
+    def read(self, path: str) -> str | None:
+        """The text of tree file ``path``: from the cache, else one blob request."""
+        if path in self.seen:
+            return self.seen[path]
+        sha, _size = self.tree.blobs[path]
+        text = self.cache.get(sha)
+        if text is None:
+            if self.stopped:
+                return None
+            self.requests += 1
+            try:
+                text = self.gh.get_blob_text(self.owner, self.repo, sha)
+            except (GitHubError, GitHubTransientError) as exc:
+                if isinstance(exc, GitHubRateLimited):
+                    self.stopped = "GitHub rate limit"
+                log.info("context blob not fetched", path=path, error=type(exc).__name__)
+                return None
+            if text is not None:
+                self.cache.put(sha, text)
+        if text is not None:
+            self.seen[path] = text
         return text
+
+    def add(self, path: str) -> bool:
+        """Put ``path`` into the context (within MAX_FILES); False when it cannot be read."""
+        if path in self.texts:
+            return True
+        if len(self.texts) >= MAX_FILES:
+            return False
+        text = self.read(path)
+        if text is None:
+            return False
+        self.texts[path] = text
+        return True
+
+    def names_of(self, path: str, *, may_fetch: bool) -> frozenset[str] | None:
+        """The names ``path`` defines, known without a request when possible."""
+        known = self.tree.names.get(path)
+        if known is not None:
+            return known
+        sha, size = self.tree.blobs[path]
+        side = self.cache.get_side(sha, NAMES_KIND)
+        if side is not None:
+            try:
+                names = frozenset(str(n) for n in json.loads(side))
+            except (ValueError, TypeError):
+                names = None
+            if names is not None:
+                self.tree.names[path] = names
+                return names
+        if path not in self.seen and path not in self.texts:
+            if not may_fetch or (size or 0) > _SURELY_TOO_BIG:
+                return None
+            before = self.requests
+            self.read(path)
+            self.search_requests += self.requests - before
+        text = self.texts.get(path, self.seen.get(path))
+        if text is None:
+            return None
+        names = frozenset(d.name for d in definitions(path, text))
+        self.tree.names[path] = names
+        self.cache.put_side(sha, NAMES_KIND, json.dumps(sorted(names)))
+        return names
 
 
 def fetch_context(
@@ -113,68 +191,116 @@ def fetch_context(
     reviewed: Iterable[ChangedFile],
     all_paths: Iterable[str],
     *,
-    cache: BlobCache | None = None,
+    blobs: BlobCache | None = None,
 ) -> CodeContext:
-    """Head texts of the reviewed code files and of the files they import, indexed."""
-    f = _Fetch(gh, owner, repo, head_sha, _BLOBS if cache is None else cache)
-    wanted = [c.path for c in reviewed if c.status != "removed" and is_code(c.path)]
-    for path in wanted:
-        if len(f.texts) >= MAX_FILES:
-            f.notes.append(f"context limited to {MAX_FILES} files; the rest hunk-only")
-            break
-        text = f.text(path, guessed=False)
-        if text is not None:
-            f.texts[path] = text
-    known = set(all_paths) | set(f.texts)
-    folders = _folders(known)
-    for path in list(f.texts):
-        for guess in _guesses(path, f.texts[path], known, folders):
-            if len(f.texts) >= MAX_FILES or f.stopped:
-                break
-            if guess in f.texts:
-                continue
-            text = f.text(guess, guessed=True)
-            if text is not None and is_code(guess):
-                f.texts[guess] = text
-    if f.stopped:
-        f.notes.append(f"context fetching stopped early ({f.stopped})")
-    big = {p for p, t in f.texts.items() if len(t) > MAX_FILE_CHARS}
-    for path in sorted(big):
-        f.notes.append(f"{path}: over {MAX_FILE_CHARS:,} characters; enclosing scopes only")
-    small = {p: t for p, t in f.texts.items() if p not in big}
+    """Head texts of the reviewed code files, of the files they import and of the files
+    elsewhere in the repository that define what the added lines use, indexed."""
+    changed = [c for c in reviewed if c.status != "removed" and is_code(c.path)]
+    if not changed:
+        return CodeContext(index=SymbolIndex.build({}), notes=())
+    cache = _MEMORY if blobs is None else blobs
+    try:
+        tree = gh.get_tree(owner, repo, head_sha)
+    except GitHubRateLimited:
+        return CodeContext(notes=("GitHub rate limit: no code context; hunks only",))
+    except (GitHubError, GitHubTransientError) as exc:
+        why = f"repository tree not available ({type(exc).__name__})"
+        return fetch_by_path(gh, owner, repo, head_sha, changed, all_paths, why=why)
+    if tree.truncated:
+        why = "repository tree too large for GitHub to list whole"
+        return fetch_by_path(gh, owner, repo, head_sha, changed, all_paths, why=why)
+    s = _Session(gh, owner, repo, _tree_index(tree), cache)
+    _read_changed(s, changed)
+    for path in list(s.texts):
+        for imported in s.tree.paths.imports(path, s.texts[path]):
+            size = s.tree.blobs[imported][1] or 0
+            if size <= _SURELY_TOO_BIG and len(s.texts) < MAX_FILES:
+                s.add(imported)
+    _search(s, changed)
+    if s.stopped:
+        s.notes.append(f"context fetching stopped early ({s.stopped})")
+    wanted = {c.path for c in changed}
+    big = {p for p, t in s.texts.items() if len(t) > MAX_FILE_CHARS}
+    for path in sorted(big & wanted):
+        s.notes.append(f"{path}: over {MAX_FILE_CHARS:,} characters; enclosing scopes only")
+    small = {p: t for p, t in s.texts.items() if p not in big}
     index = SymbolIndex.build(small)
-    scoped = {p: t for p, t in f.texts.items() if p in big and p in wanted}
+    scoped = {p: t for p, t in s.texts.items() if p in big and p in wanted}
     if scoped:
         index = SymbolIndex({**small, **scoped}, by_name=index.by_name, by_path=index.by_path)
-    log.info("context fetched", files=len(f.texts), requests=f.requests, notes=len(f.notes))
-    return CodeContext(index=index, notes=tuple(f.notes))
+    log.info(
+        "context fetched",
+        files=len(s.texts),
+        requests=s.requests + 1,
+        search_requests=s.search_requests,
+        cache_hits=cache.hits,
+        notes=len(s.notes),
+    )
+    return CodeContext(index=index, notes=tuple(s.notes))
 
 
-def _folders(paths: Iterable[str]) -> set[str]:
-    out: set[str] = set()
-    for p in paths:
-        d = posixpath.dirname(p)
-        while d and d not in out:
-            out.add(d)
-            d = posixpath.dirname(d)
-    return out
+def _read_changed(s: _Session, changed: Sequence[ChangedFile]) -> None:
+    for c in changed:
+        entry = s.tree.blobs.get(c.path)
+        if entry is None:
+            s.notes.append(f"{c.path}: not found at the head; reviewed from its hunks only")
+        elif (entry[1] or 0) > MAX_FETCH_BYTES:
+            s.notes.append(
+                f"{c.path}: over {MAX_FETCH_BYTES:,} bytes, not read; reviewed from its hunks only"
+            )
+        elif len(s.texts) >= MAX_FILES:
+            s.notes.append(f"context limited to {MAX_FILES} files; the rest hunk-only")
+            return
+        elif not s.add(c.path):
+            s.notes.append(f"{c.path}: could not be fetched; reviewed from its hunks only")
 
 
-def _guesses(path: str, text: str, known: set[str], folders: set[str]) -> list[str]:
-    """Paths ``path`` may import: exact ones, and ``*/a/b.py`` patterns placed under the
-    folders the PR touches whose name is the pattern's first segment (``src/`` + ``a/b.py``
-    when ``src/a`` is such a folder); a bare module name is too ambiguous to guess."""
-    out: dict[str, None] = {}
-    for cand in import_candidates(path, text, known):
-        if not cand.startswith("*/"):
-            out.setdefault(cand, None)
+def _search(s: _Session, changed: Sequence[ChangedFile]) -> None:
+    """Add the files elsewhere in the tree that define names the added lines use."""
+    defined: set[str] = set()
+    for path in s.texts:
+        if len(s.texts[path]) <= MAX_FILE_CHARS:
+            defined |= s.names_of(path, may_fetch=False) or frozenset()
+    wanted: dict[str, str] = {}  # name → the changed file using it
+    for c in changed:
+        text = s.texts.get(c.path)
+        if text is None or len(text) > MAX_FILE_CHARS:
             continue
-        suffix = cand[2:]
-        first, _, rest = suffix.partition("/")
-        if not rest:
-            continue
-        for folder in sorted(folders):
-            if folder == first or folder.endswith("/" + first):
-                out.setdefault(folder[: -len(first)] + suffix, None)
-    out.pop(path, None)
-    return list(out)
+        added = parse_patch(c.path, c.patch).added
+        for name in wanted_names(c.path, text, uses(c.path, text, added), defined, s.tree.paths):
+            wanted.setdefault(name, c.path)
+    remaining = dict(list(wanted.items())[:MAX_NAMES])
+    if not remaining or len(s.texts) >= MAX_FILES:
+        return
+
+    def found(path: str, names: frozenset[str]) -> None:
+        hits = names.intersection(remaining)
+        if hits and s.add(path):
+            for name in hits:
+                remaining.pop(name, None)
+
+    for name, user in list(remaining.items()):
+        via = s.tree.paths.resolve(python_from_imports(user, s.texts[user]).get(name, []), user)
+        for _hop in range(MAX_HOPS):
+            if name not in remaining or not via:
+                break
+            texts = {**s.seen, **s.texts}
+            sources = reexport_sources(name, texts, [p for p in via if p in texts], s.tree.paths)
+            via = []
+            for src in sources[:4]:
+                names = s.names_of(src, may_fetch=s.search_requests < MAX_SEARCH_BLOBS)
+                if names is not None and name in names:
+                    found(src, names)
+                    break
+                via.append(src)
+    near = [c.path for c in changed]
+    for path in candidates(
+        list(remaining), near, s.tree.paths, exclude=s.texts.keys(), limit=MAX_CANDIDATES
+    ):
+        if not remaining or len(s.texts) >= MAX_FILES or s.stopped:
+            break
+        names = s.names_of(path, may_fetch=s.search_requests < MAX_SEARCH_BLOBS)
+        if names:
+            found(path, names)
+    if remaining:
+        log.debug("names not found in the repository", names=sorted(remaining)[:20])
