@@ -299,6 +299,8 @@ def review(
     if config_error:
         err.print(f"warning: {cfg_path}: {config_error} (defaults used)")
     llm = build_llm(settings)
+    verify = config.verify if config.verify is not None else settings.llm_verify
+    verifier = build_llm(settings, model=settings.llm_verify_model) if verify else None
     plan = plan_review(
         files,
         config,
@@ -309,7 +311,9 @@ def review(
     code = _local_code_context(repo_dir, plan, at_head=base is not None) if with_context else None
     try:
         with progress_bar(err) as progress:
-            outcome = run_review(llm, plan, ctx, config, progress=progress, context=code)
+            outcome = run_review(
+                llm, plan, ctx, config, progress=progress, context=code, verifier=verifier
+            )
     except ArgusError as exc:
         fail(f"the LLM could not be reached: {exc}")
     result = finalize(

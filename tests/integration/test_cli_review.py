@@ -128,8 +128,9 @@ def test_an_unknown_base_ref_is_one_line(llm: FakeLLMServer, tmp_path: Path) -> 
 
 
 def test_text_output_is_as_written_and_marks_findings_outside_the_diff(
-    llm: FakeLLMServer, tmp_path: Path
+    llm: FakeLLMServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("ARGUS_LLM_VERIFY", "false")  # a verifier cannot confirm line 40
     title = "overflow at build.rs:100: [red]boom[/red]"
     message = "see :thumbs_up: and [bold]this[/bold]"
     llm.responder = lambda _req: {
@@ -175,3 +176,25 @@ def test_log_level_variable_still_wins(
     result = _review("--diff", str(tmp_path / "change.diff"), "--format", "json")
     assert result.exit_code == 0
     assert "llm.response" in result.stderr
+
+
+def test_findings_the_verifier_does_not_confirm_are_listed_apart(
+    llm: FakeLLMServer, tmp_path: Path
+) -> None:
+    llm.responder = lambda _req: {
+        "summary": "s",
+        "findings": [_finding(2, "real"), _finding(40, "far away")],
+    }
+    (tmp_path / "change.diff").write_text(DIFF)
+    result = _review("--diff", str(tmp_path / "change.diff"))
+    assert result.exit_code == 0, result.output
+    assert "calc.py:2: [high/security] real" in result.stdout
+    assert "not posted calc.py:40: far away (not confirmed: the verifier cited no line" in (
+        result.stdout
+    )
+    as_json = json.loads(
+        _review("--diff", str(tmp_path / "change.diff"), "--format", "json").stdout
+    )
+    assert [f["line"] for f in as_json["findings"]] == [2]
+    assert as_json["findings"][0]["evidence_lines"] == [2]
+    assert [n["line"] for n in as_json["not_confirmed"]] == [40]

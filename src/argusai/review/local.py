@@ -176,6 +176,8 @@ def render_findings_text(result: ReviewResult, context: ContextReport | None = N
         lines.append("")
     if not result.findings:
         lines += ["No findings.", ""]
+    for item in result.rejected:
+        lines.append(f"not posted {_where(item.finding)}: {item.finding.title} ({item.reason})")
     for failure in result.failed:
         lines.append(f"part {failure.index + 1} not reviewed: {failure.reason}")
     for s in result.skipped:
@@ -202,6 +204,7 @@ def _finding_json(f: Finding) -> dict[str, Any]:
         "title": f.title,
         "message": f.message,
         "suggestion": f.suggestion,
+        "evidence_lines": list(f.evidence),
     }
 
 
@@ -226,6 +229,9 @@ def result_to_json(result: ReviewResult, context: ContextReport | None = None) -
         ],
         "inline_count": len(posted),
         "not_posted": [{**_finding_json(n.finding), "reason": n.reason} for n in result.not_posted],
+        "not_confirmed": [
+            {**_finding_json(n.finding), "reason": n.reason} for n in result.rejected
+        ],
         "skipped_files": [{"path": s.path, "reason": s.reason} for s in result.skipped],
         "failed_chunks": [
             {"index": c.index, "files": list(c.files), "reason": c.reason} for c in result.failed

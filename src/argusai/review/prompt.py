@@ -19,6 +19,21 @@ PROMPT_VERSION = f"{TEMPLATES_VERSION}+{CONTEXT_RULES_VERSION}"
 
 MAX_TITLE_CHARS = 300
 MAX_BODY_CHARS = 4000
+# and in tokens: 4,000 characters of Chinese or digits are far more than 1,000 tokens
+MAX_TITLE_TOKENS = 100
+MAX_BODY_TOKENS = 1_100
+
+
+def cut_to_tokens(text: str, max_tokens: int) -> str:
+    """``text`` shortened (with a marker) until it counts at most ``max_tokens`` tokens."""
+    tokens = count_tokens(text)
+    if tokens <= max_tokens:
+        return text
+    original = len(text)
+    while tokens > max_tokens and text:
+        text = text[: int(len(text) * max_tokens / tokens * 0.9)]
+        tokens = count_tokens(text)
+    return f"{text}\n[… {original - len(text)} more characters cut]"
 
 
 def render_system(language: str) -> str:
@@ -75,8 +90,10 @@ def render_user(
             number=number,
             part=chunk.index + 1,
             part_count=part_count,
-            title=quote_untrusted(" ".join(title.split()), MAX_TITLE_CHARS),
-            body=quote_untrusted(body.strip(), MAX_BODY_CHARS),
+            title=cut_to_tokens(
+                quote_untrusted(" ".join(title.split()), MAX_TITLE_CHARS), MAX_TITLE_TOKENS
+            ),
+            body=cut_to_tokens(quote_untrusted(body.strip(), MAX_BODY_CHARS), MAX_BODY_TOKENS),
             instructions=quote_untrusted(config.instructions.strip()),
             path_instructions=[
                 PathInstruction(path=pi.path, instructions=quote_untrusted(pi.instructions))

@@ -29,3 +29,13 @@ def test_importing_the_engine_loads_nothing_heavy() -> None:
     )
     env_free = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert env_free.stdout.split()[0] == "False"
+
+
+def test_a_description_dense_in_tokens_is_cut_to_its_token_share() -> None:
+    from argusai.core.tokens import count_tokens
+    from argusai.review.prompt import MAX_BODY_TOKENS, cut_to_tokens
+
+    dense = "数据库连接池配置错误导致超时" * 300  # ~4,000 characters, far more tokens
+    out = cut_to_tokens(dense[:4000], MAX_BODY_TOKENS)
+    assert count_tokens(out) <= MAX_BODY_TOKENS + 20 and "more characters cut" in out
+    assert cut_to_tokens("short", MAX_BODY_TOKENS) == "short"
