@@ -322,9 +322,8 @@ def test_same_head_and_base_in_another_pr_reuses_the_cached_review(world: FakeWo
     payload["pull_request"]["number"] = 3
     world.deliver("pull_request", payload)
     world.run_worker()
-    assert (
-        len(world.llm.review_requests) == 1
-    )  # reused: same repo, head, base, config, model, prompt
+    # reused: same repo, head, base, config, model, prompt
+    assert len(world.llm.review_requests) == 1
     assert len(world.gh.review_comments(OWNER, NAME, 3)) == 1
     assert [r.status for r in world.rows(Review)] == ["done", "done"]
     (cached,) = world.gh.issue_comments(OWNER, NAME, 3)  # the cache hit shows the same section
