@@ -286,3 +286,13 @@ def test_large_changed_file_gives_scopes_only_and_a_huge_one_is_not_read(
     assert "batch.py: over 200,000 characters; enclosing scopes only" in summary
     assert "huge.py: over 1,048,576 bytes, not read; reviewed from its hunks only" in summary
     assert len(_blob_requests(world)) == 1  # huge.py was never downloaded
+
+
+def test_rate_limit_on_the_tree_leaves_hunks_only_with_a_note(world: FakeWorld) -> None:
+    world.gh.rate_limit_primary("GET", "/repos/*/git/trees/*")
+    _set_files(world, {"app/main.py": MAIN, "app/util.py": UTIL})
+    prompt, summary = _review(world, {"app/main.py": MAIN_PATCH})
+
+    assert "<untrusted_code_context>" not in prompt
+    assert "GitHub rate limit: no code context; hunks only" in summary
+    assert not world.gh.requests("GET", "/repos/*/git/blobs/*")

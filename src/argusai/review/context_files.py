@@ -116,17 +116,21 @@ class _Session:
     stopped: str | None = None
     texts: dict[str, str] = field(default_factory=dict)  # the context's files
     seen: dict[str, str] = field(default_factory=dict)  # read while searching
+    failed: set[str] = field(default_factory=set)  # not readable: never asked twice
     notes: list[str] = field(default_factory=list)
 
     def read(self, path: str) -> str | None:
         """The text of tree file ``path``: from the cache, else one blob request."""
         if path in self.seen:
             return self.seen[path]
+        if path in self.failed:
+            return None
         sha, _size = self.tree.blobs[path]
         text = self.cache.get(sha)
         if text is None:
             if self.stopped:
                 return None
+            self.failed.add(path)  # until it is read
             self.requests += 1
             try:
                 text = self.gh.get_blob_text(self.owner, self.repo, sha)
@@ -138,6 +142,7 @@ class _Session:
             if text is not None:
                 self.cache.put(sha, text)
         if text is not None:
+            self.failed.discard(path)
             self.seen[path] = text
         return text
 
@@ -169,7 +174,7 @@ class _Session:
                 self.tree.names[path] = names
                 return names
         if path not in self.seen and path not in self.texts:
-            if not may_fetch or (size or 0) > _SURELY_TOO_BIG:
+            if not may_fetch or path in self.failed or (size or 0) > _SURELY_TOO_BIG:
                 return None
             before = self.requests
             self.read(path)
