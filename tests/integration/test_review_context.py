@@ -296,3 +296,25 @@ def test_rate_limit_on_the_tree_leaves_hunks_only_with_a_note(world: FakeWorld) 
     assert "<untrusted_code_context>" not in prompt
     assert "GitHub rate limit: no code context; hunks only" in summary
     assert not world.gh.requests("GET", "/repos/*/git/blobs/*")
+
+
+def test_runtime_blob_cache_is_on_disk_per_data_dir_and_shared_by_reviews(
+    world: FakeWorld,
+) -> None:
+    from argusai.core.diff import ChangedFile
+    from argusai.github.blobs import DiskBlobCache
+    from argusai.review.context_files import fetch_context
+
+    cache = world.rt.blobs
+    assert isinstance(cache, DiskBlobCache)
+    assert cache.root == world.settings.data_dir / "blobs"
+    _set_files(world, {"app/main.py": MAIN, "app/util.py": UTIL})
+    gh = world.rt.github.for_installation(1)
+    changed = [ChangedFile("app/main.py", "modified", 1, 0, MAIN_PATCH)]
+    for _ in range(2):
+        context_files._TREES.clear()  # as a new worker process would start
+        ctx = fetch_context(gh, OWNER, NAME, HEAD, changed, ["app/main.py"], blobs=cache)
+        assert ctx.index is not None and "normalise" in ctx.index.by_name
+    assert len(_blob_requests(world)) == 2  # main.py and util.py, once
+    assert cache.hits == 2
+    assert len(list(cache.root.glob("*/*"))) >= 2
