@@ -89,6 +89,8 @@ class Redactor:
     of the secrets it was built with, and of the environment's secret-looking variables."""
 
     forms: tuple[str, ...] = field(default=(), repr=False)  # a repr is no place for secrets
+    #: False: ``forms`` already hold the environment's secrets, longest first (a snapshot)
+    environment: bool = True
 
     @classmethod
     def of(cls, secrets: Iterable[str | None]) -> Redactor:
@@ -101,8 +103,18 @@ class Redactor:
     def redact(self, text: str) -> str:
         """``text`` with every secret replaced by ``[redacted]``."""
         text = _TOKENS.sub(REDACTED, text)
+        if not self.environment:
+            return redact(text, list(self.forms), REDACTED)
         known = sorted({*self.forms, *_environment_secrets()}, key=len, reverse=True)
         return redact(text, known, REDACTED)  # a whole key before its lines
+
+    def snapshot(self) -> Redactor:
+        """The same redactor with the environment read once, now: for rendering many small
+        pieces of one comment (reading the environment per piece is what costs)."""
+        if not self.environment:
+            return self
+        known = sorted({*self.forms, *_environment_secrets()}, key=len, reverse=True)
+        return Redactor(tuple(known), environment=False)
 
 
 #: redacts token shapes and the environment's secrets only (a runtime without settings)

@@ -390,6 +390,7 @@ def finalize(
     keep at most ``max_comments`` inline (``config.max_comments`` wins when set); the
     checks' findings (``plan.check_findings``) go through all of it with the LLM's. What
     will be posted is sanitised with ``redactor``."""
+    redactor = redactor.snapshot()  # one read of the environment for every piece posted
     limit = config.max_comments if config.max_comments is not None else max_comments
     floor = config.severity_threshold.rank
     every = [*plan.check_findings, *outcome.findings]

@@ -59,3 +59,12 @@ def test_the_redactor_keeps_short_values_and_shows_no_secret_in_its_repr() -> No
     redactor = Redactor.of(["seven77", KEY])
     assert redactor.redact("seven77") == "seven77"  # under 8 characters: ordinary words
     assert KEY not in repr(redactor)
+def test_a_snapshot_redacts_the_same_as_the_live_redactor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MY_SERVICE_TOKEN", "s3cr3t-value-abcdefgh-123456")
+    live = Redactor.of(["configured-secret-9876543210"])
+    frozen = live.snapshot()
+    text = "a s3cr3t-value-abcdefgh-123456 b configured-secret-9876543210 c"
+    assert frozen.redact(text) == live.redact(text) == "a [redacted] b [redacted] c"
+    assert frozen.snapshot() is frozen

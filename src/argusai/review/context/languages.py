@@ -162,6 +162,8 @@ def scope_query(name: str) -> tree_sitter.Query:
     return tree_sitter.Query(language(name), f"[{kinds}{arrow}] @scope")
 
 
+@functools.lru_cache(maxsize=64)
 def parse(name: str, text: str) -> tree_sitter.Tree:
-    """The syntax tree of ``text`` (a fresh parser per call: parsers are not thread-safe)."""
+    """The syntax tree of ``text`` (a fresh parser per parse: parsers are not thread-safe;
+    trees are never edited, so the outline and the symbol pass of one review share one)."""
     return tree_sitter.Parser(language(name)).parse(text.encode("utf-8"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -31,7 +32,17 @@ class Span:
 
 
 def outline(path: str, text: str) -> list[Span]:
-    """Every function, method and class of ``text``, outer before inner, in file order."""
+    """Every function, method and class of ``text``, outer before inner, in file order
+    (the same file is outlined once for all the chunks of a review: cached)."""
+    return list(_outline(path, text))
+
+
+@functools.lru_cache(maxsize=256)
+def _outline(path: str, text: str) -> tuple[Span, ...]:
+    return tuple(_outline_uncached(path, text))
+
+
+def _outline_uncached(path: str, text: str) -> list[Span]:
     lang = language_of(path)
     if lang is None:
         return _text_outline(text, braces=uses_braces(path))
