@@ -1,0 +1,1 @@
+"""Talking to ArgusAI in a pull request: commands, thread answers, learning from dismissals."""
