@@ -148,6 +148,20 @@ MENTION = re.compile(r"(?<![\w`/.@+-])@[A-Za-z0-9][A-Za-z0-9-]*")
 RAW_HTML = re.compile(r"<(?!sub>|/sub>|!-- argus:(?:summary|fp:[0-9a-f]{16}) -->)[A-Za-z/!?]")
 
 
+def without_our_folds(text: str) -> str:
+    """The text without the collapsible sections the summary itself opens: a line that is
+    exactly ``<details>`` / ``</details>``, and ``<summary>…</summary>`` wrapping a whole
+    line (their content is kept and checked)."""
+    out = []
+    for line in text.split("\n"):
+        if line in ("<details>", "</details>"):
+            continue
+        if line.startswith("<summary>") and line.endswith("</summary>"):
+            line = line[len("<summary>") : -len("</summary>")]
+        out.append(line)
+    return "\n".join(out)
+
+
 def test_obeying_llm_cannot_leak_ping_inject_html_or_forge_markers(world: FakeWorld) -> None:
     run_review(world)
     posted = posted_bodies(world)
@@ -159,7 +173,7 @@ def test_obeying_llm_cannot_leak_ping_inject_html_or_forge_markers(world: FakeWo
     assert "[redacted]" in everything  # the attempt is visible, the value is not
 
     assert MENTION.findall(everything) == []
-    assert RAW_HTML.findall(everything) == []
+    assert RAW_HTML.findall(without_our_folds(everything)) == []
     assert "javascript:" not in everything.lower()
     assert "&#" not in everything
 

@@ -206,7 +206,9 @@ def _ask_llm(
     every part failed (the checks' findings still get posted) instead of a dead letter."""
     owner, repo = item.repo_name.split("/", 1)
     # fetched only when the LLM is asked: a cached outcome carries its context report
-    context = fetch_context(gh, owner, repo, item.sha, plan.files, [f.path for f in files])
+    context = fetch_context(
+        gh, owner, repo, item.sha, plan.files, [f.path for f in files], blobs=rt.blobs
+    )
     llm = _CheckedLLM(rt.llm, rt, item.id, item.lease_owner)
     verifier = _CheckedLLM(rt.verify_llm, rt, item.id, item.lease_owner) if verify_model else None
     try:
