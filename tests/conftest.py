@@ -81,6 +81,15 @@ def _fresh_llm_breakers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(breaker, "_shared", None)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_repository_file_cache() -> None:
+    """Each test starts without the review's short cache of contribution guides and
+    secrets baselines (fake repositories of different tests share names)."""
+    from argusai.review import job_inputs
+
+    job_inputs._guide_cache.clear()
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     """Settings with everything under ``tmp_path`` (no .env read)."""
     values: dict[str, Any] = {"data_dir": tmp_path / "data", "log_format": "json"}

@@ -111,3 +111,20 @@ def test_a_bad_checks_setting_is_reported_and_the_rest_kept(world: FakeWorld) ->
     assert len(secret_comments(world)) == 1
     (summary,) = world.gh.issue_comments(OWNER, NAME, NUMBER)
     assert "checks" in summary["body"] and "not a SHA-1" in summary["body"]
+
+
+def test_the_guide_is_read_once_for_a_burst_of_reviews(world: FakeWorld) -> None:
+    world.gh.set_file(OWNER, NAME, "CONTRIBUTING.md", "## Style\nTabs.")
+    for number, head in ((NUMBER, HEAD), (NUMBER + 1, "d" * 40)):
+        world.gh.add_pull(
+            OWNER, NAME, number, files={"a.py": "@@ -1 +1,2 @@\n x\n+y = 2"}, head_sha=head
+        )
+        payload = opened()
+        payload["number"] = payload["pull_request"]["number"] = number
+        payload["pull_request"]["head"]["sha"] = head
+        world.deliver("pull_request", payload)
+        world.run_worker()
+    assert len(world.llm.review_requests) == 2
+    assert all("Tabs." in json.dumps(r.json) for r in world.llm.review_requests)
+    guide_reads = [r for r in world.gh.requests("GET") if r.path.endswith("/CONTRIBUTING.md")]
+    assert len(guide_reads) == 1

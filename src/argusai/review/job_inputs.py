@@ -5,6 +5,8 @@ intent (the issues it closes, the contribution guide), and the review cache key.
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 
 import structlog
 
@@ -27,6 +29,29 @@ from argusai.store.models import Review
 
 log = structlog.get_logger(__name__)
 
+#: repository files that are context, not rules (contribution guide, secrets baseline): read
+#: again at most every ``_GUIDE_TTL`` seconds per process (a push burst asks once)
+_GUIDE_TTL = 300.0
+_GUIDE_MAX = 512
+_guide_cache: dict[tuple[str, str, str], tuple[float, str | None]] = {}
+_guide_lock = threading.Lock()
+
+
+def _cached_text(gh: GitHubRepoClient, owner: str, repo: str, path: str, ref: str) -> str | None:
+    """``gh.get_file_text`` through the short per-process cache (errors are not cached)."""
+    key = (f"{owner}/{repo}".lower(), ref, path)
+    now = time.monotonic()
+    with _guide_lock:
+        hit = _guide_cache.get(key)
+        if hit is not None and now - hit[0] < _GUIDE_TTL:
+            return hit[1]
+    text = gh.get_file_text(owner, repo, path, ref)
+    with _guide_lock:
+        if len(_guide_cache) >= _GUIDE_MAX:
+            _guide_cache.clear()
+        _guide_cache[key] = (now, text)
+    return text
+
 
 def load_config(gh: GitHubRepoClient, owner: str, repo: str) -> tuple[RepoConfig, str | None, str]:
     """``.argus.yml`` of the default branch: (config, problem to report, default branch)."""
@@ -43,7 +68,7 @@ def secrets_allowlist(
     if not (config.checks.secrets and path):
         return frozenset()
     try:
-        text = gh.get_file_text(owner, repo, path, branch)
+        text = _cached_text(gh, owner, repo, path, branch)
     except (GitHubError, GitHubTransientError) as exc:
         log.info("secrets baseline not read", error=type(exc).__name__)
         return frozenset()
@@ -84,7 +109,7 @@ def pr_intent(
     guidance = ""
     for path in GUIDE_PATHS:
         try:
-            text = gh.get_file_text(owner, repo, path, branch)
+            text = _cached_text(gh, owner, repo, path, branch)
         except (GitHubError, GitHubTransientError):
             break
         if text:
