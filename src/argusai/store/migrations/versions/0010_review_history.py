@@ -1,0 +1,22 @@
+"""review history, daily rollups and the audit log (issue 12): tables to come
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-07
+
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0010"
+down_revision: str | Sequence[str] | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
