@@ -12,12 +12,20 @@ from sqlalchemy import MetaData
 from argusai.ci import models as ci_models
 from argusai.ciapi import models as ciapi_models
 from argusai.cilog import models as cilog_models
+from argusai.review import operator_config
 from argusai.review.conversation import models as conversation_models
 from argusai.scout import models as scout_models
 from argusai.store.models import Base
 
 #: importing these registers their tables on Base.metadata
-TABLE_MODULES = (ci_models, ciapi_models, cilog_models, scout_models, conversation_models)
+TABLE_MODULES = (
+    ci_models,
+    ciapi_models,
+    cilog_models,
+    scout_models,
+    conversation_models,
+    operator_config,
+)
 
 
 def metadata() -> MetaData:

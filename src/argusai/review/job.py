@@ -73,7 +73,7 @@ def process_review(rt: Runtime, item: Review) -> None:
     pr = gh.get_pull(owner, repo, item.pr_number)
     _check_current(pr, item)
 
-    config, config_error, branch = load_config(gh, owner, repo)
+    config, config_error, branch = load_config(rt, gh, owner, repo, item.installation_id)
     if not config.enabled:
         record_skip(rt, item.id, "disabled by .argus.yml")
         return

@@ -15,6 +15,7 @@ from argusai.errors import GitHubError, GitHubTransientError
 from argusai.github.port import GitHubRepoClient, PullRequest
 from argusai.review import items as workitems
 from argusai.review.checks import allowlist_from_baseline
+from argusai.review.config_sources import load_review_config
 from argusai.review.intent import (
     GUIDE_PATHS,
     LinkedIssue,
@@ -23,7 +24,7 @@ from argusai.review.intent import (
     render_issues,
 )
 from argusai.review.prompt import PROMPT_VERSION
-from argusai.review.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
+from argusai.review.repo_config import RepoConfig
 from argusai.runtime import Runtime
 from argusai.store.models import Review
 
@@ -53,11 +54,13 @@ def _cached_text(gh: GitHubRepoClient, owner: str, repo: str, path: str, ref: st
     return text
 
 
-def load_config(gh: GitHubRepoClient, owner: str, repo: str) -> tuple[RepoConfig, str | None, str]:
-    """``.argus.yml`` of the default branch: (config, problem to report, default branch)."""
-    branch = gh.default_branch(owner, repo)
-    config, error = parse_repo_config(gh.get_file_text(owner, repo, CONFIG_PATH, branch))
-    return config, error, branch
+def load_config(
+    rt: Runtime, gh: GitHubRepoClient, owner: str, repo: str, installation_id: int
+) -> tuple[RepoConfig, str | None, str]:
+    """The effective config, every layer read now (``config_sources``): (config with its
+    prompt template, problems to report, the repository's default branch)."""
+    loaded = load_review_config(rt, gh, owner, repo, installation_id=installation_id)
+    return loaded.config, loaded.problem_text, loaded.branch
 
 
 def secrets_allowlist(

@@ -1,14 +1,20 @@
-"""Render the review prompts from the package's Jinja2 templates (pure functions)."""
+"""Render the review prompts from the package's Jinja2 templates (pure functions); the user
+prompt from the repository's own template when its config carries one (``prompt_template``)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+import structlog
 
 from argusai.core.tokens import count_tokens
 from argusai.core.untrusted import quote_untrusted
 from argusai.prompts import PROMPT_VERSION as TEMPLATES_VERSION
 from argusai.prompts import environment
 from argusai.review.chunk import Chunk
+from argusai.review.globs import matches
+from argusai.review.prompt_template import TemplateError, render_template
 from argusai.review.repo_config import PathInstruction, RepoConfig
-from argusai.review.select import matches
 
 __all__ = ["PROMPT_VERSION", "prompt_overhead", "render_system", "render_user"]
 
@@ -22,6 +28,8 @@ MAX_BODY_CHARS = 4000
 # and in tokens: 4,000 characters of Chinese or digits are far more than 1,000 tokens
 MAX_TITLE_TOKENS = 100
 MAX_BODY_TOKENS = 1_100
+
+log = structlog.get_logger(__name__)
 
 
 def cut_to_tokens(text: str, max_tokens: int) -> str:
@@ -56,7 +64,11 @@ def prompt_overhead(config: RepoConfig) -> int:
     extra = config.instructions + "".join(
         pi.path + pi.instructions for pi in config.path_instructions
     )
-    return count_tokens(render_system(config.language)) + count_tokens(extra) + _CONTEXT_RESERVE
+    # a custom template's own text, on top of the reserve the package's template fits in
+    own = count_tokens(config.template.source) if config.template else 0
+    return (
+        count_tokens(render_system(config.language)) + count_tokens(extra) + own + _CONTEXT_RESERVE
+    )
 
 
 def render_user(
@@ -82,27 +94,36 @@ def render_user(
         )
     if any(p.truncated_lines for p in chunk.pieces):
         notes.append("Some very long lines were cut; '[… chars cut]' marks where.")
-    return (
-        environment()
-        .get_template("review_user.j2")
-        .render(
-            repo=repo,
-            number=number,
-            part=chunk.index + 1,
-            part_count=part_count,
-            title=cut_to_tokens(
-                quote_untrusted(" ".join(title.split()), MAX_TITLE_CHARS), MAX_TITLE_TOKENS
-            ),
-            body=cut_to_tokens(quote_untrusted(body.strip(), MAX_BODY_CHARS), MAX_BODY_TOKENS),
-            instructions=quote_untrusted(config.instructions.strip()),
-            path_instructions=[
-                PathInstruction(path=pi.path, instructions=quote_untrusted(pi.instructions))
-                for pi in instructions_for(chunk.files, config)
-            ],
-            notes=notes,
-            diff=quote_untrusted(chunk.render()),
-            context=quote_untrusted(context.strip()),
-            linked_issues=quote_untrusted(linked_issues.strip()),
-            guidance=quote_untrusted(guidance.strip()),
-        )
-    )
+    slots: dict[str, Any] = {
+        "repo": repo,
+        "number": number,
+        "part": chunk.index + 1,
+        "part_count": part_count,
+        "title": cut_to_tokens(
+            quote_untrusted(" ".join(title.split()), MAX_TITLE_CHARS), MAX_TITLE_TOKENS
+        ),
+        "body": cut_to_tokens(quote_untrusted(body.strip(), MAX_BODY_CHARS), MAX_BODY_TOKENS),
+        "instructions": quote_untrusted(config.instructions.strip()),
+        "path_instructions": [
+            PathInstruction(path=pi.path, instructions=quote_untrusted(pi.instructions))
+            for pi in instructions_for(chunk.files, config)
+        ],
+        "notes": notes,
+        "diff": quote_untrusted(chunk.render()),
+        "context": quote_untrusted(context.strip()),
+        "linked_issues": quote_untrusted(linked_issues.strip()),
+        "guidance": quote_untrusted(guidance.strip()),
+    }
+    if config.template is not None:
+        custom = dict(slots)
+        custom["path_instructions"] = [pi.model_dump() for pi in slots["path_instructions"]]
+        try:
+            return render_template(config.template, custom)
+        except TemplateError as exc:
+            # it passed the same checks on a sample when loaded: this diff is what differs
+            log.warning(
+                "prompt template failed; the default used for this part",
+                template=config.template.origin,
+                error=str(exc)[:300],
+            )
+    return environment().get_template("review_user.j2").render(**slots)

@@ -1,16 +1,47 @@
-"""The repository's ``.argus.yml``: what to review and how, never raising on bad input."""
+"""The repository's ``.argus.yml``: what to review and how, never raising on bad input.
+
+A file is read as a *layer*: the keys it sets, validated, under their canonical names
+(the seeds' names are aliases). ``review.config_layers`` merges the layers key by key;
+``parse_repo_config`` reads one file over the defaults.
+"""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    computed_field,
+    field_validator,
+)
 
+from argusai.review.globs import expand_braces
 from argusai.review.models import Severity
+from argusai.review.prompt_template import PromptTemplate
 
 CONFIG_PATH = ".argus.yml"
 _MAX_CONFIG_BYTES = 64 * 1024
+#: the seeds' key names (camelCase, as in their KV example) → ours
+ALIASES = {
+    "maxFilesPerPR": "max_files",
+    "maxLinesPerFile": "max_lines_per_file",
+    "filePatterns": "include",
+    "ignorePatterns": "exclude",
+    "reviewPromptTemplate": "prompt_template",
+}
+
+
+def _check_globs(globs: list[str]) -> list[str]:
+    for glob in globs:
+        expand_braces(glob)  # ValueError past the limit
+    return globs
 
 
 class PathInstruction(BaseModel):
@@ -20,6 +51,11 @@ class PathInstruction(BaseModel):
 
     path: str = Field(min_length=1, max_length=500)
     instructions: str = Field(min_length=1, max_length=4000)
+
+    @field_validator("path")
+    @classmethod
+    def _braces(cls, value: str) -> str:
+        return _check_globs([value])[0]
 
 
 class ChecksConfig(BaseModel):
@@ -48,7 +84,11 @@ class ChecksConfig(BaseModel):
 
 
 class RepoConfig(BaseModel):
-    """Per-repository review settings read from ``.argus.yml``."""
+    """The review settings of a repository (``.argus.yml`` over the layers below it).
+
+    The prompt template a review uses travels with it (``with_template``): not a setting
+    of its own, but ``prompt_template_sha`` is dumped, so it is part of the review cache key.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -66,6 +106,41 @@ class RepoConfig(BaseModel):
     #: the verification pass before posting (None: the server's ARGUS_LLM_VERIFY)
     verify: bool | None = None
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
+    #: files reviewed by the LLM at most (None: the server's ARGUS_MAX_FILES_PER_REVIEW)
+    max_files: int | None = Field(default=None, ge=1, le=3000)
+    #: a file whose diff adds and removes more lines than this is not reviewed (None: any)
+    max_lines_per_file: int | None = Field(default=None, ge=1, le=1_000_000)
+    #: ``.argus/prompts/<name>.j2`` of the repository or the organisation's ``.github``
+    prompt_template: str | None = Field(
+        default=None, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+    )
+
+    _template: PromptTemplate | None = PrivateAttr(default=None)
+
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented pattern
+    @property
+    def prompt_template_sha(self) -> str | None:
+        """The hash of the custom template the review uses (None: the package's)."""
+        return self._template.sha if self._template else None
+
+    @property
+    def template(self) -> PromptTemplate | None:
+        """The custom user-prompt template, once ``config_sources`` has found and checked it."""
+        return self._template
+
+    def with_template(self, template: PromptTemplate | None) -> RepoConfig:
+        """This config with ``template`` as its user-prompt template."""
+        out = self.model_copy()
+        out._template = template
+        return out
+
+    @field_validator("prompt_template", mode="before")
+    @classmethod
+    def _template_name(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().removesuffix(".j2")
+            return value or None
+        return value
 
     @field_validator("include", "exclude", mode="before")
     @classmethod
@@ -77,7 +152,7 @@ class RepoConfig(BaseModel):
     @field_validator("include", "exclude")
     @classmethod
     def _clean_globs(cls, value: list[str]) -> list[str]:
-        return [g.strip() for g in value if g and g.strip()]
+        return _check_globs([g.strip() for g in value if g and g.strip()])
 
     @field_validator("severity_threshold", mode="before")
     @classmethod
@@ -101,49 +176,116 @@ class RepoConfig(BaseModel):
         return value
 
 
+#: the settings a file may give (the computed hash is not one of them)
+KEYS = tuple(RepoConfig.model_fields)
+CHECK_KEYS = tuple(ChecksConfig.model_fields)
+
+
 def _describe(err: ValidationError) -> list[str]:
     out = []
     for item in err.errors():
         where = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        out.append(f"`{where}`: {item['msg']}")
+        if item["type"] == "extra_forbidden":
+            out.append(f"unknown key `{where}` (ignored)")
+        else:
+            out.append(f"`{where}`: {item['msg']} (ignored)")
     return out
 
 
-def parse_repo_config(text: str | None) -> tuple[RepoConfig, str | None]:
-    """Parse ``.argus.yml``; on any problem keep defaults for the bad parts and say why."""
+def _drop(data: dict[str, Any], loc: tuple[int | str, ...]) -> bool:
+    """Remove what ``loc`` points at, or the nearest container of it that exists (a missing
+    required field drops its item); False when nothing could be removed."""
+    node: Any = data
+    parent: Any = None
+    key: int | str | None = None
+    for part in loc:
+        present = (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        )
+        if not present:
+            break
+        parent, key, node = node, part, node[part]
+    if parent is None or key is None:
+        return False
+    del parent[key]
+    return True
+
+
+def canonical_keys(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``data`` with the seeds' key names (``maxFilesPerPR`` …) under ours; a key given
+    under both names keeps ours, with a problem saying so."""
+    out = {str(k): v for k, v in data.items() if str(k) not in ALIASES}
+    problems = []
+    for alias, name in ALIASES.items():
+        if alias not in data:
+            continue
+        if name in out:
+            problems.append(f"`{alias}` and `{name}` both set; `{name}` used")
+        else:
+            out[name] = data[alias]
+    return out, problems
+
+
+def validate_layer(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The keys ``data`` sets that are valid (canonical names, JSON values; ``checks`` only
+    with the keys it sets) and a problem for each one dropped."""
+    work, problems = canonical_keys(data)
+    work = copy.deepcopy(work)
+    for _ in range(200):  # each round drops at least one thing; bounded all the same
+        try:
+            config = RepoConfig.model_validate(work)
+        except ValidationError as exc:
+            found = _describe(exc)
+            dropped = [_drop(work, tuple(item["loc"])) for item in exc.errors()]
+            problems.extend(found)
+            if not any(dropped):
+                return {}, problems
+            continue
+        layer = config.model_dump(mode="json", include=set(config.model_fields_set))
+        if "checks" in layer:
+            layer["checks"] = config.checks.model_dump(
+                mode="json", include=set(config.checks.model_fields_set)
+            )
+        return layer, problems
+    return {}, [*problems, "too many invalid settings (ignored)"]
+
+
+def read_layer(text: str | None) -> tuple[dict[str, Any], list[str]]:
+    """The settings a YAML config file gives (see ``validate_layer``) and its problems; a
+    file that cannot be read at all gives none."""
     if text is None or not text.strip():
-        return RepoConfig(), None
+        return {}, []
     if len(text.encode("utf-8", errors="replace")) > _MAX_CONFIG_BYTES:
-        return RepoConfig(), f"{CONFIG_PATH} is larger than 64 KB; using defaults."
+        return {}, ["larger than 64 KB (ignored)"]
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        return RepoConfig(), f"{CONFIG_PATH} is not valid YAML{where}; using defaults."
+        return {}, [f"not valid YAML{where} (ignored)"]
     except (RecursionError, ValueError) as exc:
-        return RepoConfig(), f"{CONFIG_PATH} could not be read ({exc}); using defaults."
+        return {}, [f"could not be read ({exc}) (ignored)"]
     if data is None:
-        return RepoConfig(), None
+        return {}, []
     if not isinstance(data, dict):
-        return RepoConfig(), f"{CONFIG_PATH} must be a mapping of keys; using defaults."
-    data = {str(k): v for k, v in data.items()}
-    problems: list[str] = []
-    for _ in range(len(data) + 1):
-        try:
-            config = RepoConfig.model_validate(data)
-        except ValidationError as exc:
-            problems.extend(_describe(exc))
-            bad = {str(item["loc"][0]) for item in exc.errors() if item["loc"]}
-            if not bad & data.keys():
-                return RepoConfig(), _message(problems)
-            data = {k: v for k, v in data.items() if k not in bad}
-            continue
-        return config, _message(problems) if problems else None
-    return RepoConfig(), _message(problems)
+        return {}, ["must be a mapping of keys (ignored)"]
+    return validate_layer(data)
 
 
-def _message(problems: list[str]) -> str:
+def problem_message(source: str, problems: list[str]) -> str | None:
+    """``source: problem; problem.`` (the first ten), or None without problems."""
+    if not problems:
+        return None
     shown = "; ".join(problems[:10])
     more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
-    return f"{CONFIG_PATH} has invalid settings, defaults used for them: {shown}{more}."
+    return f"{source}: {shown}{more}."
+
+
+def parse_repo_config(text: str | None) -> tuple[RepoConfig, str | None]:
+    """Parse ``.argus.yml`` over the defaults; bad parts are left out, and said why."""
+    layer, problems = read_layer(text)
+    try:
+        config = RepoConfig.model_validate(layer)
+    except ValidationError:  # each key was valid alone: never expected
+        return RepoConfig(), problem_message(CONFIG_PATH, [*problems, "invalid (ignored)"])
+    return config, problem_message(CONFIG_PATH, problems)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import pathspec
 
 from argusai.core.diff import ChangedFile
+from argusai.review.globs import matches as matches  # re-exported: the checks, tests
 from argusai.review.models import SkippedFile
 from argusai.review.repo_config import RepoConfig
 
@@ -84,14 +84,9 @@ class Selection:
     skipped: list[SkippedFile] = field(default_factory=list)
 
 
-@lru_cache(maxsize=64)
-def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
-
-
-def matches(path: str, patterns: list[str] | tuple[str, ...]) -> bool:
-    """True when ``path`` matches any gitignore-style glob (``**`` crosses directories)."""
-    return bool(patterns) and _spec(tuple(patterns)).match_file(path)
+def changed_lines(patch: str) -> int:
+    """Lines a patch adds or removes (its hunk headers and context not counted)."""
+    return sum(1 for ln in patch.split("\n") if ln[:1] in ("+", "-"))
 
 
 def _is_submodule(patch: str) -> bool:
@@ -124,6 +119,9 @@ def skip_reason(f: ChangedFile, config: RepoConfig) -> str | None:
         return "generated or minified file"
     if _is_submodule(f.patch):
         return "submodule pointer update"
+    limit = config.max_lines_per_file
+    if limit is not None and (lines := changed_lines(f.patch)) > limit:
+        return f"{lines:,} changed lines, over `max_lines_per_file` ({limit:,})"
     return None
 
 
@@ -141,7 +139,10 @@ def priority(f: ChangedFile) -> float:
 
 
 def select_files(files: list[ChangedFile], config: RepoConfig, *, max_files: int) -> Selection:
-    """Apply config globs and skip rules, then keep the ``max_files`` most deserving."""
+    """Apply config globs and skip rules, then keep the ``max_files`` most deserving
+    (``config.max_files`` wins when set)."""
+    if config.max_files is not None:
+        max_files = config.max_files
     selection = Selection()
     candidates: list[tuple[int, ChangedFile]] = []
     for position, f in enumerate(files):
