@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from argusai.ciapi.callbacks import sign, verify
-from argusai.ciapi.ssrf import UnsafeURL, check_url
 from argusai.ciapi.tiers import TIERS, max_log_bytes, monthly_quota, tier_named
+from argusai.egress.ssrf import UnsafeURL, check_url
 from tests.conftest import make_settings
 
 
@@ -32,7 +32,7 @@ def _nxdomain(host: str, port: int) -> list[str]:
     import socket
     from unittest import mock
 
-    from argusai.ciapi.ssrf import system_resolver
+    from argusai.egress.ssrf import system_resolver
 
     error = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
     with mock.patch.object(socket, "getaddrinfo", side_effect=error):

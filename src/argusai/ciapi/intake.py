@@ -18,7 +18,7 @@ from starlette.datastructures import Headers
 from argusai.asgi.bodies import BodyTimeout, BodyTooLarge, read_body
 from argusai.ciapi.guard import ApiError
 from argusai.ciapi.schemas import AnalysisRequest
-from argusai.ciapi.ssrf import UnsafeURL, check_url
+from argusai.egress.ssrf import UnsafeURL, check_url
 from argusai.runtime import Runtime
 
 MAX_METADATA_BYTES = 16 * 1024

@@ -46,7 +46,7 @@ class AnalysisRequest(BaseModel):
         default=None,
         max_length=2048,
         # the scheme is checked here (an empty string is not "no callback"); the address
-        # when the request is taken (ciapi/ssrf.py)
+        # when the request is taken (egress/ssrf.py)
         pattern=r"^[hH][tT][tT][pP][sS]?://",
         description="Called with the result of an asynchronous analysis (signed, see README); "
         "http(s) only, never a private, loopback or metadata address (422).",

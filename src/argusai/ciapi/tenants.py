@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from argusai.ciapi import audit, secretbox
+from argusai.ciapi import audit
 from argusai.ciapi.models import Organization, TenantWebhook
 from argusai.ciapi.tiers import DEFAULT_TIER, tier_named
+from argusai.egress import secretbox
 from argusai.settings import Settings
 from argusai.store.db import Database
 

@@ -1,9 +1,10 @@
-"""Encrypt tenants' callback secrets at rest with Fernet, keyed by the server's secret key.
+"""Encrypt endpoint secrets at rest with Fernet, keyed by the server's secret key: tenants'
+callback secrets, and the notification channels' URLs and signing secrets.
 
 ``ARGUS_SECRET_KEY`` may be a Fernet key or any passphrase (a key is derived from it
 with SHA-256). When it is unset, a random key is generated once into
 ``<data_dir>/secret.key`` (mode 0600) and reused: back that file up with the database,
-since the stored callback secrets cannot be decrypted without it.
+since the stored secrets cannot be decrypted without it.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def decrypt(settings: Settings, token: bytes) -> str:
         return fernet_for(settings).decrypt(token).decode()
     except InvalidToken:
         raise ConfigError(
-            "a stored callback secret cannot be decrypted: ARGUS_SECRET_KEY (or "
-            "<data_dir>/secret.key) changed since it was created; rotate the tenant's secret"
+            "a stored secret cannot be decrypted: ARGUS_SECRET_KEY (or <data_dir>/secret.key) "
+            "changed since it was created; rotate the tenant's secret (or add the "
+            "notification route again)"
         ) from None

@@ -1,8 +1,10 @@
-"""Refuse callback URLs that reach inside the network (SSRF), after DNS resolution.
+"""Refuse URLs that reach inside the network (SSRF), after DNS resolution.
 
-Every address a host resolves to must be public: not private, loopback, link-local,
+Used for every URL ArgusAI calls on someone's word: the analysis API's callbacks and the
+notification channels (their webhook, Slack/Discord endpoint or SMTP host). Every address a host resolves to must be public: not private, loopback, link-local,
 multicast, reserved, unspecified, shared (CGNAT) or a cloud metadata address, unless the
-operator's allowlist (``ARGUS_CI_CALLBACK_ALLOWLIST``: host names or CIDRs) admits it.
+operator's allowlist (``ARGUS_CI_CALLBACK_ALLOWLIST`` for callbacks,
+``ARGUS_NOTIFY_ALLOWLIST`` for notifications: host names or CIDRs) admits it.
 IPv6 forms that carry an IPv4 address (IPv4-mapped, 6to4, NAT64) are judged by the IPv4
 address inside; Teredo, local-use NAT64 and the deprecated IPv4-compatible form are
 refused outright. The caller connects to the checked address itself (see ``callbacks``),
@@ -128,6 +130,15 @@ def check_url(
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise UnsafeURL("invalid port") from None
+    address = check_host(host, port, allowlist, resolver)
+    return Target(url=url, scheme=parts.scheme, host=host, port=port, address=address)
+
+
+def check_host(
+    host: str, port: int, allowlist: Iterable[str] = (), resolver: Resolver = system_resolver
+) -> str:
+    """The address to connect to if every address of ``host`` is public or allowlisted;
+    UnsafeURL if not (for hosts that are not in a URL: an SMTP server)."""
     allow = tuple(allowlist)
     try:
         addresses = [ipaddress.ip_address(host)]
@@ -142,4 +153,4 @@ def check_url(
     for ip in addresses:
         if not is_public(ip) and not _allowed(host, ip, allow):
             raise UnsafeURL(detail=f"{host!r} resolves to a non-public address ({ip})")
-    return Target(url=url, scheme=parts.scheme, host=host, port=port, address=str(addresses[0]))
+    return str(addresses[0])
