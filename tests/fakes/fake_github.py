@@ -50,7 +50,8 @@ Scout (issues, languages, ETags / 304, personal tokens, latency, in-flight count
 see ``fake_github_scout``. Git trees (recursive, git's real ids) and blobs by id, with
 :meth:`route_counts` per handler: see ``fake_github_git``. Actions (workflow runs, jobs per
 attempt, job logs answered with a 302 to a blob server on another origin) and check runs:
-see ``fake_github_actions``.
+see ``fake_github_actions``. Review threads (replies), reactions and collaborator
+permissions: see ``fake_github_conversation``.
 Faults: :meth:`fail` queues canned responses per method + path pattern;
 :meth:`rate_limit_primary` / :meth:`rate_limit_secondary` are shorthands.
 """
@@ -66,6 +67,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from tests.fakes.fake_github_actions import ActionsFakeMixin, FakeJob
+from tests.fakes.fake_github_conversation import ConversationFakeMixin
 from tests.fakes.fake_github_git import GitFakeMixin
 from tests.fakes.fake_github_routes import dispatch
 from tests.fakes.fake_github_scout import FakeIssue, ScoutFakeMixin
@@ -84,7 +86,7 @@ from tests.fakes.fake_github_state import (
 __all__ = ["FakeFile", "FakeGitHub", "FakeIssue", "FakeJob", "RecordedRequest"]
 
 
-class FakeGitHub(GitFakeMixin, ActionsFakeMixin, ScoutFakeMixin, Server):
+class FakeGitHub(ConversationFakeMixin, GitFakeMixin, ActionsFakeMixin, ScoutFakeMixin, Server):
     """GitHub's REST API for one App, in memory, on a loopback port."""
 
     def __init__(

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 import jwt
 
 from tests.fakes.fake_github_actions import actions_routes
+from tests.fakes.fake_github_conversation import conversation_routes
 from tests.fakes.fake_github_git import git_routes
 from tests.fakes.fake_github_issue import issue_routes
 from tests.fakes.fake_github_scout import (
@@ -340,6 +341,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
         *issue_routes(),
         *git_routes(),
         *actions_routes(),
+        *conversation_routes(),
     ]
 ]
 

@@ -93,6 +93,7 @@ class GitHubApp(ClosesOnExit):
         self._tokens = InstallationTokens(self._mint, refresh_margin=TOKEN_REFRESH_MARGIN)
         self._clients: dict[int, InstallationClient] = {}
         self._lock = threading.Lock()
+        self._slug: str | None = None
 
     def __repr__(self) -> str:
         return f"GitHubApp(app_id={self.app_id}, base_url={self.base_url!r})"
@@ -167,6 +168,19 @@ class GitHubApp(ClosesOnExit):
                 client = InstallationClient(rest, installation_id)
                 self._clients[installation_id] = client
             return client
+
+    def app_slug(self) -> str:
+        """The App's slug from ``GET /app`` (asked once per process: it never changes)."""
+        with self._lock:
+            if self._slug is not None:
+                return self._slug
+        data = self._app_rest.json("GET", "/app")
+        slug = data.get("slug") if isinstance(data, dict) else None
+        if not isinstance(slug, str) or not slug:
+            raise GitHubError("unexpected GitHub response for GET /app: no slug")
+        with self._lock:
+            self._slug = slug
+        return slug
 
     def installation_for_repo(self, owner: str, repo: str) -> int:
         """The id of the App's installation on ``owner/repo`` (404 → GitHubError)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
@@ -24,7 +26,9 @@ from argusai.github.port import (
     IssueComment,
     JobLog,
     PullRequest,
+    Reaction,
     RepoTree,
+    ReviewComment,
     ReviewCommentDraft,
     WorkflowJob,
     WorkflowRun,
@@ -40,6 +44,8 @@ LOG_READ_FACTOR = 4  # a log is read through up to this many times the cap, then
 MAX_JOB_PAGES = 10
 MAX_ANNOTATIONS = 50  # GitHub takes at most 50 check-run annotations per request
 BINARY_SNIFF = 8000  # git calls a blob binary when a NUL byte is in its first 8000 bytes
+PERMISSION_TTL = 60.0  # seconds a collaborator's permission is believed (commands in a row)
+MAX_REACTIONS = 300  # a comment's reactions read for outcomes (more say nothing new)
 
 
 def _parsed(fn: Callable[[Any], T], data: Any, what: str) -> T:
@@ -55,6 +61,8 @@ class InstallationClient:
     def __init__(self, rest: GitHubRest, installation_id: int) -> None:
         self._rest = rest
         self.installation_id = installation_id
+        self._permissions: dict[tuple[str, str, str], tuple[float, str]] = {}
+        self._permissions_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"InstallationClient(installation_id={self.installation_id})"
@@ -193,6 +201,75 @@ class InstallationClient:
         path = f"{self._repo(owner, repo)}/pulls/{int(number)}/reviews"
         data = self._rest.json("POST", path, json=payload)
         return _parsed(lambda d: int(d["id"]), data, "created review")
+
+    # ---- conversation: commands, thread replies, reactions --------------------------------
+
+    def list_review_comments(self, owner: str, repo: str, number: int) -> list[ReviewComment]:
+        """Every inline review comment of the PR, oldest first, with ids and thread links."""
+        path = f"{self._repo(owner, repo)}/pulls/{int(number)}/comments"
+        return [
+            _parsed(parse.review_comment, item, "review comment")
+            for item in self._rest.paginate(path)
+        ]
+
+    def get_review_comment(self, owner: str, repo: str, comment_id: int) -> ReviewComment:
+        """One inline review comment by id."""
+        data = self._rest.json("GET", f"{self._repo(owner, repo)}/pulls/comments/{int(comment_id)}")
+        return _parsed(parse.review_comment, data, "review comment")
+
+    def reply_to_review_comment(
+        self, owner: str, repo: str, number: int, comment_id: int, body: str
+    ) -> int:
+        """Reply in the thread whose root is ``comment_id``; the reply's id."""
+        path = f"{self._repo(owner, repo)}/pulls/{int(number)}/comments/{int(comment_id)}/replies"
+        data = self._rest.json("POST", path, json={"body": body})
+        return _parsed(lambda d: int(d["id"]), data, "created reply")
+
+    @staticmethod
+    def _reactions_path(base: str, comment_id: int, review_comment: bool) -> str:
+        kind = "pulls" if review_comment else "issues"
+        return f"{base}/{kind}/comments/{int(comment_id)}/reactions"
+
+    def add_reaction(
+        self, owner: str, repo: str, comment_id: int, content: str, *, review_comment: bool
+    ) -> None:
+        """React to a comment (GitHub answers 200 for a reaction that is already there)."""
+        path = self._reactions_path(self._repo(owner, repo), comment_id, review_comment)
+        self._rest.request("POST", path, json={"content": content})
+
+    def list_reactions(
+        self, owner: str, repo: str, comment_id: int, *, review_comment: bool
+    ) -> list[Reaction]:
+        """The reactions on a comment (at most ``MAX_REACTIONS``)."""
+        path = self._reactions_path(self._repo(owner, repo), comment_id, review_comment)
+        return [
+            _parsed(parse.reaction, item, "reaction")
+            for item in self._rest.paginate(path, limit=MAX_REACTIONS)
+        ]
+
+    def collaborator_permission(self, owner: str, repo: str, user: str) -> str:
+        """``admin``, ``write``, ``read`` or ``none``, remembered for ``PERMISSION_TTL`` s;
+        a user GitHub does not know (404) has ``none``."""
+        key = (owner.lower(), repo.lower(), user.lower())
+        now = time.monotonic()
+        with self._permissions_lock:
+            cached = self._permissions.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        path = f"{self._repo(owner, repo)}/collaborators/{quote(user, safe='')}/permission"
+        try:
+            data = self._rest.json("GET", path)
+        except GitHubError as exc:
+            if exc.status != 404:
+                raise
+            value = "none"
+        else:
+            value = _parsed(parse.permission, data, "collaborator permission")
+        with self._permissions_lock:
+            if len(self._permissions) > 10_000:  # bounded: drop everything, it is a cache
+                self._permissions.clear()
+            self._permissions[key] = (now + PERMISSION_TTL, value)
+        return value
 
     # ---- GitHub Actions and checks (CI failure analysis) ----------------------------------
 

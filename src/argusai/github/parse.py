@@ -12,7 +12,9 @@ from argusai.github.port import (
     Issue,
     IssueComment,
     PullRequest,
+    Reaction,
     RepoTree,
+    ReviewComment,
     TreeEntry,
 )
 
@@ -149,3 +151,56 @@ def hook_delivery(data: Any) -> HookDelivery:
         redelivery=bool(d.get("redelivery")),
         installation_id=int(installation) if installation is not None else None,
     )
+
+
+def _is_bot(user: Any) -> bool:
+    # GitHub Apps' accounts have type "Bot" and a login ending in "[bot]"
+    if not isinstance(user, dict):
+        return False
+    return user.get("type") == "Bot" or str(user.get("login") or "").endswith("[bot]")
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def review_comment(data: Any) -> ReviewComment:
+    """One inline review comment (``GET …/pulls/comments/{id}`` or a list entry)."""
+    c = _obj(data, "review comment")
+    commit = str(c.get("commit_id") or "")
+    line = _int_or_none(c.get("line"))
+    start = _int_or_none(c.get("start_line"))
+    original = _int_or_none(c.get("original_line"))
+    original_start = _int_or_none(c.get("original_start_line"))
+    return ReviewComment(
+        id=int(c["id"]),
+        body=str(c.get("body") or ""),
+        author=_login(c.get("user")),
+        author_is_bot=_is_bot(c.get("user")),
+        path=str(c.get("path") or ""),
+        line=line,
+        start_line=start,
+        original_line=original if original is not None else line,
+        original_start_line=original_start if original_start is not None else start,
+        commit_id=commit,
+        original_commit_id=str(c.get("original_commit_id") or commit),
+        in_reply_to_id=_int_or_none(c.get("in_reply_to_id")),
+        diff_hunk=str(c.get("diff_hunk") or ""),
+    )
+
+
+def reaction(data: Any) -> Reaction:
+    """One entry of a comment's reactions."""
+    r = _obj(data, "reaction")
+    return Reaction(
+        content=str(r.get("content") or ""),
+        user=_login(r.get("user")),
+        user_is_bot=_is_bot(r.get("user")),
+    )
+
+
+def permission(data: Any) -> str:
+    """``GET …/collaborators/{user}/permission``'s ``permission``: admin, write, read or
+    none (GitHub folds maintain into write, triage and custom roles into their base)."""
+    p = _obj(data, "collaborator permission")
+    return str(p.get("permission") or p.get("role_name") or "none").lower()

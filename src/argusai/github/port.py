@@ -70,6 +70,34 @@ class IssueComment:
 
 
 @dataclass(frozen=True)
+class ReviewComment:
+    """One inline review comment (a thread's root when ``in_reply_to_id`` is None)."""
+
+    id: int
+    body: str
+    author: str
+    author_is_bot: bool
+    path: str
+    line: int | None  # RIGHT-side line at ``commit_id`` (None: outdated)
+    start_line: int | None
+    original_line: int | None  # the line at ``original_commit_id``, when it was posted
+    original_start_line: int | None
+    commit_id: str
+    original_commit_id: str
+    in_reply_to_id: int | None = None
+    diff_hunk: str = ""
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """One reaction on a comment (``+1``, ``-1``, ``eyes``, …) and who left it."""
+
+    content: str
+    user: str
+    user_is_bot: bool = False
+
+
+@dataclass(frozen=True)
 class ReviewCommentDraft:
     """One inline comment of a review to be created (right side of the diff)."""
 
@@ -199,6 +227,38 @@ class GitHubRepoClient(Protocol):
         comments: list[ReviewCommentDraft],
     ) -> int: ...
 
+    # ---- conversation: commands, thread replies, reactions ------------------------------
+
+    def list_review_comments(self, owner: str, repo: str, number: int) -> list[ReviewComment]:
+        """Every inline review comment of the PR with ids, authors and thread links."""
+        ...
+
+    def get_review_comment(self, owner: str, repo: str, comment_id: int) -> ReviewComment:
+        """One inline review comment by id."""
+        ...
+
+    def reply_to_review_comment(
+        self, owner: str, repo: str, number: int, comment_id: int, body: str
+    ) -> int:
+        """Reply in the thread of review comment ``comment_id`` (a thread's root); the id."""
+        ...
+
+    def add_reaction(
+        self, owner: str, repo: str, comment_id: int, content: str, *, review_comment: bool
+    ) -> None:
+        """React to a conversation comment (or, ``review_comment``, an inline one)."""
+        ...
+
+    def list_reactions(
+        self, owner: str, repo: str, comment_id: int, *, review_comment: bool
+    ) -> list[Reaction]:
+        """The reactions on a conversation comment (or an inline one)."""
+        ...
+
+    def collaborator_permission(self, owner: str, repo: str, user: str) -> str:
+        """``admin``, ``maintain``, ``write``, ``triage``, ``read`` or ``none`` (briefly cached)."""
+        ...
+
     def get_workflow_run(self, owner: str, repo: str, run_id: int) -> WorkflowRun:
         """The run's latest attempt."""
         ...
@@ -249,3 +309,8 @@ class GitHubAppClient(Protocol):
     """The App itself: hands out per-installation clients."""
 
     def for_installation(self, installation_id: int) -> GitHubRepoClient: ...
+
+    def app_slug(self) -> str:
+        """The App's slug (``GET /app``, cached): ``@<slug>`` addresses it, ``<slug>[bot]``
+        is the login of what it posts."""
+        ...
