@@ -222,3 +222,13 @@ def test_changing_the_template_changes_the_cache_key(world: FakeWorld) -> None:
     review(world, number=13)
     assert len(world.llm.review_requests) == 2
     assert prompts(world)[1].startswith("Edited.")
+
+
+def test_an_unreadable_organisation_file_is_reported_and_the_review_goes_on(
+    world: FakeWorld,
+) -> None:
+    world.gh.set_file(OWNER, NAME, ".argus.yml", "max_comments: 0\n")
+    world.gh.fail("GET", f"/repos/{OWNER}/.github/contents/.argus.yml", 403)
+    summary = review(world)
+    assert "organisation (octo/.github .argus.yml): could not be read" in summary
+    assert len(world.llm.review_requests) == 1

@@ -80,10 +80,15 @@ def _find_template(
     (None, why it cannot be used); (None, None) when there is none."""
     path = template_path(name)
     for where, ref in places:
-        text = gh.get_file_text(owner, where, path, ref)
+        origin = f"{owner}/{where}:{path}"
+        try:
+            text = gh.get_file_text(owner, where, path, ref)
+        except GitHubError as exc:
+            if where == repo:
+                raise  # as the repository's own .argus.yml: the review cannot go on
+            return None, f"prompt template `{origin}` could not be read ({exc}); the default used"
         if text is None:
             continue
-        origin = f"{owner}/{where}:{path}"
         try:
             return check_template(text, name=name, origin=origin), None
         except TemplateError as exc:
@@ -105,9 +110,15 @@ def load_review_config(
         org_branch = _org_branch(gh, owner)
         if org_branch is not None:
             places.append((ORG_REPO, org_branch))
-            values, found = read_layer(gh.get_file_text(owner, ORG_REPO, CONFIG_PATH, org_branch))
+            try:
+                text = gh.get_file_text(owner, ORG_REPO, CONFIG_PATH, org_branch)
+            except GitHubError as exc:  # the organisation's layer is left out, and said so
+                text, found = None, [f"could not be read ({exc}) (ignored)"]
+            else:
+                found = []
+            values, more = read_layer(text)
             layers.append(Layer(organisation_source(owner), values))
-            problems.extend(_lines(organisation_source(owner), found))
+            problems.extend(_lines(organisation_source(owner), [*found, *more]))
     values, found = read_layer(gh.get_file_text(owner, repo, CONFIG_PATH, branch))
     layers.append(Layer(REPOSITORY, values))
     problems.extend(_lines(CONFIG_PATH, found))
