@@ -20,6 +20,8 @@ from argusai.llm.port import LLMClient
 from argusai.runtime import Runtime
 from argusai.settings import Settings
 from argusai.store.db import Database
+from argusai.telemetry.metrics import work_observer
+from argusai.telemetry.sentry import capture as capture_crash
 from argusai.workq.kinds import Registry
 from argusai.workq.queue import WorkQueue, bind_queue
 from argusai.workq.runner import QueuePolicy
@@ -33,6 +35,9 @@ def queue_policy(settings: Settings) -> QueuePolicy:
         retry_delay_seconds=settings.job_retry_delay_seconds,
         redispatch_after_seconds=settings.redispatch_after_seconds,
         waits=(GitHubRateLimited, CircuitOpenError),
+        # metrics of every run; for these kinds also the time from the request to done
+        observe=work_observer(("review", "ci_run", "analysis", "command")),
+        report=capture_crash,
     )
 
 
@@ -41,6 +46,7 @@ def work_kinds(rt: Runtime) -> Registry:
     from argusai.ci.kind import ci_run_kind
     from argusai.ciapi.kind import analysis_kind
     from argusai.ciapi.tasks import register_callback_task
+    from argusai.review.conversation.kind import command_kind
     from argusai.review.kind import review_kind
     from argusai.scout.process_kind import scout_kinds
 
@@ -50,6 +56,7 @@ def work_kinds(rt: Runtime) -> Registry:
     send_callback = register_callback_task(rt.huey, get_runtime)
     registry = Registry()
     registry.add(review_kind(get_runtime))
+    registry.add(command_kind(get_runtime))
     registry.add(ci_run_kind(get_runtime))
     registry.add(analysis_kind(get_runtime, lambda analysis_id: send_callback(analysis_id, 0)))
     for kind in scout_kinds(get_runtime):
@@ -153,6 +160,14 @@ def build_router(settings: Settings) -> Router:
         ),
     )
     router.on("check_run", check_run_rerequested)  # "Re-run" on the ArgusAI review check
+    if settings.commands_enabled:  # talking to ArgusAI in the PR (review.conversation)
+        from argusai.review.conversation import events as talk
+
+        slug = settings.github_app_slug
+        router.on("issue_comment", talk.issue_comment_handler(slug=slug))
+        router.on("pull_request_review_comment", talk.review_comment_handler(slug=slug))
+        router.on("pull_request_review_thread", talk.review_thread)
+        router.on("pull_request", talk.pull_request_closed)  # read the findings' outcomes
     if settings.ci_enabled:  # whatever ARGUS_REVIEW_ENABLED_EVENTS says
         router.on("workflow_run", workflow_run)
     return router

@@ -22,6 +22,7 @@ from argusai.ciapi.cli import apikey_app, tenant_app, usage_command
 from argusai.cilog.cli import ci_app
 from argusai.errors import ArgusError, ConfigError, InputError
 from argusai.review.config_cli import config_app
+from argusai.review.conversation.cli import suppressions_app
 from argusai.review.models import Severity
 from argusai.runtime import CommandStartup, Runtime
 from argusai.scout.cli import scout_app
@@ -102,6 +103,7 @@ app.add_typer(ci_app, name="ci")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(config_app, name="config")
+app.add_typer(suppressions_app, name="suppressions")
 app.command("usage")(usage_command)
 _use_group_class(app)
 

@@ -138,6 +138,7 @@ class ReviewResult:
     head_sha: str
     prompt_version: str = PROMPT_VERSION
     already_posted: int = 0
+    suppressed: int = 0  # kept out by the repository's suppression rules
     rejected: list[NotPosted] = field(default_factory=list)  # not confirmed by verification
 
 
@@ -385,11 +386,13 @@ def finalize(
     max_comments: int = DEFAULT_MAX_COMMENTS,
     config_error: str | None = None,
     redactor: Redactor,
+    suppress: Callable[[Finding, str], bool] | None = None,
 ) -> ReviewResult:
     """Apply the severity floor, drop duplicates and findings posted before, anchor, rank,
     keep at most ``max_comments`` inline (``config.max_comments`` wins when set); the
     checks' findings (``plan.check_findings``) go through all of it with the LLM's. What
-    will be posted is sanitised with ``redactor``."""
+    will be posted is sanitised with ``redactor``. ``suppress(finding, fingerprint)``: True
+    keeps a finding out (a suppression rule): counted in the summary, never posted."""
     redactor = redactor.snapshot()  # one read of the environment for every piece posted
     limit = config.max_comments if config.max_comments is not None else max_comments
     floor = config.severity_threshold.rank
@@ -400,6 +403,7 @@ def finalize(
     candidates.sort(key=lambda pair: _rank_key(pair[0]))
     seen: set[str] = set()
     repeated = 0
+    suppressed = 0
     inline: list[InlineComment] = []
     not_posted: list[NotPosted] = []
     findings: list[Finding] = []
@@ -410,6 +414,9 @@ def finalize(
         seen.add(fp)
         if fp in already_posted:
             repeated += 1
+            continue
+        if suppress is not None and suppress(finding, fp):
+            suppressed += 1
             continue
         findings.append(finding)
         if reason:
@@ -443,6 +450,7 @@ def finalize(
             usage=outcome.usage,
             config_error=config_error,
             already_posted=repeated,
+            suppressed=suppressed,
             chunk_count=len(plan.chunks),
             prompt_version=PROMPT_VERSION,
             context_used=outcome.context_used,
@@ -473,5 +481,6 @@ def finalize(
         usage=usage,
         head_sha=ctx.head_sha,
         already_posted=repeated,
+        suppressed=suppressed,
         rejected=outcome.rejected,
     )

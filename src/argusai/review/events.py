@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError
 from argusai.core.payload import MAX_NUMBER, MAX_SHORT, Installation, Lenient, Repo, lacking
 from argusai.core.router import Delivery, Handler, Ignored, Intent, Recorded, Work
 from argusai.review.checkrun import CHECK_NAME
+from argusai.review.conversation.state import is_paused
 from argusai.review.items import ReviewRequest, create_review
 from argusai.review.kind import REVIEW
 
@@ -55,7 +56,10 @@ class ReviewIntent:
         return self.request.repo_name
 
     def record(self, session: Any, delivery_id: str) -> Recorded:
-        """Queue the review (superseding older heads of the PR); nothing for a known head."""
+        """Queue the review (superseding older heads of the PR); nothing for a known head,
+        nor for a PR whose automatic reviews are paused (a re-run still runs)."""
+        if not self.again and is_paused(session, self.request.repo_name, self.request.pr_number):
+            return Recorded(ignored="automatic reviews are paused on this pull request")
         review_id = create_review(
             session, self.request, delivery_id, dispatched=True, delay=self.delay, again=self.again
         )

@@ -102,6 +102,7 @@ class SummaryData:
     base_sha: str | None = None
     incremental_base: str | None = None
     already_posted: int = 0
+    suppressed: int = 0  # findings kept out by suppression rules (``ignore``)
     chunk_count: int = 0
     prompt_version: str = ""
     context_used: list[str] = field(default_factory=list)  # "scope path:12 name", …
@@ -257,6 +258,8 @@ def format_summary(data: SummaryData, *, redactor: Redactor) -> str:
         line += f" — {data.inline_count} posted inline"
     if data.already_posted:
         line += f"; {data.already_posted} already reported earlier, not repeated"
+    if data.suppressed:
+        line += f"; {data.suppressed} suppressed by this repository's rules (`/argus config`)"
     out += [line, ""]
     out += _walkthrough_section(data, redactor)
     if data.not_posted:

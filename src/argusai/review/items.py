@@ -25,6 +25,13 @@ from argusai.workq.table import WorkTable
 
 #: reviews on the one work queue
 REVIEWS = WorkTable(Review)
+#: the trigger of a review asked for by ``@argus full review``: the whole PR, no cache
+FULL_REVIEW_TRIGGER = "comment.full-review"
+
+
+def is_full_review(row: Review) -> bool:
+    """True for a review that must cover the whole PR and not reuse a cached answer."""
+    return row.trigger == FULL_REVIEW_TRIGGER
 
 
 def still_current(db: Database, review_id: int, owner: str | None) -> bool:

@@ -22,6 +22,7 @@ from argusai.llm.port import Completion, LLMClient
 from argusai.review import checkrun
 from argusai.review import items as workitems
 from argusai.review.context_files import fetch_context
+from argusai.review.conversation.hooks import schedule_outcomes, suppressor
 from argusai.review.engine import PRContext, ReviewOutcome, ReviewPlan, finalize, plan_review
 from argusai.review.engine import run_review as run_engine
 from argusai.review.fingerprint import extract_fingerprints
@@ -115,7 +116,11 @@ def _review_and_post(
     check_id: int,
 ) -> None:
     owner, repo = item.repo_name.split("/", 1)
-    files, since = changed_files(rt, gh, owner, repo, item, pr)
+    full = workitems.is_full_review(item)  # "@argus full review": the whole PR, no cache
+    if full:
+        files, since = gh.list_pull_files(owner, repo, item.pr_number), None
+    else:
+        files, since = changed_files(rt, gh, owner, repo, item, pr)
     issues, guidance = pr_intent(gh, owner, repo, pr, branch)
     ctx = PRContext(
         repo=item.repo_name,
@@ -138,7 +143,7 @@ def _review_and_post(
     )
     verify_model = _verify_model(rt, config)
     key = cache_key(item, pr.base_sha, since, config, rt.settings.llm_model, verify_model)
-    cached = workitems.cached_result(rt.db, key)
+    cached = None if full else workitems.cached_result(rt.db, key)
     if cached is not None:
         outcome = outcome_from_json(cached, ctx)
         log.info("review reused from cache", cache_key=key[:12])
@@ -149,6 +154,7 @@ def _review_and_post(
 
     already = extract_fingerprints(gh.list_review_comment_bodies(owner, repo, item.pr_number))
     already |= stored_fingerprints(rt, item)
+    suppress = suppressor(rt.db, item.repo_name, item.pr_number)  # ignore / ignore everywhere
     result = finalize(
         outcome,
         plan,
@@ -157,6 +163,7 @@ def _review_and_post(
         max_comments=rt.settings.max_comments_per_review,
         config_error=config_error,
         redactor=rt.redactor,
+        suppress=suppress,
     )
 
     # last look before anything becomes visible
@@ -177,6 +184,9 @@ def _review_and_post(
     # an outage is never reused as the answer for this head
     stored_key = None if _llm_down(outcome) else key
     record_done(rt, item, result, outcome, stored_key, review_id, summary_id, since)
+    suppress.record_hits()
+    if already:  # earlier findings: read their reactions now (reactions send no webhook)
+        schedule_outcomes(rt, item)
     log.info(
         "review posted",
         inline=len(result.inline_comments),

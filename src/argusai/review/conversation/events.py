@@ -1,0 +1,309 @@
+"""What comment and thread deliveries ask of ArgusAI: a command work item, or nothing.
+
+Read in the request path without any I/O: bots (``sender.type == "Bot"``, any ``[bot]``
+login — ArgusAI's own comments included) never trigger anything, edits and deletions of
+a comment are ignored, and a comment is queued once whatever the deliveries (its id is
+the item's ``dedup_key``). Who may run what, and whether a thread is really on one of
+ArgusAI's comments, the worker checks (that takes GitHub calls).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field, ValidationError
+from sqlalchemy import select
+
+from argusai.core.payload import (
+    MAX_ID,
+    MAX_NAME,
+    MAX_NUMBER,
+    MAX_SHORT,
+    Installation,
+    Lenient,
+    Repo,
+    lacking,
+)
+from argusai.core.router import Delivery, Handler, Ignored, Intent, Recorded, Work
+from argusai.review.conversation.commands import parse_comment
+from argusai.review.conversation.items import CommandRequest, create_command
+from argusai.review.conversation.kind import COMMAND
+from argusai.review.fingerprint import extract_fingerprints
+from argusai.store.models import FindingRecord
+
+THREAD_ACTIONS = ("resolved", "unresolved")
+
+
+class _User(Lenient):
+    login: str = Field(min_length=1, max_length=MAX_NAME)
+    type: str = Field(default="User", max_length=MAX_SHORT)
+
+    @property
+    def is_bot(self) -> bool:
+        """GitHub Apps and other bots: never a trigger."""
+        return self.type == "Bot" or self.login.lower().endswith("[bot]")
+
+
+class _Number(Lenient):
+    number: int = Field(gt=0, lt=MAX_NUMBER)
+
+
+class _Issue(_Number):
+    pull_request: dict[str, Any] | None = None
+
+
+class _IssueComment(Lenient):
+    id: int = Field(gt=0, lt=MAX_ID)
+    body: str | None = None
+    user: _User
+
+
+class IssueCommentEvent(Lenient):
+    """The parts of an ``issue_comment`` payload a command needs."""
+
+    action: str
+    issue: _Issue
+    comment: _IssueComment
+    repository: Repo
+    installation: Installation | None = None
+    sender: _User | None = None
+
+
+class _ReviewComment(_IssueComment):
+    in_reply_to_id: int | None = Field(default=None, gt=0, lt=MAX_ID)
+    path: str | None = Field(default=None, max_length=1024)
+    line: int | None = None
+    start_line: int | None = None
+    original_line: int | None = None
+    original_start_line: int | None = None
+    commit_id: str | None = Field(default=None, max_length=MAX_SHORT)
+    original_commit_id: str | None = Field(default=None, max_length=MAX_SHORT)
+
+
+class ReviewCommentEvent(Lenient):
+    """The parts of a ``pull_request_review_comment`` payload a command needs."""
+
+    action: str
+    comment: _ReviewComment
+    pull_request: _Number
+    repository: Repo
+    installation: Installation | None = None
+    sender: _User | None = None
+
+
+class _Thread(Lenient):
+    comments: list[_ReviewComment] = Field(min_length=1)
+
+
+class ReviewThreadEvent(Lenient):
+    """The parts of a ``pull_request_review_thread`` payload an outcome needs."""
+
+    action: str
+    thread: _Thread
+    pull_request: _Number
+    repository: Repo
+    installation: Installation | None = None
+
+
+class _PullRequest(_Number):
+    head: dict[str, Any] | None = None
+
+
+class PullRequestClosedEvent(Lenient):
+    """``pull_request.closed``: time to read what became of the PR's findings."""
+
+    action: str
+    pull_request: _PullRequest
+    repository: Repo
+    installation: Installation | None = None
+
+
+@dataclass(frozen=True)
+class CommandIntent:
+    """Queue this command (question, thread event, outcome collection)."""
+
+    request: CommandRequest
+    #: only for PRs with findings of ours (an outcome collection on close)
+    needs_findings: bool = False
+    creates_work: bool = True
+
+    @property
+    def installation_id(self) -> int | None:
+        """The installation the command runs under."""
+        return self.request.installation_id
+
+    @property
+    def repo_name(self) -> str | None:
+        """The repository of the pull request."""
+        return self.request.repo_name
+
+    def record(self, session: Any, delivery_id: str) -> Recorded:
+        """Queue the command once; nothing for a comment handled before."""
+        if self.needs_findings and not _has_findings(session, self.request):
+            return Recorded(ignored="no ArgusAI findings on this pull request")
+        command_id = create_command(session, self.request, delivery_id, dispatched=True)
+        if command_id is None:
+            return Recorded(ignored="this comment is already handled")
+        return Recorded(work=(Work(COMMAND, command_id),), fields={"command_id": command_id})
+
+
+def _has_findings(session: Any, req: CommandRequest) -> bool:
+    found = session.scalar(
+        select(FindingRecord.id)
+        .where(
+            FindingRecord.repo_name == req.repo_name,
+            FindingRecord.pr_number == req.pr_number,
+            FindingRecord.inline.is_(True),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def _from_a_bot(comment: _IssueComment, sender: _User | None) -> bool:
+    return comment.user.is_bot or (sender is not None and sender.is_bot)
+
+
+def issue_comment_handler(*, slug: str | None) -> Handler:
+    """``issue_comment``: a command in a pull request's conversation (``slug``: the App's,
+    when configured; else any opening mention is a candidate the worker checks)."""
+
+    def handle(delivery: Delivery) -> Intent:
+        if delivery.action != "created":
+            return Ignored.of(delivery, f"{delivery.key}: only new comments are read")
+        try:
+            event = IssueCommentEvent.model_validate(delivery.payload)
+        except ValidationError as exc:
+            return Ignored.of(delivery, lacking(exc))
+        if event.issue.pull_request is None:
+            return Ignored.of(delivery, "a comment on an issue, not on a pull request")
+        if event.installation is None:
+            return Ignored.of(delivery, "no installation in payload")
+        if _from_a_bot(event.comment, event.sender):
+            return Ignored.of(delivery, "comment by a bot")
+        body = event.comment.body or ""
+        parsed = parse_comment(body, slug=slug, in_thread=False)
+        if parsed is None:
+            return Ignored.of(delivery, "not addressed to ArgusAI")
+        return CommandIntent(
+            CommandRequest(
+                installation_id=event.installation.id,
+                repo_name=event.repository.full_name,
+                pr_number=event.issue.number,
+                source="issue_comment",
+                name=parsed.name.value,
+                dedup_key=f"ic:{event.comment.id}",
+                text=body,
+                addressed=parsed.addressed,
+                author=event.comment.user.login,
+                comment_id=event.comment.id,
+            )
+        )
+
+    return handle
+
+
+def review_comment_handler(*, slug: str | None) -> Handler:
+    """``pull_request_review_comment``: a command, or a reply in a thread (maybe ours)."""
+
+    def handle(delivery: Delivery) -> Intent:
+        if delivery.action != "created":
+            return Ignored.of(delivery, f"{delivery.key}: only new comments are read")
+        try:
+            event = ReviewCommentEvent.model_validate(delivery.payload)
+        except ValidationError as exc:
+            return Ignored.of(delivery, lacking(exc))
+        if event.installation is None:
+            return Ignored.of(delivery, "no installation in payload")
+        comment = event.comment
+        if _from_a_bot(comment, event.sender):
+            return Ignored.of(delivery, "comment by a bot")
+        body = comment.body or ""
+        in_thread = comment.in_reply_to_id is not None
+        parsed = parse_comment(body, slug=slug, in_thread=in_thread)
+        if parsed is None:
+            return Ignored.of(delivery, "not addressed to ArgusAI")
+        return CommandIntent(
+            CommandRequest(
+                installation_id=event.installation.id,
+                repo_name=event.repository.full_name,
+                pr_number=event.pull_request.number,
+                source="review_comment",
+                name=parsed.name.value,
+                dedup_key=f"rc:{comment.id}",
+                text=body,
+                addressed=parsed.addressed,
+                author=comment.user.login,
+                comment_id=comment.id,
+                in_reply_to_id=comment.in_reply_to_id,
+            )
+        )
+
+    return handle
+
+
+def review_thread(delivery: Delivery) -> Intent | None:
+    """``pull_request_review_thread`` resolved / unresolved on one of ArgusAI's findings."""
+    if delivery.action not in THREAD_ACTIONS:
+        return None
+    try:
+        event = ReviewThreadEvent.model_validate(delivery.payload)
+    except ValidationError as exc:
+        return Ignored.of(delivery, lacking(exc))
+    if event.installation is None:
+        return Ignored.of(delivery, "no installation in payload")
+    root = event.thread.comments[0]
+    fingerprints = extract_fingerprints([root.body])
+    if not root.user.is_bot or not fingerprints:
+        return Ignored.of(delivery, "a thread on someone else's comment")
+    details = {
+        "action": delivery.action,
+        "fingerprint": sorted(fingerprints)[0],
+        "root_id": root.id,
+        "root_author": root.user.login,
+        "path": root.path or "",
+        "line": root.original_line if root.original_line is not None else root.line,
+        "start_line": (
+            root.original_start_line if root.original_start_line is not None else root.start_line
+        ),
+        "commit_id": root.original_commit_id or root.commit_id or "",
+    }
+    return CommandIntent(
+        CommandRequest(
+            installation_id=event.installation.id,
+            repo_name=event.repository.full_name,
+            pr_number=event.pull_request.number,
+            source="review_thread",
+            name=f"thread-{delivery.action}",
+            dedup_key=f"th:{delivery.delivery_id}",
+            comment_id=root.id,
+            details=details,
+        )
+    )
+
+
+def pull_request_closed(delivery: Delivery) -> Intent | None:
+    """``pull_request.closed`` → read the outcomes of ArgusAI's findings on it."""
+    if delivery.action != "closed":
+        return None
+    try:
+        event = PullRequestClosedEvent.model_validate(delivery.payload)
+    except ValidationError:
+        return None  # the review handler already says what the payload lacks
+    if event.installation is None:
+        return None
+    head = event.pull_request.head or {}
+    sha = head.get("sha") if isinstance(head.get("sha"), str) else ""
+    return CommandIntent(
+        CommandRequest(
+            installation_id=event.installation.id,
+            repo_name=event.repository.full_name,
+            pr_number=event.pull_request.number,
+            source="pull_request",
+            name="outcomes",
+            dedup_key=f"pc:{delivery.delivery_id}",
+            details={"head_sha": str(sha)[:MAX_SHORT]},
+        ),
+        needs_findings=True,
+    )
