@@ -86,7 +86,8 @@ def _find_template(
         except GitHubError as exc:
             if where == repo:
                 raise  # as the repository's own .argus.yml: the review cannot go on
-            return None, f"prompt template `{origin}` could not be read ({exc}); the default used"
+            why = f"could not be read ({exc})"
+            return None, f"prompt template `{origin}`: {why}; the default prompt used"
         if text is None:
             continue
         try:
