@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     github_webhook_secret: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
     github_api_version: str = "2022-11-28"
+    #: the App's slug (``@<slug>`` in comments); unset: asked from ``GET /app`` by the worker
+    github_app_slug: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$")
 
     # Storage and queue
     data_dir: Path = Path("./argus-data")
@@ -74,6 +76,8 @@ class Settings(BaseSettings):
     review_drafts: bool = False
     max_files_per_review: int = Field(default=20, ge=1, le=3000)
     max_comments_per_review: int = Field(default=10, ge=0, le=100)
+    #: commands, questions and thread answers in PR comments (``@<slug> help``)
+    commands_enabled: bool = True
 
     # Jobs
     job_max_retries: int = Field(default=5, ge=0)
@@ -105,6 +109,9 @@ class Settings(BaseSettings):
     github_max_pacing_wait_seconds: float = Field(default=3.0, ge=0)
     reviews_per_minute_per_installation: int = Field(default=10, ge=0)
     webhooks_per_minute_per_repo: int = Field(default=60, ge=0)
+    #: commands in PR comments that spend tokens (questions, explain, review), per hour
+    commands_per_hour_per_user: int = Field(default=30, ge=0)
+    commands_per_hour_per_installation: int = Field(default=300, ge=0)
 
     # CI failure analysis (on GitHub and as a multi-tenant API)
     secret_key: SecretStr | None = None  # encrypts tenants' callback secrets (Fernet key)
