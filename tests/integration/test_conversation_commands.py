@@ -248,3 +248,34 @@ def test_over_the_per_person_limit_one_notice(make_world: Callable[..., FakeWorl
     replies = conversation_replies(world)
     assert len(answer_prompts(world)) == 1
     assert len(replies) == 2 and "more than 1 commands in an hour" in replies[1]
+
+
+def test_installation_limit_waits_for_commands_and_counts_thread_replies_once_ours(
+    make_world: Callable[..., FakeWorld],
+) -> None:
+    world = make_world(job_max_retries=0, commands_per_hour_per_installation=1, llm_verify=False)
+    setup(world)
+    world.gh.set_permission(OWNER, NAME, "alice", "write")
+    root = review_pr(world)
+    human = world.gh.add_review_comment(OWNER, NAME, NUMBER, path="app.py", line=2, body="hmm")
+    # a reply in someone else's thread takes no permit; the one in ours does
+    world.deliver("pull_request_review_comment", review_comment(world, "ok", in_reply_to=human))
+    world.deliver(
+        "pull_request_review_comment", review_comment(world, "why?", in_reply_to=root["id"])
+    )
+    world.deliver(
+        "pull_request_review_comment", review_comment(world, "and?", in_reply_to=root["id"])
+    )
+    world.deliver("issue_comment", issue_comment(world, "@argusai what changed?"))
+    world.run_worker()
+
+    assert len(answer_prompts(world)) == 1
+    (answer, notice) = replies_in_thread(world, root["id"])
+    assert ANSWER.split("`")[0] in answer["body"]
+    assert "more than this installation may ask in an hour" in notice["body"]
+    # the addressed question waits for the next slot instead (deferred, not dropped)
+    last = world.rows(PRCommand)[-1]
+    assert last.status == "queued" and "commands/hour for this installation" in (
+        last.error_message or ""
+    )
+    assert conversation_replies(world) == []

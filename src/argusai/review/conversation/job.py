@@ -92,13 +92,11 @@ def _converse(turn: Turn) -> str:
     parsed = parse_comment(row.text, slug=turn.slug, in_thread=row.in_reply_to_id is not None)
     if parsed is None:
         return "not addressed to ArgusAI"
-    root: ReviewComment | None = None
-    if row.in_reply_to_id is not None:
-        root = turn.gh.get_review_comment(turn.owner, turn.repo, row.in_reply_to_id)
+    root = _thread_root(turn)
     fingerprint = ours(root, turn.bot_login) if root is not None else None
     if parsed.addressed == "thread" and fingerprint is None:
         return "a reply in a thread that is not on ArgusAI's comment"
-    refused = _gate(turn, parsed.name)
+    refused = _gate(turn, parsed.name, in_thread_only=parsed.addressed == "thread")
     if refused is not None:
         return refused
     _acknowledge(turn)
@@ -118,8 +116,23 @@ def _converse(turn: Turn) -> str:
     return result
 
 
-def _gate(turn: Turn, name: Name) -> str | None:
-    """Why the command is not run (a refusal or a limit notice posted once), or None."""
+def _thread_root(turn: Turn) -> ReviewComment | None:
+    """The first comment of the thread the command replies in (None: not a reply, or the
+    thread's first comment was deleted meanwhile)."""
+    if turn.row.in_reply_to_id is None:
+        return None
+    try:
+        return turn.gh.get_review_comment(turn.owner, turn.repo, turn.row.in_reply_to_id)
+    except GitHubError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def _gate(turn: Turn, name: Name, *, in_thread_only: bool) -> str | None:
+    """Why the command is not run (a refusal or a limit notice posted once), or None.
+    ``in_thread_only``: a reply in ArgusAI's thread, addressed to no one, which the queue
+    did not count against the installation's limit (it could not tell it was for us)."""
     row, rt = turn.row, turn.rt
     if name not in OPEN_TO_ALL:
         role = turn.gh.collaborator_permission(turn.owner, turn.repo, row.author)
@@ -130,13 +143,17 @@ def _gate(turn: Turn, name: Name) -> str | None:
             return f"refused quietly: {row.author} has {role} access (told before)"
     if name in SPENDS_TOKENS:
         limits = command_limits(rt.settings)
+        over = f"more than {limits.per_user_hour} commands in an hour"
         wait = limits.user_wait(row.installation_id, row.author)
+        if wait <= 0 and in_thread_only:
+            over = "more than this installation may ask in an hour"
+            wait = limits.installation_wait(row.installation_id)
         if wait > 0:
             if notice_once(
                 rt.db, row.repo_name, row.pr_number, row.author, "limit", every=LIMIT_NOTICE_EVERY
             ):
-                post(turn, replies.limit_notice(row.author, limits.per_user_hour, int(wait // 60)))
-            return f"over the limit of {limits.per_user_hour} commands/hour for {row.author}"
+                post(turn, replies.limit_notice(row.author, over, int(wait // 60)))
+            return f"over the limit: {over}"
     return None
 
 

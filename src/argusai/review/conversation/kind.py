@@ -31,7 +31,9 @@ def command_kind(get_runtime: Callable[[], Runtime]) -> WorkKind:
         paused = limits_for(settings).pauses.remaining(row.installation_id)
         if paused > 0:
             return Deferral(paused, "installation paused: GitHub rate limit")
-        if row.name not in _SPENDING:
+        if row.name not in _SPENDING or row.addressed == "thread":
+            # a reply in a review thread may well not be for us: counted once the job
+            # knows the thread is ArgusAI's (``job._gate``)
             return None
         return command_limits(settings).admit(row.installation_id)
 

@@ -36,9 +36,13 @@ class CommandLimits:
         """0 when ``user`` may run one more command now; else seconds until they may."""
         return self.users.acquire(f"inst:{installation_id}:user:{user.lower()}")
 
+    def installation_wait(self, installation_id: int) -> float:
+        """0 when the installation may run one more command now; else seconds to wait."""
+        return self.installations.acquire(f"inst:{installation_id}")
+
     def admit(self, installation_id: int) -> Deferral | None:
         """None when the installation may start a command that spends tokens now."""
-        wait = self.installations.acquire(f"inst:{installation_id}")
+        wait = self.installation_wait(installation_id)
         if wait <= 0:
             return None
         spread = random.uniform(0, 30)  # noqa: S311 - jitter, not security

@@ -93,18 +93,19 @@ def help_text(slug: str) -> str:
 
 def refusal(user: str, name: Name) -> str:
     """One short, polite refusal (given once per person and pull request)."""
+    what = "asking me" if name is Name.ASK else f"`{name.value.replace('-', ' ')}`"
     return (
-        f"{HEADER}: sorry @{user}, `{name.value.replace('-', ' ')}` needs write access to "
-        "this repository, so I will leave it to a maintainer. (I say this once per pull "
-        "request; further commands from you here are ignored quietly.)"
+        f"{HEADER}: sorry @{user}, {what} needs write access to this repository, so I will "
+        "leave it to a maintainer. (I say this once per pull request; further commands from "
+        "you here are ignored quietly.)"
     )
 
 
-def limit_notice(user: str, per_hour: int, wait_minutes: int) -> str:
-    """The user asked more than the per-person limit allows."""
+def limit_notice(user: str, over: str, wait_minutes: int) -> str:
+    """A limit was reached (``over``: which, in words)."""
     return (
-        f"{HEADER}: @{user}, that is more than {per_hour} commands in an hour; "
-        f"please try again in about {max(1, wait_minutes)} minute(s)."
+        f"{HEADER}: @{user}, that is {over}; please try again in about "
+        f"{max(1, wait_minutes)} minute(s)."
     )
 
 
