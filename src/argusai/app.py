@@ -46,6 +46,7 @@ def work_kinds(rt: Runtime) -> Registry:
     from argusai.ci.kind import ci_run_kind
     from argusai.ciapi.kind import analysis_kind
     from argusai.ciapi.tasks import register_callback_task
+    from argusai.notify.kind import notification_kind
     from argusai.review.conversation.kind import command_kind
     from argusai.review.kind import review_kind
     from argusai.scout.process_kind import scout_kinds
@@ -61,12 +62,21 @@ def work_kinds(rt: Runtime) -> Registry:
     registry.add(analysis_kind(get_runtime, lambda analysis_id: send_callback(analysis_id, 0)))
     for kind in scout_kinds(get_runtime):
         registry.add(kind)
+    registry.add(notification_kind(get_runtime))
     return registry
 
 
 def build_queue(rt: Runtime) -> WorkQueue:
     """The work queue of ``rt`` (its Huey's one task runs messages through it)."""
-    queue = WorkQueue(rt.huey, rt.db, work_kinds(rt), queue_policy(rt.settings))
+    from argusai.notify.deadletters import dead_letter_listener
+
+    queue = WorkQueue(
+        rt.huey,
+        rt.db,
+        work_kinds(rt),
+        queue_policy(rt.settings),
+        listeners=(dead_letter_listener(rt),),  # a dead letter of any kind is notified
+    )
     bind_queue(rt.huey, lambda: rt.queue)
     return queue
 
@@ -133,11 +143,13 @@ def register_tasks(rt: Runtime) -> WorkQueue:
     """Declare every task on ``rt.huey`` as a worker needs them: the work queue's one task,
     the analysis callbacks, the periodic maintenance, the scout crawl. Returns the queue."""
     from argusai.deliveries.maintenance import register_maintenance
+    from argusai.notify.deadletters import register_notify_tasks
     from argusai.scout.tasks import register_scout_tasks
 
     queue = rt.queue
     register_maintenance(rt.huey, lambda: rt)
     register_scout_tasks(rt.huey, lambda: rt)
+    register_notify_tasks(rt.huey, lambda: rt)
     return queue
 
 

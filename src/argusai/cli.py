@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 from argusai.ciapi.cli import apikey_app, tenant_app, usage_command
 from argusai.cilog.cli import ci_app
 from argusai.errors import ArgusError, ConfigError, InputError
+from argusai.notify.cli import notify_app
 from argusai.review.config_cli import config_app
 from argusai.review.conversation.cli import suppressions_app
 from argusai.review.models import Severity
@@ -103,6 +104,7 @@ app.add_typer(ci_app, name="ci")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(config_app, name="config")
+app.add_typer(notify_app, name="notify")
 app.add_typer(suppressions_app, name="suppressions")
 app.command("usage")(usage_command)
 _use_group_class(app)

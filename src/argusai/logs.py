@@ -11,6 +11,7 @@ import structlog
 from structlog.typing import EventDict, WrappedLogger
 
 from argusai.core.secrets import all_forms, redact
+from argusai.core.url_secrets import url_secret_parts
 from argusai.settings import LogFormat, Settings, load_settings
 
 REDACTED = "[REDACTED]"
@@ -48,6 +49,11 @@ def settings_secrets(settings: Settings) -> list[str]:
     llm_key = settings.llm_api_key_value()
     if llm_key:
         found.append(llm_key)
+    # notification channels: a Slack/Discord URL is a token, an SMTP URL holds a password
+    for url in settings.notify_url_list():
+        found.extend(url_secret_parts(url))
+    if settings.notify_webhook_secret is not None:
+        found.append(settings.notify_webhook_secret.get_secret_value())
     try:
         pem = settings.private_key_pem()
     except OSError:

@@ -12,6 +12,7 @@ from sqlalchemy import MetaData
 from argusai.ci import models as ci_models
 from argusai.ciapi import models as ciapi_models
 from argusai.cilog import models as cilog_models
+from argusai.notify import models as notify_models
 from argusai.review import operator_config
 from argusai.review.conversation import models as conversation_models
 from argusai.scout import models as scout_models
@@ -22,6 +23,7 @@ TABLE_MODULES = (
     ci_models,
     ciapi_models,
     cilog_models,
+    notify_models,
     scout_models,
     conversation_models,
     operator_config,

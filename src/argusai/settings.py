@@ -132,6 +132,20 @@ class Settings(BaseSettings):
     scout_github_token: SecretStr | None = None
     scout_max_in_flight: int = Field(default=10, ge=1, le=50)
 
+    # Notifications: dead letters, failed reviews, critical findings, CI explanations, scout
+    # runs, tenants' quotas (routes per installation/repository/tenant: argus notify add)
+    #: channels for every event, comma-separated: slack://, discord://, mailto(s)://, https://
+    notify_urls: SecretStr | None = None
+    #: signs the https:// (generic JSON webhook) channels of ARGUS_NOTIFY_URLS
+    notify_webhook_secret: SecretStr | None = None
+    #: events the ARGUS_NOTIFY_URLS channels get (empty: all)
+    notify_events: Annotated[tuple[str, ...], NoDecode] = ()
+    #: hosts/CIDRs a channel may reach although private or loopback (SSRF rules)
+    notify_allowlist: Annotated[tuple[str, ...], NoDecode] = ()
+    #: events of one kind to one channel within this window become one digest (0: none)
+    notify_digest_seconds: int = Field(default=300, ge=0)
+    notify_max_per_hour: int = Field(default=30, ge=1)  # messages per channel
+
     # Logs
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.AUTO
@@ -141,6 +155,13 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _split_events(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(e.strip() for e in value.split(",") if e.strip())
+        return value
+
+    @field_validator("notify_events", "notify_allowlist", mode="before")
+    @classmethod
+    def _split_notify(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(e.strip() for e in value.split(",") if e.strip())
         return value
@@ -192,6 +213,12 @@ class Settings(BaseSettings):
         if self.github_private_key_path is not None:
             return self.github_private_key_path.read_text(encoding="utf-8")
         return None
+
+    def notify_url_list(self) -> list[str]:
+        """The channel URLs of ``ARGUS_NOTIFY_URLS`` (secrets: never log them)."""
+        if self.notify_urls is None:
+            return []
+        return [u.strip() for u in self.notify_urls.get_secret_value().split(",") if u.strip()]
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to SQLite in the data dir."""

@@ -12,10 +12,13 @@ def test_worker_registers_every_task(tmp_path: Path) -> None:
     rt: Runtime = make_runtime(make_settings(tmp_path))
     queue = register_tasks(rt)
     names = {name.rsplit(".argus.", 1)[-1] for name in rt.huey._registry._registry}
-    assert names == {"work", "redeliver_failed", "ci_callback", "scout.crawl", "scout.continue"}
+    assert names == {"work", "redeliver_failed", "ci_callback", "scout.crawl", "scout.continue"} | {
+        "notify.dead_letters"
+    }
     assert queue.registry.names() == [
         "analysis",
         "ci_run",
+        "notification",
         "review",
         "scout_issue",
         "scout_repository",

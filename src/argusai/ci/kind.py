@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from argusai.ci.alerts import ci_run_closed
 from argusai.ci.models import CIRun
 from argusai.ci.runs import CI_RUNS
 from argusai.runtime import Runtime
@@ -21,7 +22,14 @@ def ci_run_kind(get_runtime: Callable[[], Runtime]) -> WorkKind:
 
         process_ci_run(get_runtime(), item.row, item.owner)
 
-    return WorkKind(name=CI_RUN, table=CI_RUNS, handle=handle, describe=_describe, context=_context)
+    return WorkKind(
+        name=CI_RUN,
+        table=CI_RUNS,
+        handle=handle,
+        describe=_describe,
+        context=_context,
+        closed=ci_run_closed(get_runtime),  # notifications: an explanation was posted
+    )
 
 
 def _describe(row: CIRun) -> str:

@@ -22,6 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from argusai.ciapi import analyses, usage
+from argusai.ciapi.alerts import check_quota
 from argusai.ciapi.apikeys import KeyOwner
 from argusai.ciapi.guard import ApiError, authorise, record, record_repeated
 from argusai.ciapi.intake import body_limit, check_callback, parse, read_capped
@@ -120,6 +121,7 @@ async def create_analysis(
                 "it renews on the 1st (UTC) — upgrade the tier for more",
                 {"Retry-After": wait},
             )
+        await run_in_threadpool(check_quota, rt, owner.tenant_id, quota)  # 80 %/100 % notices
     except ApiError as exc:
         return _error(exc, headers)
     return await _run(request, rt, owner, data, req, headers)

@@ -7,6 +7,7 @@ from typing import Any
 
 from argusai.errors import GitHubRateLimited
 from argusai.limits.policy import limits_for
+from argusai.review.alerts import review_closed
 from argusai.review.items import REVIEWS
 from argusai.runtime import Runtime
 from argusai.store.models import Review
@@ -41,6 +42,7 @@ def review_kind(get_runtime: Callable[[], Runtime]) -> WorkKind:
         context=_context,
         admit=admit,
         wait_delay=wait_delay,
+        closed=review_closed(get_runtime),  # notifications: failed, critical findings
     )
 
 

@@ -12,6 +12,7 @@ from huey import Huey, crontab
 
 from argusai.errors import ConfigError
 from argusai.runtime import Runtime
+from argusai.scout.alerts import notify_finished
 from argusai.scout.crawl import CrawlReport, run_crawl
 from argusai.scout.crawl_env import CrawlEnv, Enqueue
 
@@ -127,4 +128,5 @@ def crawl_now(
         queued=report.queued,
         skipped=len(report.skipped),
     )
+    notify_finished(rt, report)
     return report

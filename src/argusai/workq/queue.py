@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +22,8 @@ from argusai.workq.runner import QueuePolicy, run_item
 log = structlog.get_logger(__name__)
 
 WORK_TASK = "argus.work"
+#: hears ``(kind, item_id, outcome)`` after an item ran
+Listener = Callable[[str, Any, str], None]
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,17 @@ class DeadItem:
 class WorkQueue:
     """Send, run, sweep and revive work items of every registered kind."""
 
-    def __init__(self, huey: Huey, db: Database, registry: Registry, policy: QueuePolicy) -> None:
+    def __init__(
+        self,
+        huey: Huey,
+        db: Database,
+        registry: Registry,
+        policy: QueuePolicy,
+        listeners: Sequence[Listener] = (),
+    ) -> None:
         self.huey, self.db, self.registry, self.policy = huey, db, registry, policy
+        #: told ``(kind, item_id, outcome)`` after each run (the notifications hear "dead")
+        self.listeners = tuple(listeners)
         self._task = register_work_task(huey)
 
     def dispatch(
@@ -81,7 +92,13 @@ class WorkQueue:
 
     def run(self, kind: str, item_id: Any) -> str:
         """Run one item now, in this process (the task body; tests)."""
-        return run_item(self.db, self.policy, self._again, self.registry.get(kind), item_id)
+        outcome = run_item(self.db, self.policy, self._again, self.registry.get(kind), item_id)
+        for listen in self.listeners:
+            try:
+                listen(kind, item_id, outcome)
+            except Exception as exc:  # noqa: BLE001 - a listener never changes the outcome
+                log.warning("work listener failed", kind=kind, job_id=item_id, error=repr(exc))
+        return outcome
 
     def sweep(self, limit: int = 100) -> int:
         """Re-dispatch lost, delayed and abandoned items of every kind; how many were sent."""
