@@ -16,6 +16,7 @@ from argusai.notify import models as notify_models
 from argusai.review import operator_config
 from argusai.review.conversation import models as conversation_models
 from argusai.scout import models as scout_models
+from argusai.store import heartbeats
 from argusai.store.models import Base
 
 #: importing these registers their tables on Base.metadata
@@ -27,6 +28,7 @@ TABLE_MODULES = (
     scout_models,
     conversation_models,
     operator_config,
+    heartbeats,
 )
 
 

@@ -98,9 +98,11 @@ class WorkerSupervisor:
 def run_server(runtime: Runtime, *, host: str, port: int, with_worker: bool) -> None:
     """Serve HTTP until SIGTERM/SIGINT; with the worker child when asked."""
     from argusai.ciapi.guard import flush_repeated
+    from argusai.telemetry.process import start_process
     from argusai.web.app import create_app
     from argusai.web.connections import server_config
 
+    start_process(runtime.settings, role="web")  # before the app builds its metrics
     app = create_app(runtime)
     supervisor = WorkerSupervisor() if with_worker else None
     if supervisor:
@@ -123,9 +125,15 @@ def run_server(runtime: Runtime, *, host: str, port: int, with_worker: bool) -> 
 def run_worker(runtime: Runtime) -> None:
     """Run the Huey consumer in this process (it owns SIGTERM: graceful stop)."""
     from argusai.app import register_tasks
+    from argusai.llm.breaker import shared_breakers
     from argusai.scout.process_kind import warn_if_anonymous
+    from argusai.telemetry.exposition import MetricsServer
+    from argusai.telemetry.process import start_process
+    from argusai.workq.presence import WorkerPresence
     from argusai.workq.queue import Sweeper
 
+    settings = runtime.settings
+    start_process(settings, role="worker")  # before any metric is built
     queue = register_tasks(runtime)
     warn_if_anonymous(runtime.settings)  # said once, by the process that does the work
     sweeper = Sweeper(queue, runtime.settings.sweeper_interval_seconds)
@@ -140,8 +148,25 @@ def run_worker(runtime: Runtime) -> None:
     log.info("worker consuming", threads=runtime.settings.worker_threads)
     started = time.monotonic()
     sweeper.start()
+    # the heartbeat /readyz looks for, with this process's LLM breaker states
+    presence = WorkerPresence(
+        runtime.db,
+        settings.worker_heartbeat_seconds,
+        threads=settings.worker_threads,
+        breakers=lambda: shared_breakers().states(),
+    ).start()
+    metrics_server = None
+    if settings.worker_metrics_port:
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        metrics_server = MetricsServer(
+            settings.worker_metrics_host, settings.worker_metrics_port, token
+        )
+        log.info("worker metrics served", port=metrics_server.port)
     try:
         consumer.run()
     finally:
         sweeper.stop()
+        presence.close()
+        if metrics_server is not None:
+            metrics_server.close()
     log.info("worker exiting", uptime_s=round(time.monotonic() - started, 1))

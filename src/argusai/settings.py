@@ -7,7 +7,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from argusai.errors import ConfigError
@@ -34,6 +41,11 @@ class LogFormat(StrEnum):
 
 
 GITHUB_MODELS_URL = "https://models.github.ai/inference"
+
+#: days an API tenant's analyses are kept, by subscription tier (ARGUS_RETENTION_ANALYSES_DAYS)
+DEFAULT_ANALYSIS_RETENTION = {"free": 7, "starter": 30, "pro": 90, "enterprise": 365}
+#: webhook deliveries are the dedup memory: kept longer than GitHub redelivers (3 days)
+MIN_DELIVERY_DAYS = 4
 
 
 class Settings(BaseSettings):
@@ -146,6 +158,42 @@ class Settings(BaseSettings):
     notify_digest_seconds: int = Field(default=300, ge=0)
     notify_max_per_hour: int = Field(default=30, ge=1)  # messages per channel
 
+    # Operations: metrics, readiness, error tracking (README "Operations")
+    #: bearer token for /metrics and a worker's metrics port; unset: direct loopback clients only
+    metrics_token: SecretStr | None = None
+    #: the metrics files the web and worker processes of one host share; unset: data_dir/metrics
+    metrics_dir: Path | None = None
+    #: a worker's own metrics endpoint, for workers on other hosts (0: none)
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
+    #: each worker writes a heartbeat this often; /readyz wants one younger than the stale age
+    worker_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    worker_stale_seconds: float = Field(default=60.0, gt=0)
+    #: /readyz is 503 while no worker heartbeat is fresh (false: reported, not required)
+    ready_requires_worker: bool = True
+    #: Sentry error tracking (the seeds' SENTRY_DSN is read too); unset: off
+    sentry_dsn: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ARGUS_SENTRY_DSN", "SENTRY_DSN", "sentry_dsn")
+    )
+    sentry_environment: str | None = None
+    sentry_traces_sample_rate: float = Field(default=0.0, ge=0, le=1)
+
+    # Retention: days each kind of data is kept (0: forever), pruned hourly (argus db prune)
+    retention_enabled: bool = True
+    retention_batch_size: int = Field(default=500, ge=1, le=10_000)
+    retention_deliveries_days: int = Field(default=30, ge=0)
+    retention_llm_answers_days: int = Field(default=14, ge=0)
+    retention_reviews_days: int = Field(default=180, ge=0)
+    retention_ci_runs_days: int = Field(default=90, ge=0)
+    retention_commands_days: int = Field(default=90, ge=0)
+    #: analyses of API tenants per subscription tier (``free=7,pro=90``: merged with these)
+    retention_analyses_days: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=lambda: dict(DEFAULT_ANALYSIS_RETENTION)
+    )
+    retention_audit_days: int = Field(default=365, ge=0)
+    retention_scout_runs_days: int = Field(default=90, ge=0)
+    retention_dead_letters_days: int = Field(default=90, ge=0)
+
     # Logs
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.AUTO
@@ -194,6 +242,45 @@ class Settings(BaseSettings):
         if value is not None and value.get_secret_value().strip():
             _load_private_key(value.get_secret_value().replace("\\n", "\n"))
         return value
+
+    @field_validator("retention_analyses_days", mode="before")
+    @classmethod
+    def _tier_days(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("{"):
+                import json
+
+                value = json.loads(value)
+            else:
+                pairs = [p.partition("=") for p in value.split(",") if p.strip()]
+                if any(not sep for _, sep, _ in pairs):
+                    raise ValueError("write tier=days pairs, e.g. free=7,pro=90")
+                value = {k.strip().lower(): v.strip() for k, _, v in pairs}
+        if not isinstance(value, dict):
+            raise ValueError("write tier=days pairs, e.g. free=7,pro=90")
+        merged = {**DEFAULT_ANALYSIS_RETENTION, **{str(k).lower(): v for k, v in value.items()}}
+        if any(int(days) < 0 for days in merged.values()):
+            raise ValueError("days must be 0 (forever) or more")
+        return {k: int(v) for k, v in merged.items()}
+
+    @field_validator("retention_deliveries_days")
+    @classmethod
+    def _deliveries_outlive_redelivery(cls, value: int) -> int:
+        if 0 < value < MIN_DELIVERY_DAYS:
+            raise ValueError(
+                f"must be 0 (forever) or at least {MIN_DELIVERY_DAYS}: GitHub redelivers for 3 "
+                "days, and a delivery id must be remembered to be recognised"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _check_heartbeat(self) -> Settings:
+        if self.worker_stale_seconds <= self.worker_heartbeat_seconds:
+            raise ValueError(
+                "ARGUS_WORKER_STALE_SECONDS must be longer than ARGUS_WORKER_HEARTBEAT_SECONDS"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_key_path(self) -> Settings:

@@ -19,6 +19,7 @@ import structlog
 
 from argusai.errors import GitHubRateLimited
 from argusai.limits.policy import Limits
+from argusai.telemetry.metrics import telemetry
 
 log = structlog.get_logger(__name__)
 
@@ -81,6 +82,8 @@ class GitHubGuard:
             )
             return
         remaining = _number(headers, "x-ratelimit-remaining")
+        if remaining is not None:
+            telemetry().github_rate_limit(installation_id, remaining)
         reset = _number(headers, "x-ratelimit-reset")
         if remaining is None or reset is None or remaining > self.min_remaining:
             return

@@ -23,6 +23,7 @@ import structlog
 from pyrate_limiter import AbstractBucket, Decision, Rate, RateItem
 
 from argusai.limits.backend import Backend
+from argusai.telemetry.metrics import telemetry
 
 log = structlog.get_logger(__name__)
 
@@ -110,6 +111,8 @@ class RateLimiter:
                 error=type(exc).__name__,
             )
             return 0.0
+        if wait_ms > 0:
+            telemetry().limiter_wait(self.name, wait_ms / 1000.0)
         return wait_ms / 1000.0
 
     def _put(self, bucket: AbstractBucket) -> int:

@@ -20,6 +20,8 @@ Policy, per call:
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -29,8 +31,9 @@ import structlog
 from argusai.core.closing import ClosesOnExit
 from argusai.errors import LLMRateLimited, LLMTransientError
 from argusai.llm.backend import ChatBackend, ChatRequest
-from argusai.llm.breaker import BreakerRegistry, CircuitOpenError, shared_breakers
+from argusai.llm.breaker import Breaker, BreakerRegistry, CircuitOpenError, shared_breakers
 from argusai.llm.port import Completion
+from argusai.telemetry.metrics import telemetry
 
 log = structlog.get_logger(__name__)
 
@@ -116,8 +119,30 @@ class ResilientLLM(ClosesOnExit):
         ):
             with attempt:
                 send = partial(self.backend.send, request, model=model, attempt=attempt.num)
-                return breaker.call(send)
+                return self._measured(breaker, send, model)
         raise AssertionError("unreachable: stamina re-raises the last error")
+
+    def _measured(self, breaker: Breaker, send: Callable[[], Completion], model: str) -> Completion:
+        """One attempt through the breaker, counted in the metrics by outcome."""
+        provider, started = self.backend.provider, time.perf_counter()
+        try:
+            completion = breaker.call(send)
+        except Exception as exc:
+            outcome = _outcome(exc)
+            seconds = None if outcome == "circuit_open" else time.perf_counter() - started
+            telemetry().observe_llm(provider, model, outcome, seconds)
+            raise
+        telemetry().observe_llm(
+            provider, model, "ok", time.perf_counter() - started, completion
+        )
+        return completion
+
+
+def _outcome(exc: Exception) -> str:
+    """The metrics' word for a failed attempt."""
+    if isinstance(exc, LLMTransientError):
+        return _reason(exc)
+    return "error"
 
 
 def _reason(exc: LLMTransientError) -> str:

@@ -10,6 +10,7 @@ from argusai.ciapi import routes as ciapi_routes
 from argusai.runtime import Runtime
 from argusai.scout import routes as scout_routes
 from argusai.web import docs, errors, health, webhooks
+from argusai.web import metrics as metrics_routes
 from argusai.web.middleware import SecurityHeaders
 from argusai.web.state import AppState, Metrics
 
@@ -35,6 +36,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.include_router(webhooks.router)
     app.include_router(health.router)
+    app.include_router(metrics_routes.router)
     app.include_router(scout_routes.router)
     app.include_router(ciapi_routes.router)
     docs.install(app)

@@ -15,6 +15,7 @@ anything else (a bug)  a dead letter at once, for an operator to retry
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +47,20 @@ class QueuePolicy:
     #: errors that are waits, not faults (GitHub rate limits, an open LLM breaker)
     waits: tuple[type[BaseException], ...] = ()
     default_wait_seconds: float = 60.0
+    #: told of every run: (kind, row or None, outcome, seconds) — the metrics
+    observe: Callable[[str, Any, str, float], None] | None = None
+    #: told of every crash (a bug that became a dead letter) — error tracking
+    report: Callable[[BaseException], None] | None = None
+
+
+def _tell(policy: QueuePolicy, kind: str, row: Any, outcome: str, started: float) -> None:
+    """Report one run to the policy's observer; a broken observer never breaks the work."""
+    if policy.observe is None:
+        return
+    try:
+        policy.observe(kind, row, outcome, time.perf_counter() - started)
+    except Exception as exc:  # noqa: BLE001 - metrics are not worth a failed job
+        log.warning("work observer failed", error=type(exc).__name__)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -63,8 +78,10 @@ def run_item(
     """Claim, run and close one item; the outcome (``skipped``, ``done``, ``deferred``,
     ``retry``, ``dead``, ``failed``, ``superseded``, ``lost``)."""
     t = kind.table
+    started = time.perf_counter()
     if kind.settled is not None and kind.settled(item_id):
         log.debug("work item settled; nothing to do", kind=kind.name, item_id=item_id)
+        _tell(policy, kind.name, None, "skipped", started)
         return "skipped"
     owner = uuid.uuid4().hex
     row = items.claim(db, t, item_id, policy.lease_seconds, owner)
@@ -74,6 +91,7 @@ def run_item(
             kind=kind.name,
             job_id=item_id,
         )
+        _tell(policy, kind.name, None, "skipped", started)
         return "skipped"
     attempts = int(t.get(row, "attempts"))
     claimed = Claimed(kind.name, item_id, owner, attempts, row)
@@ -90,6 +108,7 @@ def run_item(
         structlog.contextvars.unbind_contextvars(*context)
     if kind.closed is not None and outcome in {"done", "failed", "dead", "superseded"}:
         kind.closed(item_id, outcome)
+    _tell(policy, kind.name, row, outcome, started)
     return outcome
 
 
@@ -143,6 +162,8 @@ def _run(
         return "failed"
     except Exception as exc:  # the job boundary: a bug becomes a dead letter
         log.exception("work crashed")
+        if policy.report is not None:
+            policy.report(exc)
         items.retry_later(
             db,
             t,

@@ -1,0 +1,1 @@
+"""What ArgusAI tells its operators: Prometheus metrics of every process, Sentry errors."""
