@@ -1,14 +1,15 @@
 """Refuse URLs that reach inside the network (SSRF), after DNS resolution.
 
 Used for every URL ArgusAI calls on someone's word: the analysis API's callbacks and the
-notification channels (their webhook, Slack/Discord endpoint or SMTP host). Every address a host resolves to must be public: not private, loopback, link-local,
-multicast, reserved, unspecified, shared (CGNAT) or a cloud metadata address, unless the
-operator's allowlist (``ARGUS_CI_CALLBACK_ALLOWLIST`` for callbacks,
-``ARGUS_NOTIFY_ALLOWLIST`` for notifications: host names or CIDRs) admits it.
-IPv6 forms that carry an IPv4 address (IPv4-mapped, 6to4, NAT64) are judged by the IPv4
-address inside; Teredo, local-use NAT64 and the deprecated IPv4-compatible form are
-refused outright. The caller connects to the checked address itself (see ``callbacks``),
-so a second DNS answer cannot swap in a private one between the check and the connection.
+notification channels (their webhook, Slack/Discord endpoint or SMTP host). Every address
+a host resolves to must be public: not private, loopback, link-local, multicast, reserved,
+unspecified, shared (CGNAT) or a cloud metadata address, unless the operator's allowlist
+(host names or CIDRs: ``ARGUS_CI_CALLBACK_ALLOWLIST`` for callbacks,
+``ARGUS_NOTIFY_ALLOWLIST`` for notifications) admits it. IPv6 forms that carry an IPv4
+address (IPv4-mapped, 6to4, NAT64) are judged by the IPv4 address inside; Teredo,
+local-use NAT64 and the deprecated IPv4-compatible form are refused outright. The caller
+connects to the checked address itself (see :mod:`argusai.egress.signed`), so a second
+DNS answer cannot swap in a private one between the check and the connection.
 
 What a tenant is told never depends on DNS: "cannot resolve", "resolves to a private
 address" and "is a private address" all read ``callback_url is not allowed`` (else the
