@@ -22,8 +22,6 @@ from argusai.settings import Settings
 from argusai.store.db import Database
 from argusai.telemetry.metrics import work_observer
 from argusai.telemetry.sentry import capture as capture_crash
-from argusai.telemetry.metrics import work_observer
-from argusai.telemetry.sentry import capture as capture_crash
 from argusai.workq.kinds import Registry
 from argusai.workq.queue import WorkQueue, bind_queue
 from argusai.workq.runner import QueuePolicy
