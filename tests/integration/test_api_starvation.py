@@ -20,6 +20,7 @@ import pytest
 
 from argusai.ciapi import apikeys, tenants
 from argusai.web.signature import sign
+from argusai.workq.presence import WorkerPresence
 from tests.fakes.fake_llm import FakeLLMServer
 from tests.integration.live_server import live_server
 from tests.integration.test_ci_api import ANSWER, SMALL, big_log
@@ -55,6 +56,8 @@ def world(make_world: Callable[..., FakeWorld], request: pytest.FixtureRequest) 
     for name, tier in (("acme", "starter"), ("globex", "free"), ("initech", "starter")):
         tenants.create_tenant(fake_world.rt.db, fake_world.settings, name, tier)
         keys[name] = apikeys.create_key(fake_world.rt.db, name, "ci").key
+    # a worker's heartbeat, as in a deployment (/readyz wants a live worker)
+    WorkerPresence(fake_world.rt.db, 60, threads=1).beat()
     with live_server(fake_world.rt) as url:
         try:
             yield Served(fake_world, url, keys)

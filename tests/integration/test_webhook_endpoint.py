@@ -218,7 +218,9 @@ def test_health_and_metrics(rt: Runtime) -> None:
     client = app_client(rt)
     assert client.get("/healthz").json() == {"status": "ok"}
     deliver(client, "pull_request", _pr_payload())
-    metrics = client.get("/metrics").text
+    assert client.get("/metrics").status_code == 404  # no token set: loopback clients only
+    loopback = TestClient(client.app, client=("127.0.0.1", 50000))
+    metrics = loopback.get("/metrics").text
     assert 'argus_webhook_deliveries_total{outcome="queued"} 1.0' in metrics
 
 
