@@ -228,7 +228,8 @@ class World:
         return len(self.gh.issue_comments(OWNER, NAME, number))
 
     def llm_calls(self) -> int:
-        return sum(1 for r in self.llm.requests if r.method == "POST")
+        """Review calls the LLM received (the verification pass's calls not counted)."""
+        return sum(1 for r in self.llm.review_requests if r.method == "POST")
 
 
 def base_env(tmp: Path, gh: FakeGitHub, llm: FakeLLMServer, private_pem: str) -> dict[str, str]:
