@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     github_api_version: str = "2022-11-28"
     #: the App's slug (``@<slug>`` in comments); unset: asked from ``GET /app`` by the worker
     github_app_slug: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$")
+    #: the App's OAuth credentials: "Sign in with GitHub" on the dashboard (unset: local links)
+    github_client_id: str | None = None
+    github_client_secret: SecretStr | None = None
+    #: where people sign in (github.com, or a GitHub Enterprise server's address)
+    github_web_url: str = "https://github.com"
 
     # Storage and queue
     data_dir: Path = Path("./argus-data")
@@ -113,6 +118,12 @@ class Settings(BaseSettings):
     http_max_header_bytes: int = Field(default=64 * 1024, ge=4096)
     http_max_concurrency: int = Field(default=500, ge=10)  # connections + tasks, then 503
 
+    # Dashboard (/dashboard): who sees everything and may retry or pause, sessions
+    admin_logins: Annotated[tuple[str, ...], NoDecode] = ()
+    dashboard_session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
+    #: how long the installations and repositories a user may see are believed (then re-asked)
+    dashboard_access_ttl_seconds: int = Field(default=300, ge=0, le=3600)
+
     # Rate limits (shared by every process through the limiter backend; 0 = no limit)
     rate_limit_url: str | None = None
     github_writes_per_minute: int = Field(default=80, ge=0)
@@ -143,20 +154,6 @@ class Settings(BaseSettings):
     scout_cron: str = "0 6,18 * * *"
     scout_github_token: SecretStr | None = None
     scout_max_in_flight: int = Field(default=10, ge=1, le=50)
-
-    # Notifications: dead letters, failed reviews, critical findings, CI explanations, scout
-    # runs, tenants' quotas (routes per installation/repository/tenant: argus notify add)
-    #: channels for every event, comma-separated: slack://, discord://, mailto(s)://, https://
-    notify_urls: SecretStr | None = None
-    #: signs the https:// (generic JSON webhook) channels of ARGUS_NOTIFY_URLS
-    notify_webhook_secret: SecretStr | None = None
-    #: events the ARGUS_NOTIFY_URLS channels get (empty: all)
-    notify_events: Annotated[tuple[str, ...], NoDecode] = ()
-    #: hosts/CIDRs a channel may reach although private or loopback (SSRF rules)
-    notify_allowlist: Annotated[tuple[str, ...], NoDecode] = ()
-    #: events of one kind to one channel within this window become one digest (0: none)
-    notify_digest_seconds: int = Field(default=300, ge=0)
-    notify_max_per_hour: int = Field(default=30, ge=1)  # messages per channel
 
     # Operations: metrics, readiness, error tracking (README "Operations")
     #: bearer token for /metrics and a worker's metrics port; unset: direct loopback clients only
@@ -194,6 +191,20 @@ class Settings(BaseSettings):
     retention_scout_runs_days: int = Field(default=90, ge=0)
     retention_dead_letters_days: int = Field(default=90, ge=0)
 
+    # Notifications: dead letters, failed reviews, critical findings, CI explanations, scout
+    # runs, tenants' quotas (routes per installation/repository/tenant: argus notify add)
+    #: channels for every event, comma-separated: slack://, discord://, mailto(s)://, https://
+    notify_urls: SecretStr | None = None
+    #: signs the https:// (generic JSON webhook) channels of ARGUS_NOTIFY_URLS
+    notify_webhook_secret: SecretStr | None = None
+    #: events the ARGUS_NOTIFY_URLS channels get (empty: all)
+    notify_events: Annotated[tuple[str, ...], NoDecode] = ()
+    #: hosts/CIDRs a channel may reach although private or loopback (SSRF rules)
+    notify_allowlist: Annotated[tuple[str, ...], NoDecode] = ()
+    #: events of one kind to one channel within this window become one digest (0: none)
+    notify_digest_seconds: int = Field(default=300, ge=0)
+    notify_max_per_hour: int = Field(default=30, ge=1)  # messages per channel
+
     # Logs
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.AUTO
@@ -205,6 +216,13 @@ class Settings(BaseSettings):
     def _split_events(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(e.strip() for e in value.split(",") if e.strip())
+        return value
+
+    @field_validator("admin_logins", mode="before")
+    @classmethod
+    def _split_logins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(e.strip().lstrip("@") for e in value.split(",") if e.strip())
         return value
 
     @field_validator("notify_events", "notify_allowlist", mode="before")
@@ -300,6 +318,12 @@ class Settings(BaseSettings):
         if self.github_private_key_path is not None:
             return self.github_private_key_path.read_text(encoding="utf-8")
         return None
+
+    def dashboard_oauth(self) -> bool:
+        """True when "Sign in with GitHub" is configured (client id and secret)."""
+        secret = self.github_client_secret
+        has_secret = secret is not None and bool(secret.get_secret_value())
+        return bool(self.github_client_id) and has_secret
 
     def notify_url_list(self) -> list[str]:
         """The channel URLs of ``ARGUS_NOTIFY_URLS`` (secrets: never log them)."""

@@ -19,6 +19,7 @@ from tests.fakes.fake_github_actions import actions_routes
 from tests.fakes.fake_github_conversation import conversation_routes
 from tests.fakes.fake_github_git import git_routes
 from tests.fakes.fake_github_issue import issue_routes
+from tests.fakes.fake_github_oauth import oauth_routes
 from tests.fakes.fake_github_scout import (
     PAT_INSTALLATION,
     conditional,
@@ -316,7 +317,7 @@ Handler = Callable[["FakeGitHub", Call], Reply]
 _SEG = r"([^/]+)"
 _REPO = rf"/repos/{_SEG}/{_SEG}"
 
-# (method, path regex, auth: "app" | "installation", handler)
+# (method, path regex, auth: "app" | "installation" | "public" (checks its own), handler)
 ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
     (m, re.compile(f"^{p}$"), a, h)
     for m, p, a, h in [
@@ -342,6 +343,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
         *git_routes(),
         *actions_routes(),
         *conversation_routes(),
+        *oauth_routes(),
     ]
 ]
 
@@ -403,6 +405,8 @@ def _answer(fake: FakeGitHub, call: Call) -> Reply:
     call.args = match.groups()
     if auth == "app":
         _check_jwt(fake, call.headers)
+    elif auth == "public":
+        pass  # the OAuth flow and user-token endpoints (fake_github_oauth)
     else:
         call.installation_id = _check_token(fake, call.headers)
     fake._count_route(getattr(handler, "__name__", "?"))
@@ -433,7 +437,11 @@ def dispatch(
             if path != fake.prefix and not path.startswith(fake.prefix + "/"):
                 raise not_found()
             path = path[len(fake.prefix) :] or "/"
-        if body:
+        if body and headers.get("content-type", "").startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            payload = dict(parse_qsl(body.decode(), keep_blank_values=True))
+        elif body:
             try:
                 payload = json.loads(body)
             except ValueError:

@@ -11,6 +11,7 @@ from argusai.runtime import Runtime
 from argusai.scout import routes as scout_routes
 from argusai.web import docs, errors, health, webhooks
 from argusai.web import metrics as metrics_routes
+from argusai.web.dashboard.mount import install as install_dashboard
 from argusai.web.middleware import SecurityHeaders
 from argusai.web.state import AppState, Metrics
 
@@ -40,4 +41,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(scout_routes.router)
     app.include_router(ciapi_routes.router)
     docs.install(app)
+    install_dashboard(app, runtime.settings)
     return app
