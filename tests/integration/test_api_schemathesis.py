@@ -30,6 +30,7 @@ from argusai.ciapi import apikeys, tenants
 from argusai.llm.breaker import BreakerRegistry
 from argusai.llm.factory import build_llm
 from argusai.web.app import create_app
+from argusai.workq.presence import WorkerPresence
 from tests.conftest import make_settings
 from tests.fakes.fake_llm import FakeLLMServer
 from tests.fakes.keys import generate_rsa_keypair
@@ -106,7 +107,9 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
         tenants.create_tenant(rt.db, settings_, "fuzz", "enterprise")
         key = apikeys.create_key(rt.db, "fuzz", "schemathesis").key
         app = create_app(rt)
-        yield Fuzzed(schemathesis.openapi.from_asgi("/openapi.json", app), app.openapi(), key)
+        # a live worker's heartbeat, as in a deployment: /readyz is 503 without one
+        with WorkerPresence(rt.db, 5, threads=1).start():
+            yield Fuzzed(schemathesis.openapi.from_asgi("/openapi.json", app), app.openapi(), key)
         rt.db.dispose()
 
 

@@ -132,9 +132,7 @@ class ResilientLLM(ClosesOnExit):
             seconds = None if outcome == "circuit_open" else time.perf_counter() - started
             telemetry().observe_llm(provider, model, outcome, seconds)
             raise
-        telemetry().observe_llm(
-            provider, model, "ok", time.perf_counter() - started, completion
-        )
+        telemetry().observe_llm(provider, model, "ok", time.perf_counter() - started, completion)
         return completion
 
 
