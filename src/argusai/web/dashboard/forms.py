@@ -26,10 +26,10 @@ class Refused(Exception):
 
 
 async def read_form(request: Request) -> dict[str, str]:
-    """The fields of a URL-encoded body (the last of repeated names)."""
+    """The fields of a URL-encoded body (the last of repeated names); none for other bodies."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/x-www-form-urlencoded":
-        raise Refused(415, "Send the form as application/x-www-form-urlencoded.")
+        return {}  # no form, no CSRF token: refused by checked_form
     body = b""
     async for chunk in request.stream():
         body += chunk
