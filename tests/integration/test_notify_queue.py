@@ -250,7 +250,7 @@ def test_a_review_that_dies_is_one_notification(world: FakeWorld, fake: Receiver
     (sent,) = bodies(fake)
     assert sent["kind"] == "dead_letter"
     assert sent["title"] == f"Dead letter: review {OWNER}/{NAME}#{NUMBER} @ {HEAD[:10]}"
-    assert f"argus jobs retry review {review.id}" in sent["text"]
+    assert f"argus jobs retry {review.id} --kind review" in sent["text"]
     assert sent["events"][0]["installation_id"] == 1
     notify_dead_letters(world.rt)  # the periodic scan finds the same letter: nothing new
     run_all(world)

@@ -100,7 +100,7 @@ def dead_letter(
         title=f"Dead letter: {work_kind} {plain(what, 120)}",
         text=(
             f"{work_kind} #{item_id} gave up after {attempts} attempt(s): {plain(reason, 400)}\n"
-            f"Retry it with: argus jobs retry {work_kind} {item_id}"
+            f"Retry it with: argus jobs retry {item_id} --kind {work_kind}"
         ),
         installation_id=_int(scope.get("installation_id")),
         repo=_str(scope.get("repo")),

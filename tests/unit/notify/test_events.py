@@ -43,7 +43,7 @@ def test_keys_name_what_must_be_sent_once() -> None:
     )
     assert letter.key == "dead_letter:7"
     assert (letter.repo, letter.installation_id) == ("acme/app", 11)
-    assert "argus jobs retry review 3" in letter.text
+    assert "argus jobs retry 3 --kind review" in letter.text
     critical = events.critical_findings(
         web_url="https://github.com",
         repo="acme/app",
