@@ -7,8 +7,11 @@ this process, so one scrape sees what both sides recorded; the real processes ar
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -265,3 +268,30 @@ def test_a_worker_can_be_reported_without_being_required(
         "required": False,
         "last_heartbeat_seconds_ago": None,
     }
+
+
+# ---- the Grafana dashboard --------------------------------------------------------
+
+
+def test_the_grafana_dashboard_asks_only_for_metrics_we_export(world: FakeWorld) -> None:
+    dashboard = json.loads(
+        (Path(__file__).resolve().parents[2] / "deploy/grafana/argusai.json").read_text()
+    )
+    WorkerPresence(world.rt.db, 15, threads=1).beat()  # the heartbeat age needs one
+    exported: set[str] = set()
+    for family in text_string_to_metric_families(scrape(world)):
+        suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum")}
+        exported |= {family.name, *(family.name + s for s in suffixes.get(family.type, ()))}
+    asked = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel.get("targets", [])
+        for name in re.findall(r"\bargus_[a-z_]+", target["expr"])
+    }
+    assert len(asked) >= 15
+    assert asked <= exported, asked - exported
+    assert all(
+        p["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+        for p in dashboard["panels"]
+        if p["type"] != "row"
+    )
