@@ -16,7 +16,8 @@ from argusai.notify import models as notify_models
 from argusai.review import operator_config
 from argusai.review.conversation import models as conversation_models
 from argusai.scout import models as scout_models
-from argusai.store import heartbeats
+from argusai.stats import models as stats_models
+from argusai.store import audit, heartbeats
 from argusai.store.models import Base
 
 #: importing these registers their tables on Base.metadata
@@ -29,6 +30,8 @@ TABLE_MODULES = (
     conversation_models,
     operator_config,
     heartbeats,
+    stats_models,
+    audit,
 )
 
 

@@ -107,6 +107,7 @@ class Review(Base):
         Index("idx_reviews_repo_pr", "repo_name", "pr_number"),
         Index("idx_reviews_status", "status", "next_attempt_at"),
         Index("idx_reviews_cache", "cache_key"),
+        Index("idx_reviews_completed", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -142,6 +143,22 @@ class Review(Base):
     started_at: Mapped[datetime | None] = mapped_column()
     completed_at: Mapped[datetime | None] = mapped_column()
     error_message: Mapped[str | None] = mapped_column(Text)
+    # History (issue 12): what the review covered, what it cost in time, where findings went.
+    # ``trigger`` above says why it ran (``stats.triggers.trigger_kind``: push, command, rerun).
+    experiment_arm: Mapped[str | None] = mapped_column(String(64))
+    files_reviewed: Mapped[int] = mapped_column(Integer, default=0)
+    files_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    lines_reviewed: Mapped[int] = mapped_column(Integer, default=0)  # added lines sent
+    lines_skipped: Mapped[int] = mapped_column(Integer, default=0)  # added lines of skipped files
+    context_tokens: Mapped[int] = mapped_column(Integer, default=0)  # code context in prompts
+    cache_hit: Mapped[bool] = mapped_column(Boolean, default=False)
+    findings_llm: Mapped[int] = mapped_column(Integer, default=0)
+    findings_check: Mapped[int] = mapped_column(Integer, default=0)  # deterministic checks
+    summarised_count: Mapped[int] = mapped_column(Integer, default=0)  # in the summary only
+    rejected_count: Mapped[int] = mapped_column(Integer, default=0)  # not confirmed: not posted
+    llm_ms: Mapped[int | None] = mapped_column(Integer)  # waiting for LLM answers
+    queue_wait_ms: Mapped[int | None] = mapped_column(Integer)  # created → last claimed
+    total_ms: Mapped[int | None] = mapped_column(Integer)  # created → posted
 
 
 class FindingRecord(Base):
@@ -163,6 +180,7 @@ class FindingRecord(Base):
     category: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(Text)
     inline: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(16), default="llm")  # llm | check
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
