@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from argusai.core.diff import ChangedFile
 from argusai.core.secrets import Redactor
+from argusai.core.tokens import count_tokens
 from argusai.core.untrusted import quote_untrusted
 from argusai.errors import LLMError
 from argusai.llm.port import Completion, LLMClient
@@ -114,6 +115,7 @@ class ReviewOutcome:
     context_used: list[str] = field(default_factory=list)
     context_left_out: list[str] = field(default_factory=list)
     context_notes: list[str] = field(default_factory=list)
+    context_tokens: int = 0  # what the code context added to the prompts, over every chunk
     walkthrough: Walkthrough = field(default_factory=Walkthrough)
     #: the verification pass: findings it did not confirm (never posted), its cost, notes
     verified: bool = False
@@ -294,6 +296,7 @@ def run_review(
         code = ""
         if context is not None and context.index is not None:
             code, used, left_out = chunk_context(chunk, plan, config, context.index)
+            outcome.context_tokens += count_tokens(code) if code else 0
             used_seen.update(dict.fromkeys(used))
             left_seen.update(dict.fromkeys(left_out))
         user = render_user(

@@ -25,6 +25,7 @@ from argusai.review.context_files import fetch_context
 from argusai.review.conversation.hooks import schedule_outcomes, suppressor
 from argusai.review.engine import PRContext, ReviewOutcome, ReviewPlan, finalize, plan_review
 from argusai.review.engine import run_review as run_engine
+from argusai.review.figures import LLMTimer, figures_of
 from argusai.review.fingerprint import extract_fingerprints
 from argusai.review.intent import intent_tokens
 from argusai.review.job_inputs import (
@@ -144,11 +145,12 @@ def _review_and_post(
     verify_model = _verify_model(rt, config)
     key = cache_key(item, pr.base_sha, since, config, rt.settings.llm_model, verify_model)
     cached = None if full else workitems.cached_result(rt.db, key)
+    timer = LLMTimer()
     if cached is not None:
         outcome = outcome_from_json(cached, ctx)
         log.info("review reused from cache", cache_key=key[:12])
     else:
-        outcome = _ask_llm(rt, gh, item, plan, ctx, config, files, verify_model)
+        outcome = _ask_llm(rt, gh, item, plan, ctx, config, files, verify_model, timer)
         if not _llm_down(outcome):
             workitems.store_outcome(rt.db, item.id, key, outcome_to_json(outcome))
 
@@ -183,7 +185,8 @@ def _review_and_post(
     gh.update_check_run(owner, repo, check_id, conclusion=verdict, output=output)
     # an outage is never reused as the answer for this head
     stored_key = None if _llm_down(outcome) else key
-    record_done(rt, item, result, outcome, stored_key, review_id, summary_id, since)
+    figures = figures_of(plan, files, outcome, cache_hit=cached is not None, llm_ms=timer.ms)
+    record_done(rt, item, result, outcome, stored_key, review_id, summary_id, since, figures)
     suppress.record_hits()
     if already:  # earlier findings: read their reactions now (reactions send no webhook)
         schedule_outcomes(rt, item)
@@ -211,6 +214,7 @@ def _ask_llm(
     config: RepoConfig,
     files: list[ChangedFile],
     verify_model: str | None,
+    timer: LLMTimer | None = None,
 ) -> ReviewOutcome:
     """The engine's outcome; on the last attempt, an LLM outage becomes an outcome whose
     every part failed (the checks' findings still get posted) instead of a dead letter."""
@@ -219,8 +223,13 @@ def _ask_llm(
     context = fetch_context(
         gh, owner, repo, item.sha, plan.files, [f.path for f in files], blobs=rt.blobs
     )
-    llm = _CheckedLLM(rt.llm, rt, item.id, item.lease_owner)
-    verifier = _CheckedLLM(rt.verify_llm, rt, item.id, item.lease_owner) if verify_model else None
+    timer = timer or LLMTimer()
+    llm = _CheckedLLM(timer.wrap(rt.llm), rt, item.id, item.lease_owner)
+    verifier = (
+        _CheckedLLM(timer.wrap(rt.verify_llm), rt, item.id, item.lease_owner)
+        if verify_model
+        else None
+    )
     try:
         return run_engine(llm, plan, ctx, config, context=context, verifier=verifier)
     except LLMTransientError as exc:

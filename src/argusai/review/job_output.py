@@ -11,6 +11,7 @@ from argusai.errors import GitHubError
 from argusai.github.port import GitHubRepoClient, ReviewCommentDraft
 from argusai.review import checkrun
 from argusai.review.engine import ReviewOutcome, ReviewResult
+from argusai.review.figures import ReviewFigures, apply_figures
 from argusai.review.fingerprint import fingerprint
 from argusai.review.format import SUMMARY_MARKER
 from argusai.review.models import Severity
@@ -112,6 +113,7 @@ def record_done(
     review_id: int | None,
     summary_id: int,
     since: str | None,
+    figures: ReviewFigures | None = None,
 ) -> None:
     """Close the review row with its figures and store its findings (if still ours)."""
     inline_fps = {c.fingerprint for c in result.inline_comments}
@@ -126,6 +128,7 @@ def record_done(
         row.completed_at = utcnow()
         row.lease_expires_at = None
         row.error_message = None
+        apply_figures(row, figures or ReviewFigures(), result, item, row.completed_at)
         row.cache_key = key
         row.base_sha = since
         row.incremental = since is not None
@@ -158,6 +161,7 @@ def record_done(
                     "category": finding.category.value,
                     "title": finding.title,
                     "inline": fp in inline_fps,
+                    "source": finding.source,
                     "created_at": utcnow(),
                 }
             )
