@@ -145,10 +145,12 @@ def register_tasks(rt: Runtime) -> WorkQueue:
     from argusai.deliveries.maintenance import register_maintenance
     from argusai.notify.deadletters import register_notify_tasks
     from argusai.scout.tasks import register_scout_tasks
+    from argusai.stats.tasks import register_stats_tasks
 
     queue = rt.queue
     register_maintenance(rt.huey, lambda: rt)
     register_scout_tasks(rt.huey, lambda: rt)
+    register_stats_tasks(rt.huey, lambda: rt)  # the daily rollup (review_metrics), hourly
     register_notify_tasks(rt.huey, lambda: rt)
     return queue
 

@@ -28,6 +28,8 @@ from argusai.review.models import Severity
 from argusai.runtime import CommandStartup, Runtime
 from argusai.scout.cli import scout_app
 from argusai.settings import Settings
+from argusai.stats.cli import stats_app
+from argusai.store import audit
 
 if TYPE_CHECKING:
     from typer._click import Context as ClickContext  # typer ships its own click
@@ -106,6 +108,7 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(config_app, name="config")
 app.add_typer(notify_app, name="notify")
 app.add_typer(suppressions_app, name="suppressions")
+app.add_typer(stats_app, name="stats")
 app.command("usage")(usage_command)
 _use_group_class(app)
 
@@ -402,6 +405,7 @@ def jobs_retry(
         if status is None:
             raise InputError(f"{kind} {item_id} does not exist (see 'argus jobs dead')")
         raise InputError(f"{kind} {item_id} is {status}, not failed: nothing to retry", exit_code=1)
+    audit.write(queue.db, "jobs.retry", f"{kind} {item_id}")
     typer.echo(f"{kind} {item_id} re-queued")
 
 

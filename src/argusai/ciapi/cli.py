@@ -12,6 +12,7 @@ from rich.table import Column, Table
 
 from argusai.ciapi.tiers import DEFAULT_TIER, TIERS
 from argusai.settings import Settings
+from argusai.store import audit as operator_audit
 from argusai.store.db import Database
 
 T = TypeVar("T")
@@ -41,16 +42,24 @@ def _fail(exc: Exception, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _run(call: Callable[[Settings, Database], T], *errors: type[Exception]) -> T:
-    """``call`` on the opened database; a TenantError (or one of ``errors``) is one error line."""
+def _run(
+    call: Callable[[Settings, Database], T],
+    *errors: type[Exception],
+    audited: tuple[str, str, dict[str, object]] | None = None,
+) -> T:
+    """``call`` on the opened database; a TenantError (or one of ``errors``) is one error line.
+    ``audited``: the operator action it is (action, target, details), for the audit log."""
     from argusai.ciapi.tenants import TenantError
 
     caught: tuple[type[Exception], ...] = (TenantError, *errors)
     settings, db = _open()
     try:
-        return call(settings, db)
+        result = call(settings, db)
     except caught as exc:
         raise _fail(exc) from None
+    if audited is not None:
+        operator_audit.write(db, *audited)
+    return result
 
 
 @tenant_app.command("create")
@@ -63,7 +72,9 @@ def tenant_create(
     from argusai.ciapi.tenants import create_tenant
 
     created = _run(
-        lambda settings, db: create_tenant(db, settings, name, tier, url=callback_url), ValueError
+        lambda settings, db: create_tenant(db, settings, name, tier, url=callback_url),
+        ValueError,
+        audited=("tenant.create", name, {"tier": tier, "callback_url": callback_url is not None}),
     )
     out.print(f"tenant {created.name} ({created.tier}) id={created.id}")
     out.print("callback signing secret (shown once, store it now):")
@@ -83,12 +94,21 @@ def tenant_webhook(
     secret = _run(
         lambda settings, db: configure_webhook(
             db, settings, tenant, url=url, enable=enable, rotate_secret=rotate_secret
-        )
+        ),
+        audited=("tenant.webhook", tenant, _webhook_change(url, enable, rotate_secret)),
     )
     out.print("updated")
     if secret:
         out.print("new callback signing secret (shown once):")
         typer.echo(secret)
+
+
+def _webhook_change(url: str | None, enable: bool, rotate_secret: bool) -> dict[str, object]:
+    """What ``tenant webhook`` changed, for the audit log (never the URL: it may hold a token)."""
+    change: dict[str, object] = {"enable": enable, "rotate_secret": rotate_secret}
+    if url is not None:
+        change["url"] = "set" if url else "cleared"
+    return change
 
 
 @tenant_app.command("list")
@@ -145,7 +165,7 @@ def apikey_create(
     """Create an API key; prints it ONCE (only its hash is stored)."""
     from argusai.ciapi.apikeys import create_key
 
-    new = _run(lambda _, db: create_key(db, tenant, name))
+    new = _run(lambda _, db: create_key(db, tenant, name), audited=("apikey.create", tenant, {}))
     out.print(f"key id={new.id} prefix={new.prefix} (shown once, store it now):")
     typer.echo(new.key)
 
@@ -176,7 +196,9 @@ def apikey_revoke(prefix_or_id: Annotated[str, typer.Argument(help="Key prefix o
     """Revoke a key at once."""
     from argusai.ciapi.apikeys import revoke_key
 
-    key = _run(lambda _, db: revoke_key(db, prefix_or_id))
+    key = _run(
+        lambda _, db: revoke_key(db, prefix_or_id), audited=("apikey.revoke", prefix_or_id, {})
+    )
     out.print(f"revoked {key.prefix}")
 
 
@@ -185,7 +207,9 @@ def apikey_rotate(prefix_or_id: Annotated[str, typer.Argument(help="Key prefix o
     """Revoke a key and print its replacement ONCE."""
     from argusai.ciapi.apikeys import rotate_key
 
-    new = _run(lambda _, db: rotate_key(db, prefix_or_id))
+    new = _run(
+        lambda _, db: rotate_key(db, prefix_or_id), audited=("apikey.rotate", prefix_or_id, {})
+    )
     out.print(f"new key prefix={new.prefix} (shown once):")
     typer.echo(new.key)
 

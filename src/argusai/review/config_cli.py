@@ -12,6 +12,7 @@ from rich.console import Console
 
 from argusai.errors import InputError
 from argusai.runtime import CommandStartup
+from argusai.store import audit
 from argusai.store.db import Database
 
 config_app = typer.Typer(
@@ -82,7 +83,9 @@ def set_command(
     from argusai.review.operator_config import Scope, set_setting
 
     scope = Scope.of(repo=repo, installation=installation, is_global=is_global)
-    key, stored = set_setting(_database(ctx), scope, key, _parse_value(key, value))
+    db = _database(ctx)
+    key, stored = set_setting(db, scope, key, _parse_value(key, value))
+    audit.write(db, "config.set", scope.source, {"key": key, "value": stored})
     out.print(f"{key} = {value_text(stored)} — {scope.source}; used from the next review on")
 
 
@@ -98,7 +101,9 @@ def unset_command(
     from argusai.review.operator_config import Scope, canonical_key, unset_setting
 
     scope = Scope.of(repo=repo, installation=installation, is_global=is_global)
-    if unset_setting(_database(ctx), scope, key):
+    db = _database(ctx)
+    if unset_setting(db, scope, key):
+        audit.write(db, "config.unset", scope.source, {"key": canonical_key(key)})
         out.print(f"{canonical_key(key)} unset — {scope.source}")
     else:
         out.print(f"{canonical_key(key)} was not set — {scope.source}: nothing to do")

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from argusai.errors import InputError
 from argusai.runtime import CommandStartup, Runtime
+from argusai.store import audit
 
 suppressions_app = typer.Typer(
     help="Suppression rules: findings ArgusAI no longer posts (made by 'ignore' in a PR).",
@@ -95,6 +96,8 @@ def remove_command(
     from argusai.review.conversation.suppressions import remove_rule
 
     name = _repo(repo)
-    if not remove_rule(_runtime(ctx).db, name, rule_id):
+    db = _runtime(ctx).db
+    if not remove_rule(db, name, rule_id):
         raise InputError(f"{name} has no suppression rule {rule_id}", exit_code=1)
+    audit.write(db, "suppressions.remove", name, {"rule": rule_id})
     typer.echo(f"removed suppression rule {rule_id} of {name}")
