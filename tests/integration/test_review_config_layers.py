@@ -6,6 +6,7 @@ sandboxed, and part of the review cache key."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,8 @@ from typer.testing import CliRunner
 
 from argusai.cli import app
 from argusai.review.format import SUMMARY_MARKER
+from argusai.review.prompt import PROMPT_VERSION
+from argusai.store.models import Review
 from tests.fakes.fake_llm import system_prompt, user_prompt
 from tests.support import FakeWorld
 
@@ -176,6 +179,11 @@ def test_a_repository_template_frames_the_user_prompt(world: FakeWorld) -> None:
     assert "Review this part of pull request" not in user
     assert "Safety rules" in system_prompt(request.json)  # the system prompt stays ours
     assert "⚠️" not in summary
+    # the footer and the review row name the template's version
+    sha = hashlib.sha256(CUSTOM.encode()).hexdigest()[:8]
+    assert f"prompt {PROMPT_VERSION}+tpl-{sha}" in summary
+    (row,) = world.rows(Review)
+    assert row.prompt_version == f"{PROMPT_VERSION}+tpl-{sha}"
 
 
 def test_the_organisation_template_named_by_review_prompt_template(world: FakeWorld) -> None:

@@ -38,7 +38,13 @@ from argusai.review.models import (
     Usage,
 )
 from argusai.review.parse import ParsedReview, ReviewOutputError, parse_review_output
-from argusai.review.prompt import PROMPT_VERSION, prompt_overhead, render_system, render_user
+from argusai.review.prompt import (
+    PROMPT_VERSION,
+    prompt_overhead,
+    prompt_version,
+    render_system,
+    render_user,
+)
 from argusai.review.repo_config import RepoConfig
 from argusai.review.schema import SCHEMA_NAME, review_json_schema
 from argusai.review.select import select_files
@@ -455,7 +461,7 @@ def finalize(
             already_posted=repeated,
             suppressed=suppressed,
             chunk_count=len(plan.chunks),
-            prompt_version=PROMPT_VERSION,
+            prompt_version=prompt_version(config),
             context_used=outcome.context_used,
             context_left_out=_left_out(outcome),
             context_notes=outcome.context_notes,
@@ -483,6 +489,7 @@ def finalize(
         failed=outcome.failed,
         usage=usage,
         head_sha=ctx.head_sha,
+        prompt_version=prompt_version(config),
         already_posted=repeated,
         suppressed=suppressed,
         rejected=outcome.rejected,

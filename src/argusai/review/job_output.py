@@ -16,7 +16,6 @@ from argusai.review.fingerprint import fingerprint
 from argusai.review.format import SUMMARY_MARKER
 from argusai.review.models import Severity
 from argusai.review.outcome_json import outcome_to_json
-from argusai.review.prompt import PROMPT_VERSION
 from argusai.runtime import Runtime
 from argusai.store.models import FindingRecord, Review, ReviewStatus, utcnow
 
@@ -133,7 +132,7 @@ def record_done(
         row.base_sha = since
         row.incremental = since is not None
         row.model = ",".join(result.usage.models) or rt.settings.llm_model
-        row.prompt_version = PROMPT_VERSION
+        row.prompt_version = result.prompt_version
         row.comments_count = len(result.inline_comments)
         row.severity_critical = counts.get(Severity.CRITICAL, 0)
         row.severity_high = counts.get(Severity.HIGH, 0)

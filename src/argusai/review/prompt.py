@@ -16,7 +16,7 @@ from argusai.review.globs import matches
 from argusai.review.prompt_template import TemplateError, render_template
 from argusai.review.repo_config import PathInstruction, RepoConfig
 
-__all__ = ["PROMPT_VERSION", "prompt_overhead", "render_system", "render_user"]
+__all__ = ["PROMPT_VERSION", "prompt_overhead", "prompt_version", "render_system", "render_user"]
 
 # Bump when what the context engine (``review.context``) puts in a prompt changes: the
 # version is part of the review cache key, so a cached review never outlives its rules.
@@ -42,6 +42,14 @@ def cut_to_tokens(text: str, max_tokens: int) -> str:
         text = text[: int(len(text) * max_tokens / tokens * 0.9)]
         tokens = count_tokens(text)
     return f"{text}\n[… {original - len(text)} more characters cut]"
+
+
+def prompt_version(config: RepoConfig) -> str:
+    """``PROMPT_VERSION``, plus the repository's own template when it has one
+    (``review-v3+context-v1+tpl-1a2b3c4d``): what the summary and the review row show."""
+    if config.template is None:
+        return PROMPT_VERSION
+    return f"{PROMPT_VERSION}+tpl-{config.template.sha[:8]}"
 
 
 def render_system(language: str) -> str:
