@@ -352,3 +352,23 @@ def test_a_tenant_hears_at_80_and_100_percent_once_each(world: FakeWorld, fake: 
         f"Quota used up: Acme ({usage.period_of()})",
     ]
     assert len(world.rows(NotifyEvent)) == 2
+
+
+def test_once_digests_and_limits_on_postgresql(
+    make_world: Callable[..., FakeWorld], postgres_url: str, fake: Receiver
+) -> None:
+    world = make_world(
+        database_url=postgres_url,
+        notify_allowlist=("127.0.0.1",),
+        notify_digest_seconds=300,
+        notify_max_per_hour=5,
+    )
+    webhook(world, fake)
+    assert emit(world.rt, letter(1)) == 1
+    world.run_worker()
+    assert [emit(world.rt, letter(n)) for n in (2, 3, 3, 1)] == [1, 1, 0, 0]
+    world.run_worker()
+    assert len(bodies(fake)) == 1
+    first, digest = world.rows(Notification)
+    assert (first.status, digest.status, digest.events_count) == ("done", "queued", 2)
+    assert world.queue.dead() == []
