@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -51,6 +52,29 @@ def number(value: int) -> str:
     return f"{value:,}"
 
 
+def compact(value: int) -> str:
+    """``950``, ``12.3k``, ``4.1M``: token counts in a narrow column."""
+    if value < 1000:
+        return str(value)
+    if value < 1_000_000:
+        return f"{value / 1000:.1f}k"
+    return f"{value / 1_000_000:.1f}M"
+
+
+def _table(*columns: str, title: str | None = None, show_header: bool = True) -> Table:
+    """A table in the house style: a light box that leaves the width to the figures."""
+    return Table(
+        *columns,
+        title=title,
+        title_justify="left",
+        show_header=show_header,
+        box=box.SIMPLE_HEAD if show_header else box.SIMPLE,
+        padding=(0, 2, 0, 0),  # two spaces between columns, none at the edges
+        pad_edge=False,
+        show_edge=False,
+    )
+
+
 def _right(table: Table, *names: str) -> None:
     for name in names:
         table.add_column(name, justify="right")
@@ -59,7 +83,7 @@ def _right(table: Table, *names: str) -> None:
 def review_overview(summary: ReviewSummary, title: str) -> Table:
     """The period's reviews as figure / value rows."""
     s = summary
-    table = Table("figure", "value", title=title, title_justify="left", show_header=False)
+    table = _table("figure", "value", title=title, show_header=False)
     rows = [
         ("reviews done", number(s.reviews)),
         ("failed (retries ran out)", f"{number(s.failed)} ({percent(s.error_rate)})"),
@@ -94,10 +118,11 @@ def review_overview(summary: ReviewSummary, title: str) -> Table:
 
 def daily(rows: Sequence[DailyMetrics]) -> Table:
     """Seed 002's daily review metrics."""
-    table = Table(title="Reviews per day", title_justify="left")
+    table = _table(title="Reviews per day")
     table.add_column("day", no_wrap=True)
-    _right(table, "reviews", "failed", "comments", "c/h/m/l", "tokens", "cost", "avg time")
-    _right(table, "cached", "accepted", "dismissed")
+    # c/h/m/l: findings critical/high/medium/low; acc/dis: their outcomes accepted/dismissed
+    _right(table, "reviews", "failed", "inline", "c/h/m/l", "tokens", "cost", "avg time")
+    _right(table, "cached", "acc/dis")
     for d in rows:
         table.add_row(
             d.date.isoformat(),
@@ -105,19 +130,18 @@ def daily(rows: Sequence[DailyMetrics]) -> Table:
             number(d.failed),
             number(d.comments),
             f"{d.critical}/{d.high}/{d.medium}/{d.low}",
-            number(d.prompt_tokens + d.completion_tokens),
+            compact(d.prompt_tokens + d.completion_tokens),
             usd(d.cost_usd),
             duration(d.avg_review_time_ms),
             percent(d.cache_hit_rate),
-            number(d.accepted),
-            number(d.dismissed),
+            f"{d.accepted}/{d.dismissed}",
         )
     return table
 
 
 def repositories(rows: Sequence[ReviewSummary], accepted: dict[str | None, Acceptance]) -> Table:
     """The most active repositories, with their speed, cost and acceptance."""
-    table = Table("repository", title="Repositories (most reviews first)", title_justify="left")
+    table = _table("repository", title="Repositories (most reviews first)")
     _right(table, "reviews", "avg comments", "cache hits", "p50", "p95", "cost", "accepted")
     for r in rows:
         acceptance = accepted.get(r.repo_name)
@@ -136,7 +160,7 @@ def repositories(rows: Sequence[ReviewSummary], accepted: dict[str | None, Accep
 
 def triggers(rows: Sequence[TriggerCount]) -> Table:
     """Why reviews ran."""
-    table = Table("trigger", title="Why reviews ran", title_justify="left")
+    table = _table("trigger", title="Why reviews ran")
     _right(table, "reviews", "cache hits", "cost")
     for t in rows:
         table.add_row(t.trigger, number(t.reviews), number(t.cache_hits), usd(t.cost_usd))
@@ -145,7 +169,7 @@ def triggers(rows: Sequence[TriggerCount]) -> Table:
 
 def categories(rows: Sequence[CategoryCount]) -> Table:
     """The most common finding categories per repository."""
-    table = Table("repository", "category", title="Finding categories", title_justify="left")
+    table = _table("repository", "category", title="Finding categories")
     _right(table, "findings", "inline")
     for c in rows:
         table.add_row(Text(c.repo_name), Text(c.category), number(c.findings), number(c.inline))
@@ -154,7 +178,7 @@ def categories(rows: Sequence[CategoryCount]) -> Table:
 
 def acceptance(rows: Sequence[Acceptance], by: str) -> Table:
     """Acceptance rate per ``by`` (model, prompt version …)."""
-    table = Table(by, title=f"Acceptance by {by}", title_justify="left")
+    table = _table(by, title=f"Acceptance by {by}")
     _right(table, "posted", "accepted", "dismissed", "resolved", "open", "rate")
     for a in rows:
         table.add_row(
@@ -171,7 +195,7 @@ def acceptance(rows: Sequence[Acceptance], by: str) -> Table:
 
 def ci(rows: Sequence[CIStats]) -> Table:
     """Failed workflow runs explained, per repository."""
-    table = Table("repository", title="CI runs explained", title_justify="left")
+    table = _table("repository", title="CI runs explained")
     _right(table, "explained", "failed", "re-runs passed", "jobs", "p50", "p95", "cost")
     for c in rows:
         table.add_row(
@@ -189,7 +213,7 @@ def ci(rows: Sequence[CIStats]) -> Table:
 
 def failure_categories(rows: Sequence[FailureCategory]) -> Table:
     """Failed jobs per failure category."""
-    table = Table("category", title="CI failure categories", title_justify="left")
+    table = _table("category", title="CI failure categories")
     _right(table, "jobs", "repositories")
     for f in rows:
         table.add_row(f.category, number(f.jobs), number(f.repositories))
@@ -198,7 +222,7 @@ def failure_categories(rows: Sequence[FailureCategory]) -> Table:
 
 def scout(stats: ScoutStats) -> Table:
     """The scout's crawls and processing."""
-    table = Table("figure", "value", title="Scout", title_justify="left", show_header=False)
+    table = _table("figure", "value", title="Scout", show_header=False)
     outcomes = ", ".join(f"{k} {v}" for k, v in stats.outcomes.items()) or NONE
     rows = [
         ("crawl runs", f"{number(stats.runs)} ({outcomes})"),
@@ -222,7 +246,7 @@ def scout(stats: ScoutStats) -> Table:
 
 def audit(entries: Sequence[AuditEntry]) -> Table:
     """The operator audit log, newest first."""
-    table = Table("when (UTC)", "actor", "action", "target", "details")
+    table = _table("when (UTC)", "actor", "action", "target", "details")
     for e in entries:
         details = json.dumps(e.details, ensure_ascii=False, sort_keys=True) if e.details else ""
         table.add_row(
