@@ -105,7 +105,7 @@ def seed(rt: Runtime) -> Seeded:
             s.add(Repository(full_name=name, installation_id=ACME))
         s.add(Repository(full_name=SECRET_REPO, installation_id=GLOBEX))
     pr = 10
-    for day in range(9):
+    for day in range(24):
         for n in range(1 + day % 3):
             repo = ACME_REPOS[(day + n) % 2]
             review = _review(
@@ -113,7 +113,7 @@ def seed(rt: Runtime) -> Seeded:
                 repo,
                 pr,
                 day + 0.1 * n,
-                total_ms=20_000 + 9_000 * n + 3_000 * day,
+                total_ms=20_000 + 9_000 * n + 3_000 * (day % 7),
                 cost_usd=0.011 + 0.004 * n,
                 comments_count=2,
                 prompt_tokens=9_000,
@@ -122,7 +122,7 @@ def seed(rt: Runtime) -> Seeded:
             _finding(rt, review, f"fp{pr}a", "SQL built from user input", "accepted")
             _finding(rt, review, f"fp{pr}b", "Unused variable", "dismissed" if day % 2 else None)
             pr += 1
-    secret = _review(rt, SECRET_REPO, 7, 1.2, cost_usd=0.5, comments_count=1)
+    secret = _review(rt, SECRET_REPO, 7, 1.2, cost_usd=0.05, comments_count=1)
     _finding(rt, secret, "fps", "Secret project finding", "accepted")
     hostile = _review(rt, "acme/api", 99, 0.5, cost_usd=0.02, comments_count=1)
     _finding(rt, hostile, "fph", HOSTILE, None, severity="critical", category="security")
@@ -158,7 +158,7 @@ def seed(rt: Runtime) -> Seeded:
             )
         )
     today = utcnow().date()
-    rollup(rt.db, today - timedelta(days=12), today)
+    rollup(rt.db, today - timedelta(days=30), today)
     return Seeded(dead, dead_pr)
 
 

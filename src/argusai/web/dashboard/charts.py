@@ -82,19 +82,21 @@ def bar_chart(
     width: int = WIDTH,
     height: int = HEIGHT,
     every: int | None = None,
+    top: float | None = None,
 ) -> BarChart:
-    """One bar per ``(label, value)``; labels shown every ``every`` bars (about 8 in all)."""
+    """One bar per ``(label, value)`` up to ``top`` (else a round ceiling of the values);
+    labels shown every ``every`` bars (about 8 in all)."""
     plot_w = width - LEFT - 4
     plot_h = height - TOP - BOTTOM
     bottom = TOP + plot_h
-    top_value = nice_ceiling(max((v for _, v in points), default=0.0))
+    top_value = top or nice_ceiling(max((v for _, v in points), default=0.0))
     slot = plot_w / max(1, len(points))
     bars = []
     labels = []
     step = every or max(1, math.ceil(len(points) / 8))
     for i, (label, value) in enumerate(points):
         x = LEFT + i * slot
-        h = max(0.0, value) / top_value * plot_h
+        h = min(max(0.0, value), top_value) / top_value * plot_h
         if value > 0:
             bars.append(
                 Bar(

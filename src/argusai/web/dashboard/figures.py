@@ -39,6 +39,13 @@ class Day:
     reviews: int
     cost_usd: float
     avg_ms: int | None
+    accepted: int = 0
+    dismissed: int = 0
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """accepted / (accepted + dismissed) of that day's findings."""
+        return rate(self.accepted, self.accepted + self.dismissed)
 
 
 @dataclass(frozen=True)
@@ -64,19 +71,25 @@ def daily(db: Database, period: Period, scope: Scope) -> list[Day]:
     """Every day of the period (zeros included) from the ``review_metrics`` rollup."""
     m = ReviewMetrics
     query = select(
-        m.repo_name, m.date, m.total_reviews, m.cost_usd, m.review_time_ms_total, m.timed_reviews
+        m.repo_name,
+        m.date,
+        m.total_reviews,
+        m.cost_usd,
+        m.review_time_ms_total,
+        m.timed_reviews,
+        m.accepted,
+        m.dismissed,
     ).where(m.date >= period.first_day, m.date <= period.last_day)
-    sums: dict[date, list[float]] = {d: [0, 0.0, 0, 0] for d in period.days()}
+    sums: dict[date, list[float]] = {d: [0, 0.0, 0, 0, 0, 0] for d in period.days()}
     with db.session() as s:
-        for repo, day, reviews, cost, time_total, timed in s.execute(query):
+        for repo, day, *figures in s.execute(query):
             if day in sums and _in(scope, repo):
                 row = sums[day]
-                row[0] += reviews or 0
-                row[1] += cost or 0.0
-                row[2] += time_total or 0
-                row[3] += timed or 0
+                for i, value in enumerate(figures):
+                    row[i] += value or 0
     return [
-        Day(d, int(r), float(c), as_int(rate(t, n))) for d, (r, c, t, n) in sorted(sums.items())
+        Day(d, int(r), float(c), as_int(rate(t, n)), int(a), int(x))
+        for d, (r, c, t, n, a, x) in sorted(sums.items())
     ]
 
 

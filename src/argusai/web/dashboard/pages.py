@@ -19,7 +19,7 @@ from argusai.stats.scout import scout_runs, scout_summary
 from argusai.store import audit
 from argusai.web.dashboard import drilldown, figures, work
 from argusai.web.dashboard.access import Viewer, require_viewer
-from argusai.web.dashboard.charts import bar_chart, duration, money
+from argusai.web.dashboard.charts import bar_chart, duration, money, percent
 from argusai.web.dashboard.forms import Refused
 from argusai.web.dashboard.render import message, page
 
@@ -70,6 +70,13 @@ def overview(request: Request, viewer: Seen, days: Days = 30) -> Response:
             "LLM cost per day",
             list(zip(labels, [d.cost_usd for d in data.days], strict=True)),
             fmt=money,
+        ),
+        bar_chart(
+            "acceptance",
+            "Acceptance of that day's findings",
+            list(zip(labels, [d.acceptance_rate or 0.0 for d in data.days], strict=True)),
+            fmt=percent,
+            top=1.0,
         ),
     ]
     return page(
