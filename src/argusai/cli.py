@@ -30,6 +30,7 @@ from argusai.scout.cli import scout_app
 from argusai.settings import Settings
 from argusai.stats.cli import stats_app
 from argusai.store import audit
+from argusai.web.dashboard.cli import dashboard_token_command
 
 if TYPE_CHECKING:
     from typer._click import Context as ClickContext  # typer ships its own click
@@ -110,6 +111,7 @@ app.add_typer(notify_app, name="notify")
 app.add_typer(suppressions_app, name="suppressions")
 app.add_typer(stats_app, name="stats")
 app.command("usage")(usage_command)
+app.command("dashboard-token")(dashboard_token_command)
 _use_group_class(app)
 
 
