@@ -437,9 +437,7 @@ def dispatch(
             if path != fake.prefix and not path.startswith(fake.prefix + "/"):
                 raise not_found()
             path = path[len(fake.prefix) :] or "/"
-        if body and headers.get("content-type", "").startswith(
-            "application/x-www-form-urlencoded"
-        ):
+        if body and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             payload = dict(parse_qsl(body.decode(), keep_blank_values=True))
         elif body:
             try:
