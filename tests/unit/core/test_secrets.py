@@ -59,6 +59,8 @@ def test_the_redactor_keeps_short_values_and_shows_no_secret_in_its_repr() -> No
     redactor = Redactor.of(["seven77", KEY])
     assert redactor.redact("seven77") == "seven77"  # under 8 characters: ordinary words
     assert KEY not in repr(redactor)
+
+
 def test_a_snapshot_redacts_the_same_as_the_live_redactor(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
