@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 from argusai.ciapi.cli import apikey_app, tenant_app, usage_command
 from argusai.cilog.cli import ci_app
 from argusai.errors import ArgusError, ConfigError, InputError
+from argusai.retention.cli import prune_command
 from argusai.notify.cli import notify_app
 from argusai.review.config_cli import config_app
 from argusai.review.conversation.cli import suppressions_app
@@ -101,6 +102,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Work items and dead letters.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+db_app.command("prune")(prune_command)  # retention: what the hourly cleanup removes
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(scout_app, name="scout")
 app.add_typer(ci_app, name="ci")

@@ -13,6 +13,7 @@ def test_worker_registers_every_task(tmp_path: Path) -> None:
     queue = register_tasks(rt)
     names = {name.rsplit(".argus.", 1)[-1] for name in rt.huey._registry._registry}
     assert names == {"work", "redeliver_failed", "ci_callback", "scout.crawl", "scout.continue"} | {
+        "retention",
         "notify.dead_letters",
         "stats_rollup",
     }

@@ -1,0 +1,1 @@
+"""Retention: how long each kind of data is kept, the hourly cleanup and ``argus db prune``."""
