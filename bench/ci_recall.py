@@ -1,11 +1,23 @@
-"""Recall of labelled CI failure lines within the default budget, vs naive baselines."""
+"""Recall of labelled CI failure lines within the default budget, vs naive baselines.
+
+``--baseline REV`` (default: the reducer before issue 14) runs the reducer of that commit in the
+same process on the same logs, so that "before" and "after" come from one run. Per failure
+class: the LogChunks logs grouped by what their labelled chunk is (a fixed rule over the label
+text, below, not the reducer's own classes), by how far the chunk sits from the end of the log
+and whether it fits the budget, and by the corpus's own ``category`` (numbered per repository:
+0 is each repository's most common structure).
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from argusai.cilog.labels import chunk_lines, found, normalise_text
@@ -13,30 +25,112 @@ from argusai.cilog.reduce import DEFAULT_BUDGET, reduce_bytes
 from argusai.core.tokens import count_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import cilog_baseline  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "data" / "ci-logs"
 OWN = ROOT / "tests" / "unit" / "cilog" / "data"
 
+# What a labelled chunk is, first match wins. Written once for this report and kept fixed so
+# that before/after compare the same groups; it reads the label, never the reducer's output.
+KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        (
+            "crash/timeout",
+            r"segmentation fault|sig(?:segv|bus|abrt|kill)|core dumped|sanitizer|\bpanic"
+            r"|killed|out of memory|timed out|timeout|took >|no output has been received",
+        ),
+        (
+            "lint/style",
+            r"lint|rubocop|checkstyle|offen[cs]es?\b|pep8|flake8|pycodestyle|gofmt|format"
+            r"|style|scalastyle|jshint|jscs|codenarc|credo|hlint|clippy",
+        ),
+        (
+            "compile",
+            r"\S+[:(]\d+(?:[:,]\d+)?\)?:? (?:fatal )?error\b|error (?:CS|TS|C)\d+|error\[E\d+\]"
+            r"|cannot find symbol|undefined reference|syntax ?error|compil|could not compile",
+        ),
+        (
+            "test",
+            r"\btests?\b|spec\b|assert|expected|not ok|failures?:|\bfail(?:ed)?\b|examples?"
+            r"|✗|✕|×",
+        ),
+        (
+            "dependency/install",
+            r"install|dependenc|resolv|download|could not find|not found|no such file|\bgems?\b"
+            r"|npm|pip\b|bundle|package|fetch|clone|version",
+        ),
+    )
+)
 
-def labelled_logs() -> list[tuple[str, str, bytes, list[str]]]:
-    """(set, name, log bytes, normalised labels) for every labelled log available."""
-    out: list[tuple[str, str, bytes, list[str]]] = []
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """One labelled log and the groups it is reported under."""
+
+    set: str
+    name: str
+    data: bytes
+    labels: list[str]
+    repo: str = ""
+    kind: str = ""
+    position: str = ""
+    size: str = ""
+    category: str = ""
+
+
+def kind_of(chunk: str) -> str:
+    """The failure class of a labelled chunk (the KINDS rule)."""
+    return next((name for name, pattern in KINDS if pattern.search(chunk)), "other")
+
+
+def position_of(lines_from_end: int) -> str:
+    """How far the labelled chunk starts from the log's end."""
+    if lines_from_end <= 50:
+        return "≤ 50 lines from end"
+    if lines_from_end <= 500:
+        return "51–500 lines from end"
+    return "> 500 lines from end"
+
+
+def labelled_logs() -> list[Labelled]:
+    """Every labelled log available, with its groups."""
+    out: list[Labelled] = []
     subset = SHARED / "logchunks" / "subset.jsonl"
     if subset.exists():
         for line in subset.read_text().splitlines():
             row = json.loads(line)
             data = (SHARED / "logchunks" / row["log"]).read_bytes()
-            out.append(("logchunks", row["log"], data, chunk_lines(row["chunk"])))
+            tokens = count_tokens(row["chunk"])
+            out.append(
+                Labelled(
+                    "logchunks",
+                    row["log"],
+                    data,
+                    chunk_lines(row["chunk"]),
+                    repo=row["repo"],
+                    kind=kind_of(row["chunk"]),
+                    position=position_of(row["chunk_lines_from_end"]),
+                    size="chunk fits the budget"
+                    if tokens < DEFAULT_BUDGET * 0.9
+                    else "chunk larger than the budget",
+                    category=f"category {row['category'] if row['category'] in '012' else '3+'}",
+                )
+            )
     for labels in sorted((SHARED / "gha-actions").glob("*.labels.json")):
         must = json.loads(labels.read_text())["must_contain"]
         log = labels.with_name(labels.name.replace(".labels.json", ".log"))
-        out.append(("gha-actions", log.name, log.read_bytes(), [normalise_text(m) for m in must]))
+        norm = [normalise_text(m) for m in must]
+        out.append(Labelled("gha-actions", log.name, log.read_bytes(), norm, repo=log.stem))
     # Our own logs are small: each is set inside 3,000 lines of passing build output (and 40
     # after), as in tests/unit/cilog/test_reduce.py, so that the budget has something to cut.
     labels_file = OWN / "labels.json"
     if labels_file.exists():
         for name, must in json.loads(labels_file.read_text()).items():
             data = padding(3_000) + (OWN / name).read_bytes() + padding(40)
-            out.append(("own", name, data, [normalise_text(m) for m in must]))
+            out.append(Labelled("own", name, data, [normalise_text(m) for m in must], repo=name))
     return out
 
 
@@ -65,52 +159,80 @@ def argus(data: bytes) -> str:
     return reduce_bytes(data).excerpt
 
 
-def main() -> int:
-    """Print recall per set and method; list the logs ArgusAI misses."""
-    logs = labelled_logs()
-    methods: dict[str, Callable[[bytes], str]] = {
-        "argus (6k tokens)": argus,
-        "last 200 lines": last_lines,
-        "last 24 KB": last_bytes,
-    }
-    count_tokens("warm up")
-    sets = sorted({s for s, *_ in logs})
-    print(f"{'method':20s}" + "".join(f"{s:>22s}" for s in sets) + f"{'all':>22s}")
-    misses: list[str] = []
+def pct(hit: int, total: int) -> str:
+    """'hit/total = p %'."""
+    return f"{hit}/{total} = {100 * hit / max(1, total):.1f} %"
+
+
+def run(
+    logs: list[Labelled], methods: dict[str, Callable[[bytes], str]]
+) -> dict[str, dict[str, bool]]:
+    """Method → log name → whether all its labels are in the method's output."""
+    results: dict[str, dict[str, bool]] = {}
     for name, method in methods.items():
-        row = f"{name:20s}"
-        totals = [0, 0]
         started = time.perf_counter()
-        for s in sets:
-            hit = total = 0
-            for set_name, log, data, labels in logs:
-                if set_name != s:
-                    continue
-                ok = all(found(labels, method(data)))
-                hit += ok
-                total += 1
-                if not ok and name.startswith("argus"):
-                    misses.append(f"{s}: {log}")
-            totals[0] += hit
-            totals[1] += total
-            row += f"{hit:>8d}/{total:<4d}{100 * hit / max(1, total):6.1f} % "
-        row += f"{totals[0]:>8d}/{totals[1]:<4d}{100 * totals[0] / max(1, totals[1]):6.1f} %"
-        print(row + f"   ({time.perf_counter() - started:.1f} s)")
-    budget_ok = all(count_tokens(argus(d)) <= DEFAULT_BUDGET for _, _, d, _ in logs)
-    print(f"every excerpt within {DEFAULT_BUDGET:,} tokens: {budget_ok}")
-    held = [
-        ok
-        for _, log, _, _ in logs
-        if log.startswith("LogChunks")
-        for ok in [log not in {m.split(": ", 1)[1] for m in misses}]
-    ]
-    even, odd = held[0::2], held[1::2]
-    print(
-        f"LogChunks by subset.jsonl index (tuned on even, odd held out): even {sum(even)}/"
-        f"{len(even)}, odd {sum(odd)}/{len(odd)}"
-    )
+        results[name] = {log.name: all(found(log.labels, method(log.data))) for log in logs}
+        print(f"  {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return results
+
+
+def table(
+    title: str, groups: dict[str, list[Labelled]], results: dict[str, dict[str, bool]]
+) -> None:
+    """One row per group, one column per method."""
+    methods = list(results)
+    print(f"\n{title}")
+    print(f"{'':34s}" + "".join(f"{m:>24s}" for m in methods))
+    for group, logs in groups.items():
+        row = f"{group[:33]:34s}"
+        for m in methods:
+            row += f"{pct(sum(results[m][log.name] for log in logs), len(logs)):>24s}"
+        print(row)
+
+
+def main() -> int:
+    """Print recall per set, per class and method; list the misses and what changed."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--baseline", default=cilog_baseline.DEFAULT_REV, help="git rev, or ''")
+    args = parser.parse_args()
+    logs = labelled_logs()
+    methods: dict[str, Callable[[bytes], str]] = {"argus (6k tokens)": argus}
+    if args.baseline:
+        old = cilog_baseline.load(args.baseline)
+        methods[f"argus @{args.baseline[:7]}"] = lambda data: old.reduce_bytes(data).excerpt
+    methods["last 200 lines"] = last_lines
+    methods["last 24 KB"] = last_bytes
+    count_tokens("warm up")
+    results = run(logs, methods)
+    by_set: dict[str, list[Labelled]] = defaultdict(list)
+    for log in logs:
+        by_set[log.set].append(log)
+    by_set["all"] = logs
+    table("by set", dict(sorted(by_set.items())), results)
+    chunks = [log for log in logs if log.set == "logchunks"]
+    for title, attr in (
+        ("LogChunks by failure class (label text)", "kind"),
+        ("LogChunks by position of the chunk", "position"),
+        ("LogChunks by chunk size", "size"),
+        ("LogChunks by corpus category (per repository)", "category"),
+    ):
+        groups: dict[str, list[Labelled]] = defaultdict(list)
+        for log in chunks:
+            groups[getattr(log, attr)].append(log)
+        table(title, dict(sorted(groups.items())), results)
+    table("GitHub Actions logs", {log.name: [log] for log in by_set["gha-actions"]}, results)
+    budget_ok = all(count_tokens(argus(log.data)) <= DEFAULT_BUDGET for log in logs)
+    print(f"\nevery excerpt within {DEFAULT_BUDGET:,} tokens: {budget_ok}")
+    current = results["argus (6k tokens)"]
+    misses = [f"{log.set}: {log.name} [{log.kind}]" for log in logs if not current[log.name]]
     if misses:
         print("argus misses:\n  " + "\n  ".join(misses))
+    if args.baseline:
+        before = results[f"argus @{args.baseline[:7]}"]
+        gained = [log.name for log in logs if current[log.name] and not before[log.name]]
+        lost = [log.name for log in logs if before[log.name] and not current[log.name]]
+        print("found now, missed before:\n  " + ("\n  ".join(gained) or "-"))
+        print("missed now, found before:\n  " + ("\n  ".join(lost) or "-"))
     return 0
 
 

@@ -16,6 +16,10 @@ from argusai.cilog.reduce import reduce_stream
 from argusai.core.tokens import count_tokens, estimate_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import cilog_baseline  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "data" / "ci-logs"
 TARGET_BYTES = 50 * 1024 * 1024
 FAILURE = "pytorch_full_hf_oserror.log"  # its traceback ends up ~2 MB before the end
@@ -55,16 +59,26 @@ def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def child(path: Path) -> None:
-    """Reduce the file in a fresh process; print seconds, peak traced bytes, max RSS."""
+def child(path: Path, baseline: str, rounds: int) -> None:
+    """Reduce the file in a fresh process; print seconds, peak traced bytes, max RSS, ratio."""
     count_tokens("warm up")
+    old = cilog_baseline.load(baseline) if baseline else None
     rss_before_kb = peak_rss_kb()
-    elapsed = float("inf")
-    for _ in range(3):  # best of three: the machine is shared
+    elapsed = old_elapsed = float("inf")
+    ratios = []
+    for _ in range(rounds):  # best of N, old and new interleaved: the machine is shared
         started = time.perf_counter()
         with path.open("rb") as stream:
             result = reduce_stream(stream)
-        elapsed = min(elapsed, time.perf_counter() - started)
+        new_time = time.perf_counter() - started
+        elapsed = min(elapsed, new_time)
+        if old is not None:
+            started = time.perf_counter()
+            with path.open("rb") as stream:
+                old.reduce_stream(stream)
+            old_time = time.perf_counter() - started
+            old_elapsed = min(old_elapsed, old_time)
+            ratios.append(old_time / new_time)
     rss_after_kb = peak_rss_kb()
     tracemalloc.start()
     with path.open("rb") as stream:
@@ -72,9 +86,11 @@ def child(path: Path) -> None:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     found = "OSError: We couldn't connect to 'https://huggingface.co'" in result.excerpt
+    ratios.sort()
+    median = ratios[len(ratios) // 2] if ratios else 0.0
     print(
         f"{elapsed} {peak} {rss_after_kb} {result.tokens} {result.lines_kept} {found} "
-        f"{rss_before_kb}"
+        f"{rss_before_kb} {old_elapsed} {median}"
     )
 
 
@@ -90,9 +106,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--child", type=Path)
     parser.add_argument("--child-rss", type=Path)
+    parser.add_argument(
+        "--baseline",
+        default=cilog_baseline.DEFAULT_REV,
+        help="git rev of the reducer to time in the same process ('' for none)",
+    )
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if args.child:
-        child(args.child)
+        child(args.child, args.baseline, args.rounds)
         return 0
     if args.child_rss:
         child_rss(args.child_rss)
@@ -110,7 +132,16 @@ def main() -> int:
         t_last = time.perf_counter() - t0
         del data
         out = subprocess.run(
-            [sys.executable, __file__, "--child", str(path)],
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                str(path),
+                "--baseline",
+                args.baseline,
+                "--rounds",
+                str(args.rounds),
+            ],
             check=True,
             capture_output=True,
             text=True,
@@ -118,9 +149,16 @@ def main() -> int:
         elapsed, peak, rss_kb = float(out[0]), int(out[1]), int(out[2])
         print(f"log: {mb:.1f} MB, {newlines:,} lines (real CI lines, failure ~2 MB before the end)")
         print(
-            f"argus reduce_stream (best of 3): {elapsed:.2f} s = {mb / elapsed:.0f} MB/s"
-            " (target >= 50)"
+            f"argus reduce_stream (best of {args.rounds}): {elapsed:.2f} s = "
+            f"{mb / elapsed:.0f} MB/s (target >= 50)"
         )
+        old_elapsed, ratio = float(out[7]), float(out[8])
+        if args.baseline:
+            print(
+                f"  same process, interleaved: @{args.baseline[:7]} {old_elapsed:.2f} s = "
+                f"{mb / old_elapsed:.0f} MB/s; speed now / before = {ratio:.2f} "
+                f"(median of {args.rounds} pairs), best / best = {old_elapsed / elapsed:.2f}"
+            )
         print(f"  excerpt {out[3]} tokens, {out[4]} lines; real cause found: {out[5]}")
         rss_before = int(out[6]) / 1024
         bare = subprocess.run(
