@@ -143,8 +143,8 @@ def register_tasks(rt: Runtime) -> WorkQueue:
     """Declare every task on ``rt.huey`` as a worker needs them: the work queue's one task,
     the analysis callbacks, the periodic maintenance, the scout crawl. Returns the queue."""
     from argusai.deliveries.maintenance import register_maintenance
-    from argusai.retention.task import register_retention
     from argusai.notify.deadletters import register_notify_tasks
+    from argusai.retention.task import register_retention
     from argusai.scout.tasks import register_scout_tasks
     from argusai.stats.tasks import register_stats_tasks
 

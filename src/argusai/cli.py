@@ -21,8 +21,8 @@ from typer.core import TyperGroup
 from argusai.ciapi.cli import apikey_app, tenant_app, usage_command
 from argusai.cilog.cli import ci_app
 from argusai.errors import ArgusError, ConfigError, InputError
-from argusai.retention.cli import prune_command
 from argusai.notify.cli import notify_app
+from argusai.retention.cli import prune_command
 from argusai.review.config_cli import config_app
 from argusai.review.conversation.cli import suppressions_app
 from argusai.review.models import Severity
