@@ -183,6 +183,7 @@ class Settings(BaseSettings):
     retention_reviews_days: int = Field(default=180, ge=0)
     retention_ci_runs_days: int = Field(default=90, ge=0)
     retention_commands_days: int = Field(default=90, ge=0)
+    retention_notifications_days: int = Field(default=30, ge=0)
     #: analyses of API tenants per subscription tier (``free=7,pro=90``: merged with these)
     retention_analyses_days: Annotated[dict[str, int], NoDecode] = Field(
         default_factory=lambda: dict(DEFAULT_ANALYSIS_RETENTION)

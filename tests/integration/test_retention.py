@@ -20,6 +20,7 @@ from argusai.ci.models import CIRun
 from argusai.ciapi.models import AuditLog, Organization
 from argusai.cilog.models import Analysis
 from argusai.cli import app
+from argusai.notify.models import Notification
 from argusai.retention.prune import count, prune
 from argusai.retention.rules import rules
 from argusai.retention.task import RETENTION_TASK, run_retention
@@ -27,6 +28,7 @@ from argusai.review.conversation.models import PRCommand
 from argusai.schema import metadata
 from argusai.scout.models import ScoutRun
 from argusai.settings import Settings
+from argusai.store.audit import AuditEntry
 from argusai.store.db import Database
 from argusai.store.heartbeats import WorkerHeartbeat
 from argusai.store.migrate import upgrade
@@ -193,6 +195,20 @@ def seed(db: Database, data_dir: Path) -> dict[str, Path]:
                 Analysis(id="a-odd", tenant_id="t-odd", status="completed", created_at=ago(999)),
                 AuditLog(action="tenant.create", created_at=ago(400)),
                 AuditLog(action="tenant.update", created_at=ago(10)),
+                AuditEntry(actor="cli:ops", action="jobs.retry", created_at=ago(400)),
+                AuditEntry(actor="cli:ops", action="config.set", created_at=ago(10)),
+                *(
+                    _work(
+                        Notification,
+                        n,
+                        status,
+                        days,
+                        channel_key="k",
+                        channel_display="slack",
+                        event_kind="dead_letter",
+                    )
+                    for n, status, days in ((1, "done", 31), (2, "failed", 31), (3, "queued", 31))
+                ),
                 ScoutRun(
                     id=1, budget=10, outcome="done", started_at=ago(100), log_path=str(old_log)
                 ),
@@ -229,7 +245,9 @@ EXPECTED = {
     "ci_runs": 1,
     "analyses:free": 2,
     "analyses:pro": 0,
-    "audit_log": 1,
+    "notifications": 2,
+    "api_audit": 1,
+    "operator_audit": 1,
     "scout_runs": 1,
     "dead_letters": 1,
     "redelivery_requests": 1,
@@ -263,6 +281,8 @@ def test_only_expired_finished_rows_go(db: Database, settings: Settings, tmp_pat
         "a-odd",
     }
     assert {a.action for a in _rows(db, AuditLog)} == {"tenant.update"}
+    assert {a.action for a in _rows(db, AuditEntry)} == {"config.set"}
+    assert _ids(db, Notification) == {3}
     assert _ids(db, ScoutRun) == {2, 3}
     assert not files["old_log"].exists() and files["running_log"].exists()
     assert done[[k.kind for k in done].index("scout_runs")].files == 1

@@ -48,8 +48,8 @@ def prune_command(
     for kind in found:
         table.add_row(
             kind.kind,
-            f"{kind.days} days" if kind.days > 0 else "forever",
-            kind.cutoff.isoformat(timespec="minutes") if kind.cutoff else "-",
+            f"{kind.days} day{'s' * (kind.days != 1)}" if kind.days > 0 else "forever",
+            f"{kind.cutoff:%Y-%m-%d %H:%M} UTC" if kind.cutoff else "-",
             str(kind.rows) + (f" (+{kind.files} files)" if kind.files else ""),
             kind.what,
         )

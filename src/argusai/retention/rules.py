@@ -18,9 +18,11 @@ from sqlalchemy import ColumnElement, and_, null, or_, select
 from argusai.ci.models import CIRun
 from argusai.ciapi.models import AuditLog, Organization
 from argusai.cilog.models import Analysis
+from argusai.notify.models import Notification
 from argusai.review.conversation.models import PRCommand
 from argusai.scout.models import ScoutRun
 from argusai.settings import Settings
+from argusai.store.audit import AuditEntry
 from argusai.store.heartbeats import WorkerHeartbeat
 from argusai.store.models import DeadLetter, RedeliveryRequest, Review, WebhookDelivery
 from argusai.workq.table import PROCESSING_WORDS, QUEUE_WORDS, Vocabulary
@@ -118,6 +120,15 @@ def rules(settings: Settings) -> list[Rule]:
             where=lambda: _finished(PRCommand.status, QUEUE_WORDS),
         ),
         Rule(
+            "notifications",
+            Notification,
+            Notification.id,
+            Notification.created_at,
+            settings.retention_notifications_days,
+            "notifications sent or given up, with their events",
+            where=lambda: _finished(Notification.status, QUEUE_WORDS),
+        ),
+        Rule(
             "ci_runs",
             CIRun,
             CIRun.id,
@@ -127,7 +138,8 @@ def rules(settings: Settings) -> list[Rule]:
             where=lambda: _finished(CIRun.status, QUEUE_WORDS),
         ),
     ]
-    for tier, days in sorted(settings.retention_analyses_days.items()):
+    tiers = sorted(settings.retention_analyses_days.items(), key=lambda pair: (pair[1], pair[0]))
+    for tier, days in tiers:
         found.append(
             Rule(
                 f"analyses:{tier}",
@@ -141,12 +153,20 @@ def rules(settings: Settings) -> list[Rule]:
         )
     found += [
         Rule(
-            "audit_log",
+            "api_audit",
             AuditLog,
             AuditLog.id,
             AuditLog.created_at,
             settings.retention_audit_days,
-            "audit rows",
+            "the analysis API's request trail",
+        ),
+        Rule(
+            "operator_audit",
+            AuditEntry,
+            AuditEntry.id,
+            AuditEntry.created_at,
+            settings.retention_audit_days,
+            "operators' actions (argus stats audit)",
         ),
         Rule(
             "scout_runs",
