@@ -1,6 +1,5 @@
 """Mount the dashboard on the web app: its state, error pages, static files and routes."""
 
-
 from __future__ import annotations
 
 from pathlib import Path
