@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
@@ -20,7 +20,7 @@ from argusai.errors import GitHubError, TransientError
 from argusai.github.oauth import GitHubOAuth, UserAccess
 from argusai.settings import Settings
 from argusai.web.dashboard.forms import Refused
-from argusai.web.dashboard.session import COOKIE, CookieBox, Session, now
+from argusai.web.dashboard.session import COOKIE, CookieBox, Session, now, session_key
 
 MAX_CACHED = 4096
 
@@ -86,12 +86,23 @@ class AccessCache:
 
 @dataclass
 class DashboardState:
-    """What the dashboard keeps for the app: settings, cookie box, OAuth client, cache."""
+    """What the dashboard keeps for the app: settings, OAuth client, access cache, and the
+    cookie box (made on first use: its key may mean writing ``<data_dir>/secret.key``)."""
 
     settings: Settings
-    box: CookieBox
     cache: AccessCache
     oauth: GitHubOAuth | None
+    _box: CookieBox | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def box(self) -> CookieBox:
+        """Seals and opens the dashboard's cookies."""
+        with self._lock:
+            if self._box is None:
+                hours = self.settings.dashboard_session_hours
+                self._box = CookieBox(session_key(self.settings), hours * 3600)
+            return self._box
 
     def is_admin(self, login: str) -> bool:
         """True for a login in ``ARGUS_ADMIN_LOGINS`` (GitHub logins ignore case)."""

@@ -15,7 +15,6 @@ from argusai.web.dashboard import actions, pages, signin
 from argusai.web.dashboard.access import AccessCache, DashboardState, SignInRequired
 from argusai.web.dashboard.forms import Refused
 from argusai.web.dashboard.render import HEADERS, STATIC_PATH, message
-from argusai.web.dashboard.session import CookieBox, session_key
 
 _HERE = Path(__file__).parent
 
@@ -32,7 +31,6 @@ def _state(settings: Settings) -> DashboardState:
         )
     return DashboardState(
         settings=settings,
-        box=CookieBox(session_key(settings), settings.dashboard_session_hours * 3600),
         cache=AccessCache(settings.dashboard_access_ttl_seconds),
         oauth=oauth,
     )
