@@ -320,3 +320,32 @@ def test_local_links_are_off_with_oauth(site: Site, monkeypatch: pytest.MonkeyPa
     result = CliRunner().invoke(cli, ["dashboard-token"])
     assert result.exit_code == 2
     assert "local links are off" in result.stderr
+
+
+def test_access_reads_every_page_of_installations_and_repositories(site: Site) -> None:
+    from argusai.github.oauth import GitHubOAuth
+
+    many = [f"acme/r{i:03d}" for i in range(130)]  # two pages of 100
+    for name in many:
+        site.gh.add_repo(*name.split("/"), installation_id=101)
+    site.oauth.add_user("busy", [*many, SECRET_REPO])
+    site.oauth.sign_in_as("busy")
+    back = start_sign_in(site)
+    code = parse_qs(urlsplit(back.headers["location"]).query)["code"][0]
+    client = GitHubOAuth(
+        web_url=site.gh.base_url,
+        api_url=site.gh.base_url,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+    )
+    try:
+        token = client.exchange(code, "http://testserver/dashboard/callback")
+        access = client.access(token)
+    finally:
+        client.close()
+    assert access.login == "busy"
+    assert access.installations == frozenset({101, 202})
+    assert access.repositories == frozenset([*many, SECRET_REPO])
+    assert not access.truncated
+    pages = site.gh.requests("GET", "/user/installations/101/repositories")
+    assert [r.query.get("page") for r in pages] == ["1", "2"]

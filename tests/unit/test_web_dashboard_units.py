@@ -99,3 +99,22 @@ def test_local_links_work_once_and_expire(tmp_path: Path) -> None:
 )
 def test_safe_next(given: str | None, safe: str) -> None:
     assert safe_next(given) == safe
+
+
+def test_authorize_url_on_github_enterprise() -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from argusai.github.oauth import authorize_url
+
+    url = authorize_url("https://ghe.example.com/", "Iv1.abc", "st&te", "https://argus/cb?x=1")
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.netloc, parts.path) == (
+        "https",
+        "ghe.example.com",
+        "/login/oauth/authorize",
+    )
+    assert parse_qs(parts.query) == {
+        "client_id": ["Iv1.abc"],
+        "state": ["st&te"],
+        "redirect_uri": ["https://argus/cb?x=1"],
+    }
