@@ -22,7 +22,7 @@ from argusai.llm.port import Completion, LLMClient
 from argusai.review.anchor import anchor_findings
 from argusai.review.checks import Check, check_files, default_checks, run_checks
 from argusai.review.chunk import Chunk, build_chunks
-from argusai.review.context.budget import assemble
+from argusai.review.context.budget import SEPARATOR, assemble
 from argusai.review.context.gather import gather
 from argusai.review.context.symbols import SymbolIndex
 from argusai.review.diff import FileDiff, parse_patch
@@ -254,11 +254,11 @@ def _chunk_diffs(chunk: Chunk, diffs: dict[str, FileDiff]) -> list[FileDiff]:
 
 def chunk_context(
     chunk: Chunk, plan: ReviewPlan, config: RepoConfig, index: SymbolIndex
-) -> tuple[str, list[str], list[str]]:
+) -> tuple[str, list[str], list[str], int]:
     """The context text for one chunk within what its diff leaves of the plan's budget,
-    the labels of what went in and of what was left out. The PR text and the maintainers'
-    instructions are in the prompt already (covered by ``prompt_overhead``), so they are not
-    candidates here."""
+    the labels of what went in and of what was left out, and its tokens. The PR text and the
+    maintainers' instructions are in the prompt already (covered by ``prompt_overhead``), so
+    they are not candidates here."""
     found = gather(_chunk_diffs(chunk, plan.diffs), index)
     assembled = assemble(
         diff_tokens=chunk.tokens + max(plan.overhead, prompt_overhead(config)) + _CONTEXT_FRAME,
@@ -269,7 +269,10 @@ def chunk_context(
     used = [
         f"{b.kind} {b.label}" + (" (shortened)" if b.shortened else "") for b in assembled.blocks
     ]
-    return assembled.render(), used, list(assembled.left_out)
+    blocks = assembled.blocks
+    # the blocks were counted when they were chosen: no second pass over the text
+    tokens = sum(b.tokens for b in blocks) + (len(blocks) - 1) * count_tokens(SEPARATOR)
+    return assembled.render(), used, list(assembled.left_out), max(0, tokens)
 
 
 def run_review(
@@ -301,8 +304,8 @@ def run_review(
     for done, chunk in enumerate(plan.chunks, start=1):
         code = ""
         if context is not None and context.index is not None:
-            code, used, left_out = chunk_context(chunk, plan, config, context.index)
-            outcome.context_tokens += count_tokens(code) if code else 0
+            code, used, left_out, tokens = chunk_context(chunk, plan, config, context.index)
+            outcome.context_tokens += tokens
             used_seen.update(dict.fromkeys(used))
             left_seen.update(dict.fromkeys(left_out))
         user = render_user(
