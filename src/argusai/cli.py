@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 from argusai.ciapi.cli import apikey_app, tenant_app, usage_command
 from argusai.cilog.cli import ci_app
 from argusai.errors import ArgusError, ConfigError, InputError
+from argusai.github.manifest_cli import github_app_cli
 from argusai.notify.cli import notify_app
 from argusai.retention.cli import prune_command
 from argusai.review.config_cli import config_app
@@ -93,6 +94,13 @@ def _use_group_class(parent: typer.Typer) -> None:
             _use_group_class(group.typer_instance)
 
 
+def _webhook_events() -> list[str]:
+    """The events the App subscribes to: those some feature's handler listens to."""
+    from argusai.app import build_router
+
+    return build_router(Settings.model_construct(rate_limit_url="memory://")).events()
+
+
 app = typer.Typer(
     help="ArgusAI: LLM reviews for GitHub pull requests.",
     cls=_ArgusGroup,
@@ -114,6 +122,7 @@ app.add_typer(suppressions_app, name="suppressions")
 app.add_typer(stats_app, name="stats")
 app.command("usage")(usage_command)
 app.command("dashboard-token")(dashboard_token_command)
+app.add_typer(github_app_cli(_webhook_events), name="app")  # argus app create (manifest)
 _use_group_class(app)
 
 

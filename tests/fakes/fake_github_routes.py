@@ -19,6 +19,7 @@ from tests.fakes.fake_github_actions import actions_routes
 from tests.fakes.fake_github_conversation import conversation_routes
 from tests.fakes.fake_github_git import git_routes
 from tests.fakes.fake_github_issue import issue_routes
+from tests.fakes.fake_github_manifest import manifest_routes, site_page
 from tests.fakes.fake_github_oauth import oauth_routes
 from tests.fakes.fake_github_scout import (
     PAT_INSTALLATION,
@@ -52,6 +53,7 @@ class Call:
     json: Any
     args: tuple[str, ...] = ()
     installation_id: int | None = None  # set for installation-token calls
+    site: bool = False  # a page of the site, outside the API prefix (GitHub Enterprise)
 
 
 @dataclass
@@ -344,6 +346,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
         *actions_routes(),
         *conversation_routes(),
         *oauth_routes(),
+        *manifest_routes(),
     ]
 ]
 
@@ -407,6 +410,9 @@ def _answer(fake: FakeGitHub, call: Call) -> Reply:
         _check_jwt(fake, call.headers)
     elif auth == "public":
         pass  # the OAuth flow and user-token endpoints (fake_github_oauth)
+    elif auth == "site":  # pages of the site: outside the API prefix when there is one
+        if fake.prefix and not call.site:
+            raise not_found()
     else:
         call.installation_id = _check_token(fake, call.headers)
     fake._count_route(getattr(handler, "__name__", "?"))
@@ -432,11 +438,15 @@ def dispatch(
     path = split.path
     query = dict(parse_qsl(split.query, keep_blank_values=True))
     payload: Any = None
+    site = False
     try:
         if fake.prefix:
-            if path != fake.prefix and not path.startswith(fake.prefix + "/"):
+            if path == fake.prefix or path.startswith(fake.prefix + "/"):
+                path = path[len(fake.prefix) :] or "/"
+            elif site_page(path):  # GitHub Enterprise: /settings/… beside /api/v3/…
+                site = True
+            else:
                 raise not_found()
-            path = path[len(fake.prefix) :] or "/"
         if body and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             payload = dict(parse_qsl(body.decode(), keep_blank_values=True))
         elif body:
@@ -444,7 +454,7 @@ def dispatch(
                 payload = json.loads(body)
             except ValueError:
                 raise HttpError(400, "Problems parsing JSON") from None
-        reply = _answer(fake, Call(method, path, query, headers, payload))
+        reply = _answer(fake, Call(method, path, query, headers, payload, site=site))
     except HttpError as exc:
         reply = Reply(exc.status, exc.body)
     fake._record(RecordedRequest(method, path, query, headers, payload, reply.status))
