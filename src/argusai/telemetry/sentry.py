@@ -11,7 +11,9 @@ Nothing that users sent us or the LLM said leaves the process, and no secret doe
   and is cut to :data:`MAX_TEXT` characters.
 
 ``argus serve`` and ``argus worker`` call :func:`init_sentry`; :func:`capture` reports a
-crash of a work item (the worker catches those, so no integration sees them).
+crash of a work item (the worker catches those, so no integration sees them). Of the SDK's
+integrations only the defaults (logging, uncaught exceptions, threads) and the web
+framework's run: the LLM SDKs' integrations would record prompts and answers.
 """
 
 from __future__ import annotations
@@ -128,6 +130,8 @@ def init_sentry(settings: Settings, *, role: str) -> bool:
     if not dsn:
         return False
     import sentry_sdk
+    from sentry_sdk.integrations.fastapi import FastApiIntegration
+    from sentry_sdk.integrations.starlette import StarletteIntegration
 
     redactor = Redactor.of(settings_secret_values(settings))
 
@@ -147,6 +151,10 @@ def init_sentry(settings: Settings, *, role: str) -> bool:
         traces_sample_rate=settings.sentry_traces_sample_rate,
         before_send=before_send,
         before_breadcrumb=before_breadcrumb,
+        # only the web framework's: the SDK would otherwise import (seconds) and hook every
+        # library it knows, the LLM SDKs among them, which record prompts and answers
+        auto_enabling_integrations=False,
+        integrations=[StarletteIntegration(), FastApiIntegration()],
     )
     sentry_sdk.set_tag("argus.process", role)
     _active = True
