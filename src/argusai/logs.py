@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import structlog
+from pydantic import SecretStr
 from structlog.typing import EventDict, WrappedLogger
 
 from argusai.core.secrets import all_forms, redact
@@ -43,8 +44,11 @@ class SecretScrubber:
 def settings_secrets(settings: Settings) -> list[str]:
     """Every secret value the settings hold (and each line of the private key)."""
     found: list[str] = []
-    for secret in (settings.github_webhook_secret, settings.llm_api_key):
-        if secret is not None:
+    # every SecretStr setting, present and future (webhook secret, API keys, OAuth client
+    # secret, secret key, tokens, …)
+    for name in type(settings).model_fields:
+        secret = getattr(settings, name, None)
+        if isinstance(secret, SecretStr) and secret.get_secret_value():
             found.append(secret.get_secret_value())
     llm_key = settings.llm_api_key_value()
     if llm_key:
