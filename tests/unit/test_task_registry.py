@@ -20,6 +20,7 @@ def test_worker_registers_every_task(tmp_path: Path) -> None:
     assert queue.registry.names() == [
         "analysis",
         "ci_run",
+        "command",
         "notification",
         "review",
         "scout_issue",
