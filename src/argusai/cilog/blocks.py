@@ -3,20 +3,30 @@
 A stack trace, a test framework's failure section or a sanitizer report can run for hundreds
 of lines; a fixed window cuts it. Classes with ``block > 0`` keep reading after their fixed
 context until the section visibly ends (the next section header, a command echo, the test
-run's totals) or ``block`` lines were read.
+run's totals) or ``block`` lines were read. A block still going at that point is larger than
+any budget: it is read on to its end (up to ``MAX_BLOCK_TAIL`` lines) keeping only the lines
+that name a failing test or command and its last lines, so that the excerpt can show its
+head, those names and its tail around an omission marker.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import deque
+from dataclasses import dataclass, field
 
 from argusai.cilog.normalize import clean_line, clip
-from argusai.cilog.patterns import LineClass
+from argusai.cilog.patterns import LineClass, classify
 
 MAX_RAW_LINE = 8_192  # bytes of one line we look at; longer lines are cut around the hit
 MAX_AFTER = 40  # continuation lines (indented, frames) read beyond a class's fixed context
 MAX_BLOCK = 400  # upper bound of any class's ``block``
+MAX_BLOCK_TAIL = 10_000  # lines read on past ``block`` to find where a long block ends
+BLOCK_TAIL_LINES = 8  # last lines of a long block kept
+BLOCK_NAMED_LINES = 40  # lines naming a failing test/command kept from a long block's middle
 EXCEPTION_STRAYS = 3
+NAMED_MIN_WEIGHT = 7.0
 
 # Lines that end a section (included: they usually say how it ended). Checked from the
 # third line after the hit, so that a section's own header and first entry title pass.
@@ -29,7 +39,19 @@ _SECTION_END = re.compile(
 _FRAME = re.compile(
     r"^\s*(?:at |Caused by|\.\.\. \d+ more|goroutine |created by |\[info\]\s+at )"
     r"|:\d+:in [`']|in function |^\s+\S+\.\w+:\d+"
+    # crash reports: native frames, Python's faulthandler, the JVM's "#" report, what()
+    r"|^\s*#\d+ |^#(?: |$)|^\s*File \"|^(?:Current thread|Thread) 0x|^\s+what\(\):"
+    r"|^\s*\d+\s+\S+\s+0x[0-9a-fA-F]+|\[0x[0-9a-fA-F]+\]$"
+    # an assertion's expected/actual diff printed under the exception
+    r"|^\s*[-+](?:\s|$)|^\s*(?:[-+]{3}|@@) |^\s*[-+] (?:expected|actual|Expected|Received)"
+    r"|^\s*(?:expected|actual|got|received|Expected|Received|Actual)\s*:|^\s*Diff:"
+    r"|^\s*\(compared using"
 )
+# Classes whose block is a stack: it ends after EXCEPTION_STRAYS non-frame lines in a row.
+_STACKS = frozenset({"exception", "signal"})
+# Lines that name a failing test or command inside a block: a section header around a name
+# ("____ test_x ____", "=== name ==="), a numbered entry ("1) Suite test"), a command echo.
+_NAMED = re.compile(r"^\s*([_=*#~-])\1{2,} \S.* \1{3,}\s*$|^\s*\d+\) \S|^\$ |^\s*--- FAIL")
 # Classes whose report is the header line and the indented lines under it (go test's
 # "--- FAIL:" with its testify "Error Trace:" entries).
 _INDENTED_BODY = frozenset({"go-test-fail"})
@@ -65,8 +87,30 @@ def raw_line(buf: bytes, start: int, focus: int) -> tuple[str, int]:
     return buf[start:end].decode("utf-8", "replace"), focus - start
 
 
+@functools.lru_cache(maxsize=65_536)
+def is_named(text: str) -> bool:
+    """Whether a line names a failing test or command (a header, an entry, a strong error)."""
+    return _NAMED.match(text) is not None or classify(text).weight >= NAMED_MIN_WEIGHT
+
+
+@dataclass(slots=True)
+class Block:
+    """The lines read around a hit: contiguous ``lines``, then a long block's named lines and
+    tail as ``more`` (line offsets from the first line read)."""
+
+    n_before: int
+    lines: list[str]
+    more: list[tuple[int, str]] = field(default_factory=list)
+
+
 def context(buf: bytes, start: int, cls: LineClass, lo: int = 0) -> tuple[int, list[str]]:
     """Cleaned lines around the line at ``start``: returns (lines before it, all lines)."""
+    block = read_block(buf, start, cls, lo)
+    return block.n_before, block.lines
+
+
+def read_block(buf: bytes, start: int, cls: LineClass, lo: int = 0) -> Block:
+    """The lines around the line at ``start``, with a long block's names and tail."""
     first = start
     n_before = 0
     own_output = cls.kind in _COMMAND_EXITS
@@ -80,36 +124,80 @@ def context(buf: bytes, start: int, cls: LineClass, lo: int = 0) -> tuple[int, l
     pos = first
     fixed = n_before + 1 + cls.after
     limit = n_before + 1 + (max(cls.after, cls.block) if cls.block else max(cls.after, MAX_AFTER))
-    strays = 0  # consecutive non-empty lines that do not continue an exception's stack
+    strays = [0]  # consecutive non-empty lines that do not continue an exception's stack
+    ended = False
     while len(lines) < limit and pos <= len(buf) and not (pos == len(buf) and lines):
         end = line_end(buf, pos)
         if len(lines) >= fixed and not cls.block and not _continues(buf, pos):
+            ended = True
             break
-        text = clip(clean_line(buf[pos : min(end, pos + MAX_RAW_LINE)].decode("utf-8", "replace")))
+        text = _text(buf, pos, end)
         lines.append(text)
         pos = end + 1
         before = lines[-2] if len(lines) > 1 else ""
-        if cls.block and len(lines) > max(fixed, n_before + 2) and _ends_block(cls, text, before):
-            if cls.kind != "exception":
-                break
-            if not text.strip():
-                continue
-            # A runner's note can sit between a stack and the test's location ("Tasks: TOP =>
-            # …", "(See full trace …)", then the indented file:line): a stack ends only after
-            # EXCEPTION_STRAYS lines in a row that are not frames.
-            strays += 1
-            if strays >= EXCEPTION_STRAYS:
-                break
-        elif text.strip():
-            strays = 0
-    return n_before, lines
+        if (
+            cls.block
+            and len(lines) > max(fixed, n_before + 2)
+            and _block_done(cls, text, before, strays)
+        ):
+            ended = True
+            break
+    more: list[tuple[int, str]] = []
+    if cls.block and not ended and len(lines) == limit and pos < len(buf):
+        more = _read_on(buf, pos, cls, len(lines), lines[-1], strays)
+    return Block(n_before, lines, more)
+
+
+def _text(buf: bytes, pos: int, end: int) -> str:
+    return clip(clean_line(buf[pos : min(end, pos + MAX_RAW_LINE)].decode("utf-8", "replace")))
+
+
+def _block_done(cls: LineClass, text: str, before: str, strays: list[int]) -> bool:
+    """Whether ``text`` ends the block (``strays`` carries the stack's count of non-frames)."""
+    if not _ends_block(cls, text, before):
+        if text.strip():
+            strays[0] = 0
+        return False
+    if cls.kind not in _STACKS:
+        return True
+    if not text.strip():
+        return False
+    # A runner's note can sit between a stack and the test's location ("Tasks: TOP => …",
+    # "(See full trace …)", then the indented file:line): a stack ends only after
+    # EXCEPTION_STRAYS lines in a row that are not frames.
+    strays[0] += 1
+    return strays[0] >= EXCEPTION_STRAYS
+
+
+def _read_on(
+    buf: bytes, pos: int, cls: LineClass, offset: int, before: str, strays: list[int]
+) -> list[tuple[int, str]]:
+    """Read a block past its class's limit to its end: its named lines and its last lines."""
+    named: list[tuple[int, str]] = []
+    tail: deque[tuple[int, str]] = deque(maxlen=BLOCK_TAIL_LINES)
+    for _ in range(MAX_BLOCK_TAIL):
+        if pos >= len(buf):
+            break
+        end = line_end(buf, pos)
+        text = _text(buf, pos, end)
+        pos = end + 1
+        if len(tail) == BLOCK_TAIL_LINES and len(named) < BLOCK_NAMED_LINES:
+            old = tail[0]
+            if is_named(old[1]):
+                named.append(old)
+        tail.append((offset, text))
+        offset += 1
+        if _block_done(cls, text, before, strays):
+            break
+        before = text
+    return named + list(tail)
 
 
 def _ends_block(cls: LineClass, text: str, prev: str) -> bool:
     if _SECTION_END.match(text) is not None:
         return True
     if cls.kind == "sanitizer":
-        return "==ABORTING" in text
+        return "==ABORTING" in text or text.startswith("SUMMARY: ")
     if cls.kind == "traceback":  # frames are 'File "…"' lines, each followed by its source line
         frame = text.lstrip().startswith('File "') or prev.lstrip().startswith('File "')
         return bool(text.strip()) and not frame and not text.startswith(_TRACE_HEADERS)
@@ -117,13 +205,25 @@ def _ends_block(cls: LineClass, text: str, prev: str) -> bool:
         return not text.strip()
     if cls.kind in _INDENTED_BODY:  # the report is indented under its header line
         return bool(text.strip()) and not text[:1].isspace()
-    if cls.kind == "exception":
+    if cls.kind in _STACKS:
         return _FRAME.search(text) is None
     return False
 
 
 def _continues(buf: bytes, pos: int) -> bool:
-    """Whether the line at ``pos`` continues a block: indented, a stack frame, a caret line."""
+    """Whether the line at ``pos`` continues a block: indented, a stack frame, a caret line.
+
+    One blank line continues it when the line after it does: a test runner's report puts
+    blank lines between its message, its expected/actual diff and the failing line.
+    """
+    end = line_end(buf, pos)
+    if not buf[pos:end].strip() and end < len(buf):
+        nxt = end + 1
+        return bool(buf[nxt : line_end(buf, nxt)].strip()) and _continues_line(buf, nxt)
+    return _continues_line(buf, pos)
+
+
+def _continues_line(buf: bytes, pos: int) -> bool:
     head = buf[pos : pos + 24].lstrip(b"\x1b[0123456789;m")
     return head[:1] in (
         b" ",

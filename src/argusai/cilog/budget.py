@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from argusai.cilog.blocks import is_named
+from argusai.cilog.patterns import is_pass
 from argusai.cilog.scan import Window
 
 # Runs are folded on a key that masks only numbers and hex ids: lines that differ in a path or
@@ -16,6 +18,12 @@ RUN_KEEP_HEAD = 3  # a run of similar lines keeps its first three …
 RUN_KEEP_TAIL = 1  # … and its last one
 GAP_COST = 8  # tokens of an "… N lines omitted …" marker
 RUN_MIN = 10  # shorter runs are kept whole: stack frames differ only in a name and a number
+# A window's body, when it does not all fit: the hit and its nearest lines, then the lines that
+# name a failing test or command, then the block's last lines, then the rest nearest first.
+NEAR_BEFORE = 2
+NEAR_AFTER = 8
+BLOCK_TAIL = 6
+_PASSING_ROW = "\x00passed"  # passing tests' rows fold like near-duplicates, whatever their names
 
 
 @dataclass(slots=True)
@@ -51,7 +59,9 @@ def collapse_runs(numbered: list[tuple[int, str]]) -> tuple[list[tuple[int, str]
     """Drop the middle of runs of consecutive near-duplicate lines; return kept and folded."""
     kept: list[tuple[int, str]] = []
     folded: set[int] = set()
-    keys = [_NUMBERS.sub("#", text.strip()) for _, text in numbered]
+    keys = [
+        _PASSING_ROW if is_pass(text) else _NUMBERS.sub("#", text.strip()) for _, text in numbered
+    ]
     i = 0
     while i < len(numbered):
         key = keys[i]
@@ -70,9 +80,25 @@ def collapse_runs(numbered: list[tuple[int, str]]) -> tuple[list[tuple[int, str]
 
 
 def window_lines(window: Window) -> list[tuple[int, str]]:
-    """A window's lines numbered, the hit first, then outward (nearest context first)."""
+    """A window's lines numbered in the order they are worth adding (see NEAR_BEFORE)."""
     numbered = [(window.start + i, text) for i, text in enumerate(window.lines)]
-    return sorted(numbered, key=lambda item: _distance(item[0], window))
+    numbered += window.more
+    hit = window.hit
+    near, named, body = [], [], []
+    for item in numbered:
+        delta = item[0] - hit
+        if -NEAR_BEFORE <= delta <= NEAR_AFTER:
+            near.append(item)
+        elif delta > 0 and is_named(item[1]):
+            named.append(item)
+        else:
+            body.append(item)
+    after = [item for item in body if item[0] > hit]
+    tail = after[-BLOCK_TAIL:] if len(after) > BLOCK_TAIL else []
+    rest = [item for item in body if item not in tail]
+    near.sort(key=lambda item: _distance(item[0], window))
+    rest.sort(key=lambda item: _distance(item[0], window))
+    return near + named + tail + rest
 
 
 def _distance(number: int, window: Window) -> float:

@@ -32,6 +32,20 @@ PREFILTER_WORDS: tuple[bytes, ...] = (
     b"====diff",  # PHP run-tests
     b"there w",  # PHPUnit "There was 1 failure:", "There were 2 errors:"
     b"dubious",  # Perl prove "Dubious, test returned 1"
+    # Crashes and sanitizers often print no "error" word at all.
+    b"sanitizer",  # "WARNING: ThreadSanitizer: data race", "SUMMARY: MemorySanitizer: …"
+    b"segmentation",
+    b"signal",  # "Received signal: SIGBUS", "fatal error: unexpected signal"
+    b"sigsegv",
+    b"sigbus",
+    b"sigabrt",
+    b"sigill",
+    b"sigfpe",
+    b"core dump",
+    b"terminate called",
+    b"stack smashing",
+    b"double free",
+    b"crashed",
 )
 
 
@@ -47,6 +61,7 @@ class LineClass:
 
 
 _IGNORE = LineClass("noise", 0.0, 0, 0)
+_ZERO_COUNTS = LineClass("zero-counts", 0.0, 0, 0)
 # A failed command's exit line (Travis "The command … exited with N.", Actions "Process
 # completed with exit code N") keeps this much of the output before it: a build can fail in an
 # earlier command than the last one, and that command's own output is what explains it. The
@@ -98,14 +113,17 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
         (r"^##\[error\]", LineClass("gha-error", 9, 6, 4)),
         (r"^##\[warning\]", _IGNORE),
         (
+            # A passing suite's counts ("Failed: 0", "0 failures"); a line that also counts
+            # something non-zero is not one (see classify).
             r"(?i)\b(?:0|no) (?:errors?|failures?|failed|failing)\b"
-            r"|errors?[=:] ?0\b|failures?[=:] ?0\b"
-            r"|Failures: 0, Errors: 0|\bfailed=0\b",
-            LineClass("zero-counts", 0.0, 0, 0),
+            r"|\b(?:errors?|failures?|failed|failing|fails)\s*[=:]\s*0\b(?!\.\d)",
+            _ZERO_COUNTS,
         ),
         (
-            r"==\d+==ERROR: \w+Sanitizer|^SUMMARY: \w+Sanitizer|:\d+:\d+: runtime error: ",
-            LineClass("sanitizer", 10, 2, 40, 300),
+            r"==\d+==ERROR: \w+Sanitizer|^SUMMARY: \w+Sanitizer|:\d+:\d+: runtime error: "
+            r"|^(?:==\d+==)?WARNING: \w+Sanitizer",
+            # The report runs to its SUMMARY line (the shadow-byte map after it tells nothing).
+            LineClass("sanitizer", 10, 2, 6, 300),
         ),
         (r"^\[ +(?:RUN|OK) +\]|^ok\s", _IGNORE),
         (r"^not ok \d|Dubious, test returned|^\s*\[-\] ", LineClass("test-fail", 9, 2, 10)),
@@ -114,6 +132,7 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
             LineClass("lint-error", 6, 1, 4),
         ),
         (r"\*\*\* FAILED \*\*\*", LineClass("test-fail", 9, 1, 14)),  # ScalaTest
+        (r"^\s*Failure/Error: ", LineClass("test-fail", 9, 2, 14)),  # RSpec
         (r"Failing due to -Werror", LineClass("werror", 9, 8, 2)),
         (r"^=+DIFF=+$", LineClass("test-diff", 9, 2, 20, 200)),  # PHP run-tests
         (
@@ -185,8 +204,14 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
             LineClass("oom", 9, 4, 3),
         ),
         (
-            r"Segmentation fault|SIGSEGV|SIGBUS|SIGABRT|core dumped|Received signal|Aborted",
-            LineClass("signal", 9, 4, 4),
+            # A crash report: the signal or abort line, then frames (native, Python's
+            # faulthandler, the JVM's "#" report) until three lines in a row are not frames.
+            r"Segmentation fault|SIGSEGV|SIGBUS|SIGABRT|SIGILL|SIGFPE|core dumped"
+            r"|Received signal|Aborted|^Fatal Python error|terminate called after throwing"
+            r"|stack smashing detected|double free or corruption|free\(\): invalid"
+            r"|unexpected signal during runtime|fatal error has been detected by the Java"
+            r"|^Thread \d+ Crashed",
+            LineClass("signal", 9, 4, 6, 120),
         ),
         (r"(?i)timed? ?out\b|timeout", LineClass("timeout", 6, 4, 3)),
         (
@@ -224,7 +249,17 @@ _RULES: tuple[tuple[tuple[re.Pattern[str], bool], LineClass], ...] = tuple(
 _NEEDLES: dict[str, tuple[str, ...]] = {
     "timeout": ("time",),
     "oom": ("kill", "memory", "137", "signal 9"),
-    "signal": ("sig", "fault", "core dumped", "abort"),
+    "signal": (
+        "sig",
+        "fault",
+        "core dumped",
+        "abort",
+        "fatal",
+        "terminate",
+        "smashing",
+        "free",
+        "crashed",
+    ),
     "fatal": ("fatal", "abort", "issues"),
     "error": ("err",),
     "failure": ("fail",),
@@ -246,11 +281,25 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
     "rust-panic": ("panicked",),
 }
 _PASSED = ("OK", "ok", "PASSED", "passed", "\u2713", "\u2714")
+# A line that starts with a passing mark reports a test that passed, whatever its name says
+# ("✓ handles error responses", "PASS src/errors.test.js", "ok 12 - rejects bad input").
+_PASS_MARKS = ("\u2713", "\u2714", "\u221a", "PASS ", "ok ")
+_NONZERO = re.compile(
+    r"(?i)\b(?:errors?|failures?|failed|failing)\s*[=:]\s*[1-9]"
+    r"|\b[1-9]\d* (?:errors?|failures?|failed|failing)\b"
+)
+
+
+def is_pass(line: str) -> bool:
+    """Whether a cleaned line reports something that passed (a test, a suite, a check)."""
+    if not (line.rstrip().endswith(_PASSED) or line.lstrip().startswith(_PASS_MARKS)):
+        return False
+    return _NONZERO.search(line) is None  # "Tests: 1 failed, 0 passed" did not pass
 
 
 def classify(line: str) -> LineClass:
     """Classify a cleaned log line; weight 0 means it says nothing about the failure."""
-    if line.rstrip().endswith(_PASSED):
+    if is_pass(line):
         return _IGNORE
     low = line.lower()
     for (pattern, anchored), cls in _RULES:
@@ -258,6 +307,8 @@ def classify(line: str) -> LineClass:
         if needles is not None and not any(n in low for n in needles):
             continue
         if (pattern.match(line) if anchored else pattern.search(line)) is not None:
+            if cls is _ZERO_COUNTS and _NONZERO.search(line):
+                continue  # "Failures: 0, Errors: 2" counts an error
             return cls
     return _IGNORE
 

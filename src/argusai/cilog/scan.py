@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from argusai.cilog.blocks import MAX_BLOCK, MAX_RAW_LINE, context, line_end, raw_line
+from argusai.cilog.blocks import MAX_BLOCK, MAX_RAW_LINE, line_end, raw_line, read_block
 from argusai.cilog.normalize import clean_line, clip
 from argusai.cilog.patterns import LineClass, classify, template_key
 from argusai.cilog.prefilter import hit_lines
@@ -18,6 +18,7 @@ MAX_WINDOWS = 1_500  # distinct error templates kept; the weakest are dropped be
 MAX_FAILED_STEPS = 50
 CONTEXT_PER_BUFFER = 64  # new weak templates per buffer that get their context read
 STRONG = 7.0  # line classes at least this heavy also keep their latest occurrence
+HIT_LINE_CHARS = 2_000  # an error line itself is kept whole up to this length, context to 1,000
 
 _DIGITS = bytes.maketrans(b"0123456789", b"##########")
 _EXIT_CODE = re.compile(r"exit(?:ed with| code) (\d+)")
@@ -36,6 +37,7 @@ class Window:
     step: str | None
     step_line: int
     repeats: int = 1
+    more: list[tuple[int, str]] = field(default_factory=list)  # a long block's names and tail
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,13 +163,16 @@ def _window(
     full: bool,
 ) -> Window:
     raw, rel = raw_line(buf, offset, focus)
-    hit = clip(clean_line(raw), rel)  # around the keyword, not the line's start
+    hit = clip(clean_line(raw), rel, HIT_LINE_CHARS)  # the hit's own text, not the line's start
     if not full:
         return Window(line_no, line_no, [hit], cls, key, step, step_line)
-    n_before, lines = context(buf, offset, cls)
+    block = read_block(buf, offset, cls)
+    n_before, lines = block.n_before, block.lines
     if n_before < len(lines):
         lines[n_before] = hit
-    return Window(line_no, line_no - n_before, lines, cls, key, step, step_line)
+    start = line_no - n_before
+    more = [(start + i, text) for i, text in block.more]
+    return Window(line_no, start, lines, cls, key, step, step_line, more=more)
 
 
 def _prune(state: _State) -> None:

@@ -150,16 +150,22 @@ def test_erlang_error_report_runs_to_the_blank_line() -> None:
     assert not any(line.startswith("=INFO REPORT") for line in lines)
 
 
-def test_sanitizer_report_ends_at_aborting() -> None:
+def test_sanitizer_report_ends_at_its_summary_or_at_aborting() -> None:
     stack = "".join(f"    #{i} 0x{i:04x} in f{i} src/a.c:{i}\n" for i in range(60))
+    shadow = "".join(f"  0x0c04{i:04x}: fa fa fd fd\n" for i in range(30))
     log = (
         "==123==ERROR: AddressSanitizer: heap-use-after-free on address 0x6020\n"
         + stack
         + "SUMMARY: AddressSanitizer: heap-use-after-free src/a.c:3 in f3\n"
+        + "Shadow bytes around the buggy address:\n"
+        + shadow
         + "==123==ABORTING\n"
         + "make: *** [check] Error 1\n"
     )
     _, lines = read(log, "==123==ERROR: AddressSanitizer")
+    assert lines[-1] == "SUMMARY: AddressSanitizer: heap-use-after-free src/a.c:3 in f3"
+    no_summary = log.replace("SUMMARY: AddressSanitizer", "(summary)")
+    _, lines = read(no_summary, "==123==ERROR: AddressSanitizer")
     assert lines[-1] == "==123==ABORTING"
 
 
