@@ -50,8 +50,10 @@ Scout (issues, languages, ETags / 304, personal tokens, latency, in-flight count
 see ``fake_github_scout``. Git trees (recursive, git's real ids) and blobs by id, with
 :meth:`route_counts` per handler: see ``fake_github_git``. Actions (workflow runs, jobs per
 attempt, job logs answered with a 302 to a blob server on another origin) and check runs:
-see ``fake_github_actions``. Review threads (replies), reactions and collaborator
-permissions: see ``fake_github_conversation``.
+see ``fake_github_actions``. A workflow's ``GITHUB_TOKEN`` (``actions_token``: posts as
+``github-actions[bot]``) and ``repository_dispatch``: see ``fake_github_workflow``.
+Review threads (replies), reactions and collaborator permissions: see
+``fake_github_conversation``.
 Faults: :meth:`fail` queues canned responses per method + path pattern;
 :meth:`rate_limit_primary` / :meth:`rate_limit_secondary` are shorthands.
 """
@@ -82,11 +84,14 @@ from tests.fakes.fake_github_state import (
     as_files,
     fake_sha,
 )
+from tests.fakes.fake_github_workflow import WorkflowFakeMixin
 
 __all__ = ["FakeFile", "FakeGitHub", "FakeIssue", "FakeJob", "RecordedRequest"]
 
 
-class FakeGitHub(ConversationFakeMixin, GitFakeMixin, ActionsFakeMixin, ScoutFakeMixin, Server):
+class FakeGitHub(
+    ConversationFakeMixin, GitFakeMixin, ActionsFakeMixin, ScoutFakeMixin, WorkflowFakeMixin, Server
+):
     """GitHub's REST API for one App, in memory, on a loopback port."""
 
     def __init__(
@@ -119,6 +124,7 @@ class FakeGitHub(ConversationFakeMixin, GitFakeMixin, ActionsFakeMixin, ScoutFak
         self._init_scout()
         self._init_actions()
         self._init_git()
+        self._init_workflow()
 
     def _handle(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes
@@ -476,17 +482,23 @@ class FakeGitHub(ConversationFakeMixin, GitFakeMixin, ActionsFakeMixin, ScoutFak
         return comment
 
     def _new_review(
-        self, repo: FakeRepo, pull: FakePull, data: dict[str, Any], comments: list[Any]
+        self,
+        repo: FakeRepo,
+        pull: FakePull,
+        data: dict[str, Any],
+        comments: list[Any],
+        author: str | None = None,
     ) -> dict[str, Any]:
         review_id = next(self._ids)
+        author = author or self.bot_login
         for c in comments:
-            self._review_comment(repo, pull, review_id, c, self.bot_login)
+            self._review_comment(repo, pull, review_id, c, author)
         state = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED"}.get(
             str(data.get("event")), "COMMENTED" if data.get("event") else "PENDING"
         )
         review = {
             "id": review_id,
-            "user": {"login": self.bot_login, "type": "Bot"},
+            "user": {"login": author, "type": "Bot"},
             "body": data.get("body") or "",
             "state": state,
             "commit_id": pull.head_sha,

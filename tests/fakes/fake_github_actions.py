@@ -247,7 +247,7 @@ def create_check_run(fake: FakeGitHub, call: Call) -> Reply:
         "conclusion": data.get("conclusion"),
         "output": data.get("output") or {},
         "details_url": data.get("details_url"),
-        "app": {"slug": fake.app_slug},
+        "app": {"slug": fake.actor(call)[1]},
         "annotations": list((data.get("output") or {}).get("annotations") or []),
     }
     fake._checks.setdefault(_key(call), {})[check_id] = check
@@ -255,12 +255,14 @@ def create_check_run(fake: FakeGitHub, call: Call) -> Reply:
 
 
 def update_check_run(fake: FakeGitHub, call: Call) -> Reply:
-    from tests.fakes.fake_github_routes import Reply, _repo, not_found
+    from tests.fakes.fake_github_routes import HttpError, Reply, _repo, not_found
 
     _repo(fake, call)
     check = fake._checks.get(_key(call), {}).get(int(call.args[2]))
     if check is None:
         raise not_found()
+    if check["app"]["slug"] != fake.actor(call)[1]:  # only the app that made it may
+        raise HttpError(403, "Resource not accessible by integration")
     data = call.json if isinstance(call.json, dict) else {}
     check["annotations"] += _annotations(data)  # GitHub adds them up across updates
     if data.get("status") == "in_progress":

@@ -34,6 +34,7 @@ from tests.fakes.fake_github_state import (
     Unprocessable,
     check_review_comment,
 )
+from tests.fakes.fake_github_workflow import workflow_routes
 
 if TYPE_CHECKING:
     from tests.fakes.fake_github import FakeGitHub
@@ -250,7 +251,7 @@ def create_issue_comment(fake: FakeGitHub, call: Call) -> Reply:
     body = (call.json or {}).get("body")
     if not isinstance(body, str) or not body:
         raise HttpError(422, "Validation Failed", errors=[{"field": "body", "code": "missing"}])
-    comment = fake._new_issue_comment(repo, number, body, fake.bot_login)
+    comment = fake._new_issue_comment(repo, number, body, fake.actor(call)[0])
     return Reply(201, _public(comment))
 
 
@@ -306,7 +307,7 @@ def create_review(fake: FakeGitHub, call: Call) -> Reply:
         raise HttpError(
             422, "Unprocessable Entity", errors=exc.errors, fake_detail=exc.detail
         ) from None
-    review = fake._new_review(repo, pull, data, comments)
+    review = fake._new_review(repo, pull, data, comments, fake.actor(call)[0])
     return Reply(200, review)
 
 
@@ -347,6 +348,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
         *conversation_routes(),
         *oauth_routes(),
         *manifest_routes(),
+        *workflow_routes(),
     ]
 ]
 

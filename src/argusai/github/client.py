@@ -377,6 +377,14 @@ class InstallationClient:
             }
             self._rest.request("PATCH", path, json=payload)
 
+    def dispatch_repository_event(
+        self, owner: str, repo: str, *, event_type: str, client_payload: dict[str, object]
+    ) -> None:
+        """``POST /repos/{o}/{r}/dispatches`` (GitHub answers 204; the App needs contents:
+        write, a workflow token ``contents: write`` too)."""
+        body = {"event_type": event_type, "client_payload": client_payload}
+        self._rest.request("POST", f"{self._repo(owner, repo)}/dispatches", json=body)
+
 
 def _read_capped(response: Any, max_bytes: int) -> JobLog:
     """Read a streamed body keeping at most ``max_bytes`` of its tail."""
@@ -458,6 +466,7 @@ def _check_run(data: Any) -> CheckRun:
         external_id=external if isinstance(external, str) else None,
         status=str(data.get("status") or ""),
         conclusion=data["conclusion"] if isinstance(data.get("conclusion"), str) else None,
+        app_slug=str(app.get("slug") or "") if isinstance(app := data.get("app"), dict) else "",
     )
 
 

@@ -172,6 +172,9 @@ class CheckRun:
     external_id: str | None
     status: str
     conclusion: str | None
+    #: the App that made it (``github-actions`` for a workflow's ``GITHUB_TOKEN``): only it
+    #: may update the check run
+    app_slug: str = ""
 
 
 class GitHubRepoClient(Protocol):
@@ -302,6 +305,12 @@ class GitHubRepoClient(Protocol):
         output: CheckRunOutput,
     ) -> None:
         """Set a check run's output (annotations are added) and, unless None, its conclusion."""
+        ...
+
+    def dispatch_repository_event(
+        self, owner: str, repo: str, *, event_type: str, client_payload: dict[str, object]
+    ) -> None:
+        """Send a ``repository_dispatch`` event (starts the workflows listening to it)."""
         ...
 
 
