@@ -1,4 +1,17 @@
 # ArgusAI: web server and worker in one image (`argus serve`, `argus worker`).
+# Two stages: the first builds the wheel (python -m build), the second installs only that
+# wheel with the tested versions (constraints.txt) — the same artefact `pip install` gets.
+
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY constraints.txt ./
+RUN pip install build -c constraints.txt
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN python -m build --wheel --outdir /dist
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -11,12 +24,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin argus \
     && mkdir -p /data && chown argus:argus /data
 
-WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY src ./src
-RUN pip install . && rm -rf /app/src
+COPY --from=build /dist/ /tmp/dist/
+COPY constraints.txt /tmp/constraints.txt
+RUN pip install /tmp/dist/argusai-*.whl -c /tmp/constraints.txt \
+    && rm -rf /tmp/dist /tmp/constraints.txt
 
 USER argus
+WORKDIR /app
 VOLUME ["/data"]
 EXPOSE 8000
 

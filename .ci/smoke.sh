@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runtime-only smoke: what a user gets from `pip install .` — no extras, no constraints.
-# --version, `argus serve` on a temp data dir until /healthz answers 200, and
-# `argus review --diff` of a small diff against the fake LLM over HTTP (loopback).
+# Runtime-only smoke of what a release ships: `python -m build` makes the sdist and, from
+# it, the wheel; the wheel goes into a fresh venv (no extras, no constraints): --version
+# (the one in src/argusai/__init__.py), `argus serve` on a temp data dir until /healthz
+# answers 200, `argus review --diff` of a small diff against the fake LLM over HTTP
+# (loopback); then the sdist installs over it and runs too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,12 +15,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
+python3 -m build --outdir "$work/dist" . >"$work/build.log" 2>&1 || {
+  cat "$work/build.log" >&2
+  exit 1
+}
+version="$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' src/argusai/__init__.py)"
+wheel="$work/dist/argusai-$version-py3-none-any.whl"
+sdist="$work/dist/argusai-$version.tar.gz"
+ls "$wheel" "$sdist"
+
 python3 -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install --quiet .
+"$work/venv/bin/python" -m pip install --quiet "$wheel"
 argus="$work/venv/bin/argus"
 
 "$argus" --version | tee "$work/version"
-grep -q "^argus " "$work/version"
+grep -qx "argus $version" "$work/version"
 
 # argus serve on an empty data dir, nothing configured: it must start and answer /healthz
 port="$("$work/venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
@@ -66,3 +77,12 @@ if [ "$rc" -ne 1 ]; then
 fi
 grep -q "Division by zero" "$work/review.json"
 echo "smoke: argus review found the finding through the fake LLM"
+
+# the sdist installs too (its dependencies are those already installed) and runs
+for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+wait || true
+pids=()
+"$work/venv/bin/python" -m pip install --quiet --no-deps --force-reinstall "$sdist"
+"$argus" --version | grep -qx "argus $version"
+"$argus" app manifest --url https://argus.example.com >/dev/null
+echo "smoke: the sdist installed and runs (argus $version)"

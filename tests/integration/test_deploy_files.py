@@ -39,7 +39,7 @@ def test_compose_services_commands_and_dependencies() -> None:
 def test_dockerfile_runs_as_non_root_with_healthcheck() -> None:
     text = (ROOT / "Dockerfile").read_text()
     assert text.startswith("# ") and "FROM python:3.11-slim" in text
-    assert "\nUSER argus\n" in text and "pip install ." in text
+    assert "\nUSER argus\n" in text and "pip install /tmp/dist/argusai-*.whl" in text
     assert "HEALTHCHECK" in text and "/healthz" in text
     assert 'CMD ["argus", "serve", "--host", "0.0.0.0"' in text
     ignored = (ROOT / ".dockerignore").read_text().split()
