@@ -1,5 +1,5 @@
-"""One review, end to end: GitHub in (``job_inputs``), engine, GitHub out and the store
-(``job_output``).
+"""One review by the App, end to end: the queue's side of it (leases, superseding pushes,
+the review row) around the posting path the GitHub Action shares (``publish``).
 
 Order matters for "nothing doubled": fingerprints already on the PR are read from GitHub
 right before posting, so a retry after a crash between posting and recording posts
@@ -10,42 +10,35 @@ never posted. When the LLM stays unavailable through the last attempt, what need
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import structlog
 
 from argusai.core.diff import ChangedFile
 from argusai.errors import LLMTransientError, PermanentError, Superseded
-from argusai.github.port import GitHubRepoClient, PullRequest
+from argusai.github.port import CheckRun, GitHubRepoClient, PullRequest
+from argusai.github.token_client import ACTIONS_APP_SLUG
 from argusai.llm.breaker import CircuitOpenError
 from argusai.llm.port import Completion, LLMClient
 from argusai.review import checkrun
 from argusai.review import items as workitems
-from argusai.review.context_files import fetch_context
-from argusai.review.conversation.hooks import schedule_outcomes, suppressor
-from argusai.review.engine import PRContext, ReviewOutcome, ReviewPlan, finalize, plan_review
-from argusai.review.engine import run_review as run_engine
-from argusai.review.figures import LLMTimer, figures_of
-from argusai.review.fingerprint import extract_fingerprints
-from argusai.review.intent import intent_tokens
-from argusai.review.job_inputs import (
-    cache_key,
-    changed_files,
-    load_config,
-    pr_intent,
-    secrets_allowlist,
-)
-from argusai.review.job_output import (
-    post_review,
-    record_done,
-    record_skip,
+from argusai.review.conversation.hooks import Suppressor, schedule_outcomes, suppressor
+from argusai.review.engine import ReviewOutcome
+from argusai.review.figures import figures_of
+from argusai.review.job_inputs import cache_key, changed_files, load_config
+from argusai.review.job_output import record_done, record_skip, stored_fingerprints
+from argusai.review.models import Finding
+from argusai.review.outcome_json import outcome_to_json
+from argusai.review.publish import (
+    LoadedConfig,
+    PullTarget,
+    check_current,
+    review_and_post,
     start_check,
-    stored_fingerprints,
-    upsert_summary,
 )
-from argusai.review.models import ChunkFailure
-from argusai.review.outcome_json import outcome_from_json, outcome_to_json
 from argusai.review.repo_config import RepoConfig
+from argusai.review.summary_marks import reviewed_head
 from argusai.runtime import Runtime
 from argusai.store.models import Review
 
@@ -68,14 +61,76 @@ class _CheckedLLM:
         )
 
 
+class AppLedger:
+    """The App's memory of a pull request: its database (``publish.ReviewLedger``)."""
+
+    def __init__(self, rt: Runtime, item: Review) -> None:
+        self.rt, self.item = rt, item
+        self.suppressor: Suppressor | None = None
+
+    def changed_files(
+        self, gh: GitHubRepoClient, target: PullTarget, pr: PullRequest
+    ) -> tuple[list[ChangedFile], str | None]:
+        """Only the commits since the last reviewed head, unless history was rewritten."""
+        return changed_files(self.rt, gh, target.owner, target.name, self.item, pr)
+
+    def recall(
+        self, pr: PullRequest, since: str | None, config: RepoConfig, verify_model: str | None
+    ) -> tuple[str | None, dict[str, Any] | None]:
+        """The cache key and the LLM's answer kept for it (same head, config, model …)."""
+        key = cache_key(
+            self.item, pr.base_sha, since, config, self.rt.settings.llm_model, verify_model
+        )
+        return key, workitems.cached_result(self.rt.db, key)
+
+    def remember(self, key: str, outcome: ReviewOutcome) -> None:
+        """Keep the answer on the review row at once."""
+        workitems.store_outcome(self.rt.db, self.item.id, key, outcome_to_json(outcome))
+
+    def posted(self) -> set[str]:
+        """Fingerprints of the findings this PR's earlier reviews posted inline."""
+        return stored_fingerprints(self.rt, self.item)
+
+    def suppress(self) -> Callable[[Finding, str], bool] | None:
+        """The PR's suppression rules (``ignore`` / ``ignore everywhere``)."""
+        self.suppressor = suppressor(self.rt.db, self.item.repo_name, self.item.pr_number)
+        return self.suppressor
+
+    def guard(self, llm: LLMClient) -> LLMClient:
+        """Stop before each call once a newer push or another worker took the review."""
+        return _CheckedLLM(llm, self.rt, self.item.id, self.item.lease_owner)
+
+    def outage_is_final(self, exc: LLMTransientError) -> bool:
+        """Only on the last attempt, and not for an open breaker (that is a wait)."""
+        last = self.item.attempts > self.rt.settings.job_max_retries
+        return last and not isinstance(exc, CircuitOpenError)
+
+    def still_current(self) -> None:
+        """Superseded once a newer push took the review or its lease was taken."""
+        if not workitems.still_current(self.rt.db, self.item.id, self.item.lease_owner):
+            raise Superseded("a newer push superseded this review")
+
+
+def _mine(check: CheckRun) -> bool:
+    """The App's check runs (one made by a workflow's token is not the App's to update)."""
+    return check.app_slug != ACTIONS_APP_SLUG
+
+
+def _automatic(item: Review) -> bool:
+    """A review asked for by a push (not a re-run or ``@argus full review``)."""
+    return item.trigger.startswith("pull_request")
+
+
 def process_review(rt: Runtime, item: Review) -> None:
     """Review the PR head of ``item`` and post the result (raises to signal the outcome)."""
-    owner, repo = item.repo_name.split("/", 1)
+    target = PullTarget(item.repo_name, item.pr_number, item.sha)
     gh = rt.github.for_installation(item.installation_id)
-    pr = gh.get_pull(owner, repo, item.pr_number)
-    _check_current(pr, item)
+    pr = gh.get_pull(target.owner, target.name, item.pr_number)
+    check_current(pr, item.sha)
 
-    config, config_error, branch = load_config(rt, gh, owner, repo, item.installation_id)
+    config, config_error, branch = load_config(
+        rt, gh, target.owner, target.name, item.installation_id
+    )
     if not config.enabled:
         record_skip(rt, item.id, "disabled by .argus.yml")
         return
@@ -84,15 +139,23 @@ def process_review(rt: Runtime, item: Review) -> None:
     ):
         record_skip(rt, item.id, "draft pull request")
         return
+    if _automatic(item):
+        # the repository's ArgusAI workflow may have reviewed this head already
+        mark = reviewed_head(gh.list_issue_comments(target.owner, target.name, pr.number), item.sha)
+        if mark is not None:
+            record_skip(rt, item.id, f"already reviewed at this head by {mark.author}")
+            return
 
-    check_id = start_check(gh, owner, repo, item.sha)
+    check_id = start_check(gh, target, mine=_mine)
     try:
-        _review_and_post(rt, gh, item, pr, config, config_error, branch, check_id)
+        _review_and_post(
+            rt, gh, item, target, pr, LoadedConfig(config, config_error, branch), check_id
+        )
     except (Superseded, PermanentError) as exc:
         # the check run of this head must not stay "in progress"; a retry keeps it so
         gh.update_check_run(
-            owner,
-            repo,
+            target.owner,
+            target.name,
             check_id,
             conclusion=checkrun.NEUTRAL,
             output=checkrun.skipped(f"Not reviewed: {rt.redactor.redact(str(exc))}"),
@@ -100,156 +163,52 @@ def process_review(rt: Runtime, item: Review) -> None:
         raise
 
 
-def _verify_model(rt: Runtime, config: RepoConfig) -> str | None:
-    """The verification pass's model, or None when it is off (for the server or the repo)."""
-    on = config.verify if config.verify is not None else rt.settings.llm_verify
-    return (rt.settings.llm_verify_model or rt.settings.llm_model) if on else None
-
-
 def _review_and_post(
     rt: Runtime,
     gh: GitHubRepoClient,
     item: Review,
+    target: PullTarget,
     pr: PullRequest,
-    config: RepoConfig,
-    config_error: str | None,
-    branch: str,
+    loaded: LoadedConfig,
     check_id: int,
 ) -> None:
-    owner, repo = item.repo_name.split("/", 1)
-    full = workitems.is_full_review(item)  # "@argus full review": the whole PR, no cache
-    if full:
-        files, since = gh.list_pull_files(owner, repo, item.pr_number), None
-    else:
-        files, since = changed_files(rt, gh, owner, repo, item, pr)
-    issues, guidance = pr_intent(gh, owner, repo, pr, branch)
-    ctx = PRContext(
-        repo=item.repo_name,
-        number=item.pr_number,
-        title=pr.title,
-        body=pr.body,
-        head_sha=item.sha,
-        base_sha=pr.base_sha,
-        incremental_base=since,
-        linked_issues=issues,
-        guidance=guidance,
+    ledger = AppLedger(rt, item)
+    posted = review_and_post(
+        rt,
+        gh,
+        target,
+        pr,
+        loaded,
+        ledger=ledger,
+        check_id=check_id,
+        full=workitems.is_full_review(item),  # "@argus full review": the whole PR, no cache
     )
-    plan = plan_review(
-        files,
-        config,
-        max_files=rt.settings.max_files_per_review,
-        token_budget=rt.settings.llm_context_tokens,
-        secrets_allowlist=secrets_allowlist(gh, owner, repo, branch, config),
-        intent_tokens=intent_tokens(issues, guidance),
+    result = posted.result
+    figures = figures_of(
+        posted.plan, posted.files, posted.outcome, cache_hit=posted.cache_hit, llm_ms=posted.llm_ms
     )
-    verify_model = _verify_model(rt, config)
-    key = cache_key(item, pr.base_sha, since, config, rt.settings.llm_model, verify_model)
-    cached = None if full else workitems.cached_result(rt.db, key)
-    timer = LLMTimer()
-    if cached is not None:
-        outcome = outcome_from_json(cached, ctx)
-        log.info("review reused from cache", cache_key=key[:12])
-    else:
-        outcome = _ask_llm(rt, gh, item, plan, ctx, config, files, verify_model, timer)
-        if not _llm_down(outcome):
-            workitems.store_outcome(rt.db, item.id, key, outcome_to_json(outcome))
-
-    already = extract_fingerprints(gh.list_review_comment_bodies(owner, repo, item.pr_number))
-    already |= stored_fingerprints(rt, item)
-    suppress = suppressor(rt.db, item.repo_name, item.pr_number)  # ignore / ignore everywhere
-    result = finalize(
-        outcome,
-        plan,
-        config,
-        already_posted=already,
-        max_comments=rt.settings.max_comments_per_review,
-        config_error=config_error,
-        redactor=rt.redactor,
-        suppress=suppress,
+    record_done(
+        rt,
+        item,
+        result,
+        posted.outcome,
+        posted.cache_key,
+        posted.review_id,
+        posted.summary_id,
+        posted.since,
+        figures,
     )
-
-    # last look before anything becomes visible
-    if not workitems.still_current(rt.db, item.id, item.lease_owner):
-        raise Superseded("a newer push superseded this review")
-    _check_current(gh.get_pull(owner, repo, item.pr_number), item)
-
-    review_id = post_review(gh, owner, repo, item, result)
-    summary_id = upsert_summary(gh, owner, repo, item.pr_number, result.summary)
-    verdict, output = checkrun.finished(
-        result.findings,
-        result.summary,
-        config.fail_on,
-        rt.redactor.redact,
-        unreviewed=len(result.failed),
-    )
-    gh.update_check_run(owner, repo, check_id, conclusion=verdict, output=output)
-    # an outage is never reused as the answer for this head
-    stored_key = None if _llm_down(outcome) else key
-    figures = figures_of(plan, files, outcome, cache_hit=cached is not None, llm_ms=timer.ms)
-    record_done(rt, item, result, outcome, stored_key, review_id, summary_id, since, figures)
-    suppress.record_hits()
-    if already:  # earlier findings: read their reactions now (reactions send no webhook)
+    if ledger.suppressor is not None:
+        ledger.suppressor.record_hits()
+    if posted.already:  # earlier findings: read their reactions now (reactions send no webhook)
         schedule_outcomes(rt, item)
     log.info(
         "review posted",
         inline=len(result.inline_comments),
         not_confirmed=len(result.rejected),
-        github_review_id=review_id,
-        summary_comment_id=summary_id,
-        incremental=since is not None,
+        github_review_id=posted.review_id,
+        summary_comment_id=posted.summary_id,
+        incremental=posted.since is not None,
         prompt_tokens=result.usage.prompt_tokens,
         cost_usd=round(result.usage.cost_usd, 6),
     )
-
-
-_LLM_DOWN = "the LLM was unavailable through every attempt"
-
-
-def _ask_llm(
-    rt: Runtime,
-    gh: GitHubRepoClient,
-    item: Review,
-    plan: ReviewPlan,
-    ctx: PRContext,
-    config: RepoConfig,
-    files: list[ChangedFile],
-    verify_model: str | None,
-    timer: LLMTimer | None = None,
-) -> ReviewOutcome:
-    """The engine's outcome; on the last attempt, an LLM outage becomes an outcome whose
-    every part failed (the checks' findings still get posted) instead of a dead letter."""
-    owner, repo = item.repo_name.split("/", 1)
-    # fetched only when the LLM is asked: a cached outcome carries its context report
-    context = fetch_context(
-        gh, owner, repo, item.sha, plan.files, [f.path for f in files], blobs=rt.blobs
-    )
-    timer = timer or LLMTimer()
-    llm = _CheckedLLM(timer.wrap(rt.llm), rt, item.id, item.lease_owner)
-    verifier = (
-        _CheckedLLM(timer.wrap(rt.verify_llm), rt, item.id, item.lease_owner)
-        if verify_model
-        else None
-    )
-    try:
-        return run_engine(llm, plan, ctx, config, context=context, verifier=verifier)
-    except LLMTransientError as exc:
-        last = item.attempts > rt.settings.job_max_retries
-        if not last or isinstance(exc, CircuitOpenError) or not plan.chunks:
-            raise
-        log.warning("LLM down on the last attempt; posting the checks' findings only")
-        reason = f"{_LLM_DOWN} ({rt.redactor.redact(str(exc))[:200]})"
-        outcome = ReviewOutcome(ctx=ctx)
-        outcome.failed = [ChunkFailure(c.index, c.files, reason) for c in plan.chunks]
-        outcome.context_notes.extend(context.notes)
-        return outcome
-
-
-def _llm_down(outcome: ReviewOutcome) -> bool:
-    return any(f.reason.startswith(_LLM_DOWN) for f in outcome.failed)
-
-
-def _check_current(pr: PullRequest, item: Review) -> None:
-    if pr.state != "open":
-        raise Superseded(f"pull request is {pr.state}")
-    if pr.head_sha != item.sha:
-        raise Superseded(f"head moved from {item.sha[:10]} to {pr.head_sha[:10]}")

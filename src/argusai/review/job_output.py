@@ -1,5 +1,5 @@
-"""What a review writes: its check run, the inline review, the sticky summary, and the
-review row with its findings in the store."""
+"""What the App's review keeps in the store: the review row with its figures and findings,
+the fingerprints it posted before (what it posts on GitHub: ``publish``)."""
 
 from __future__ import annotations
 
@@ -7,39 +7,15 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from argusai.errors import GitHubError
-from argusai.github.port import GitHubRepoClient, ReviewCommentDraft
-from argusai.review import checkrun
 from argusai.review.engine import ReviewOutcome, ReviewResult
 from argusai.review.figures import ReviewFigures, apply_figures
 from argusai.review.fingerprint import fingerprint
-from argusai.review.format import SUMMARY_MARKER
 from argusai.review.models import Severity
 from argusai.review.outcome_json import outcome_to_json
 from argusai.runtime import Runtime
 from argusai.store.models import FindingRecord, Review, ReviewStatus, utcnow
 
 log = structlog.get_logger(__name__)
-
-
-def start_check(gh: GitHubRepoClient, owner: str, repo: str, head_sha: str) -> int:
-    """Our check run of this head, in progress (found again on a retry, else created)."""
-    wanted = checkrun.external_id(head_sha)
-    for check in gh.list_check_runs(owner, repo, head_sha, name=checkrun.CHECK_NAME):
-        if check.external_id == wanted:
-            gh.update_check_run(
-                owner, repo, check.id, conclusion=None, output=checkrun.started(head_sha)
-            )
-            return check.id
-    return gh.create_check_run(
-        owner,
-        repo,
-        name=checkrun.CHECK_NAME,
-        head_sha=head_sha,
-        external_id=wanted,
-        conclusion=None,
-        output=checkrun.started(head_sha),
-    )
 
 
 def stored_fingerprints(rt: Runtime, item: Review) -> set[str]:
@@ -53,42 +29,6 @@ def stored_fingerprints(rt: Runtime, item: Review) -> set[str]:
             )
         )
         return set(rows)
-
-
-def post_review(
-    gh: GitHubRepoClient, owner: str, repo: str, item: Review, result: ReviewResult
-) -> int | None:
-    """The inline comments as one review (None: nothing to post inline)."""
-    if not result.inline_comments or result.review_body is None:
-        return None
-    drafts = [
-        ReviewCommentDraft(path=c.path, line=c.line, body=c.body, start_line=c.start_line)
-        for c in result.inline_comments
-    ]
-    try:
-        return gh.create_review(
-            owner,
-            repo,
-            item.pr_number,
-            commit_id=item.sha,
-            body=result.review_body,
-            comments=drafts,
-        )
-    except GitHubError as exc:
-        if exc.status == 422:
-            # anchoring should make this impossible; say so loudly rather than lose the review
-            log.error("GitHub rejected the inline comments", status=422)
-        raise
-
-
-def upsert_summary(gh: GitHubRepoClient, owner: str, repo: str, number: int, body: str) -> int:
-    """Update our summary comment in place, or create it."""
-    for comment in gh.list_issue_comments(owner, repo, number):
-        # only a bot's comment: anyone can paste our marker into a comment of their own
-        if SUMMARY_MARKER in comment.body and comment.author.endswith("[bot]"):
-            gh.update_issue_comment(owner, repo, comment.id, body)
-            return comment.id
-    return gh.create_issue_comment(owner, repo, number, body)
 
 
 def record_skip(rt: Runtime, review_id: int, reason: str) -> None:
