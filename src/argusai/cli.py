@@ -24,6 +24,7 @@ from argusai.errors import ArgusError, ConfigError, InputError
 from argusai.github.manifest_cli import github_app_cli
 from argusai.notify.cli import notify_app
 from argusai.retention.cli import prune_command
+from argusai.review.action.cli import action_app
 from argusai.review.config_cli import config_app
 from argusai.review.conversation.cli import suppressions_app
 from argusai.review.models import Severity
@@ -120,6 +121,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(notify_app, name="notify")
 app.add_typer(suppressions_app, name="suppressions")
 app.add_typer(stats_app, name="stats")
+app.add_typer(action_app, name="action")  # the GitHub Action: run, init
 app.command("usage")(usage_command)
 app.command("dashboard-token")(dashboard_token_command)
 app.add_typer(github_app_cli(_webhook_events), name="app")  # argus app create (manifest)

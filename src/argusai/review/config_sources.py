@@ -98,9 +98,16 @@ def _find_template(
 
 
 def load_review_config(
-    rt: Runtime, gh: GitHubRepoClient, owner: str, repo: str, *, installation_id: int | None
+    rt: Runtime,
+    gh: GitHubRepoClient,
+    owner: str,
+    repo: str,
+    *,
+    installation_id: int | None,
+    config_path: str = CONFIG_PATH,
 ) -> ReviewConfig:
-    """Every layer of ``owner/repo``'s config merged (see the module), with its template."""
+    """Every layer of ``owner/repo``'s config merged (see the module), with its template;
+    ``config_path``: the repository's own file (the GitHub Action's ``config`` input)."""
     branch = gh.default_branch(owner, repo)
     layers = [server_layer(rt.settings)]
     ops, problems = operator_layers(rt.db, installation_id=installation_id, repo=f"{owner}/{repo}")
@@ -120,9 +127,9 @@ def load_review_config(
             values, more = read_layer(text)
             layers.append(Layer(organisation_source(owner), values))
             problems.extend(_lines(organisation_source(owner), [*found, *more]))
-    values, found = read_layer(gh.get_file_text(owner, repo, CONFIG_PATH, branch))
+    values, found = read_layer(gh.get_file_text(owner, repo, config_path, branch))
     layers.append(Layer(REPOSITORY, values))
-    problems.extend(_lines(CONFIG_PATH, found))
+    problems.extend(_lines(config_path, found))
 
     config, sources, merge_problems = merge_layers(layers)
     problems.extend(merge_problems)
