@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -22,13 +23,14 @@ from argusai.cli import app as cli
 from argusai.errors import InputError
 from argusai.github.app import GitHubApp
 from argusai.github.app_files import Destination
-from argusai.github.manifest import GitHubSite
+from argusai.github.manifest import PERMISSIONS, GitHubSite, subscribable_events
 from argusai.github.manifest_flow import ManifestFlow
 from argusai.settings import Settings
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_github_manifest import FakeManifests, fake_manifests
 from tests.fakes.keys import generate_rsa_keypair
 
+ROOT = Path(__file__).resolve().parents[2]
 EVENTS = [
     "installation",
     "pull_request",
@@ -306,3 +308,16 @@ def test_argus_app_manifest_prints_what_create_sends() -> None:
     assert manifest["hook_attributes"]["url"] == "https://argus.example.com/webhooks/github"
     assert set(EVENTS) - {"installation"} <= set(manifest["default_events"])
     assert "redirect_url" not in manifest
+
+
+def test_the_readme_lists_what_the_manifest_asks_for() -> None:
+    from argusai.cli import _webhook_events
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Creating the GitHub App\n", 1)[1].split("\n### By hand\n", 1)[0]
+    text = " ".join(section.split())
+    for name, (access, _) in PERMISSIONS.items():
+        assert f"`{name}`: {access}" in text
+    events = subscribable_events(_webhook_events())
+    listed = text.split("**Events**", 1)[1].split("(installation", 1)[0]
+    assert sorted(re.findall(r"`([a-z_]+)`", listed)) == events

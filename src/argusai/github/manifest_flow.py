@@ -302,7 +302,8 @@ def _e(text: str) -> str:
 
 
 def _page(status: int, title: str, body: str, *, form_action: str | None = None) -> Answer:
-    action = f" form-action {form_action}" if form_action else " form-action 'none'"
+    # the form goes to GitHub only ('self': a redirect back here after it, as the fake does)
+    action = f" form-action {form_action} 'self'" if form_action else " form-action 'none'"
     csp = f"default-src 'none'; style-src 'unsafe-inline';{action}; base-uri 'none'"
     text = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>
