@@ -27,6 +27,7 @@ from argusai.retention.cli import prune_command
 from argusai.review.action.cli import action_app
 from argusai.review.config_cli import config_app
 from argusai.review.conversation.cli import suppressions_app
+from argusai.review.fallback_cli import fallback_app
 from argusai.review.models import Severity
 from argusai.runtime import CommandStartup, Runtime
 from argusai.scout.cli import scout_app
@@ -122,6 +123,7 @@ app.add_typer(notify_app, name="notify")
 app.add_typer(suppressions_app, name="suppressions")
 app.add_typer(stats_app, name="stats")
 app.add_typer(action_app, name="action")  # the GitHub Action: run, init
+app.add_typer(fallback_app, name="fallback")  # the Actions fallback: status, on, off
 app.command("usage")(usage_command)
 app.command("dashboard-token")(dashboard_token_command)
 app.add_typer(github_app_cli(_webhook_events), name="app")  # argus app create (manifest)

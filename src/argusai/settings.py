@@ -95,6 +95,15 @@ class Settings(BaseSettings):
     max_comments_per_review: int = Field(default=10, ge=0, le=100)
     #: commands, questions and thread answers in PR comments (``@<slug> help``)
     commands_enabled: bool = True
+    # The Actions fallback (seed 000): a review the server cannot make in time goes to the
+    # repository's workflow (argus action init) as a repository_dispatch; argus fallback on
+    # hands every review over whatever these say
+    fallback_auto: bool = True  # false: only `argus fallback on` hands reviews over
+    fallback_llm_down_seconds: int = Field(default=600, ge=0)  # the LLM's breakers open
+    fallback_queue_wait_seconds: int = Field(default=900, ge=0)  # the oldest review waits
+    fallback_workflow_path: str = Field(
+        default=".github/workflows/argusai.yml", pattern=r"^\.github/workflows/[\w.-]+\.ya?ml$"
+    )
 
     # Jobs
     job_max_retries: int = Field(default=5, ge=0)

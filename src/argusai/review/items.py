@@ -27,6 +27,9 @@ from argusai.workq.table import WorkTable
 REVIEWS = WorkTable(Review)
 #: the trigger of a review asked for by ``@argus full review``: the whole PR, no cache
 FULL_REVIEW_TRIGGER = "comment.full-review"
+#: a review the server handed to the repository's GitHub Actions workflow (``handoff``):
+#: finished for the server, never run by it again
+HANDED_OFF = "handed_off"
 
 
 def is_full_review(row: Review) -> bool:
@@ -63,7 +66,9 @@ def create_review(
 
     ``again``: a reviewed head is reviewed once more (its check run was re-requested)."""
     same_pr = and_(Review.repo_name == req.repo_name, Review.pr_number == req.pr_number)
-    blocking = [*ACTIVE_STATUSES] if again else [*ACTIVE_STATUSES, ReviewStatus.DONE.value]
+    blocking = [*ACTIVE_STATUSES]
+    if not again:
+        blocking += [ReviewStatus.DONE.value, HANDED_OFF]
     existing = s.scalar(
         select(Review.id).where(same_pr, Review.sha == req.sha, Review.status.in_(blocking))
     )
@@ -96,6 +101,15 @@ def create_review(
         .returning(Review.id)
     )
     return int(review_id) if review_id is not None else None
+
+
+def mark_handed_off(db: Database, review_id: int, owner: str | None, reason: str) -> bool:
+    """Close a running review as handed to GitHub Actions (False: no longer ours)."""
+    if owner is None:
+        return False
+    return items.finish(
+        db, REVIEWS, review_id, owner, HANDED_OFF, error=f"handed to GitHub Actions: {reason}"
+    )
 
 
 def enqueue_review(db: Database, req: ReviewRequest) -> int | None:

@@ -6,6 +6,8 @@ right before posting, so a retry after a crash between posting and recording pos
 nothing twice; the head SHA is checked again right before posting, so a stale review is
 never posted. When the LLM stays unavailable through the last attempt, what needs no LLM
 (the deterministic checks) is still posted, and the summary says the LLM part failed.
+When the server cannot review in time (``fallback``), the review is handed to the
+repository's GitHub Actions workflow instead (``handoff``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from argusai.github.port import CheckRun, GitHubRepoClient, PullRequest
 from argusai.github.token_client import ACTIONS_APP_SLUG
 from argusai.llm.breaker import CircuitOpenError
 from argusai.llm.port import Completion, LLMClient
-from argusai.review import checkrun
+from argusai.review import checkrun, fallback, handoff
 from argusai.review import items as workitems
 from argusai.review.conversation.hooks import Suppressor, schedule_outcomes, suppressor
 from argusai.review.engine import ReviewOutcome
@@ -145,6 +147,8 @@ def process_review(rt: Runtime, item: Review) -> None:
         if mark is not None:
             record_skip(rt, item.id, f"already reviewed at this head by {mark.author}")
             return
+    if _handed_off(rt, gh, item, target, branch):
+        return
 
     check_id = start_check(gh, target, mine=_mine)
     try:
@@ -161,6 +165,23 @@ def process_review(rt: Runtime, item: Review) -> None:
             output=checkrun.skipped(f"Not reviewed: {rt.redactor.redact(str(exc))}"),
         )
         raise
+
+
+def _handed_off(
+    rt: Runtime, gh: GitHubRepoClient, item: Review, target: PullTarget, branch: str
+) -> bool:
+    """Hand the review to the repository's workflow when the server cannot make it in time."""
+    reason = fallback.pressure(rt.settings, rt.db, waiting_since=item.created_at).reason(
+        rt.settings
+    )
+    if reason is None:
+        return False
+    workflow = rt.settings.fallback_workflow_path
+    if not handoff.hand_off(gh, target, branch=branch, workflow=workflow, reason=reason):
+        return False
+    if not workitems.mark_handed_off(rt.db, item.id, item.lease_owner, reason):
+        log.info("handed off, but the review was no longer ours to close")
+    return True
 
 
 def _review_and_post(
