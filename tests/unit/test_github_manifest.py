@@ -65,7 +65,7 @@ def test_manifest_points_github_at_the_server() -> None:
     assert manifest["default_permissions"] == {
         "pull_requests": "write",
         "issues": "write",
-        "contents": "read",
+        "contents": "write",  # repository_dispatch: the Actions fallback
         "metadata": "read",
         "checks": "write",
         "actions": "read",

@@ -34,7 +34,12 @@ DESCRIPTION = (
 PERMISSIONS: dict[str, tuple[str, str]] = {
     "pull_requests": ("write", "read diffs, post reviews, answer in review threads"),
     "issues": ("write", "the summary comment and answers in the conversation"),
-    "contents": ("read", ".argus.yml, compares and the code around a change"),
+    # write only for POST /dispatches (GitHub has no narrower permission for it): ArgusAI
+    # never writes a file; without the fallback, read is enough (README)
+    "contents": (
+        "write",
+        ".argus.yml, compares, the code around a change; the Actions fallback's dispatch",
+    ),
     "metadata": ("read", "every App has it"),
     "checks": ("write", "the ArgusAI review check and its Re-run button"),
     "actions": ("read", "failed workflow runs and their logs"),
