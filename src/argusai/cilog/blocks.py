@@ -22,7 +22,7 @@ from argusai.cilog.patterns import LineClass, classify
 MAX_RAW_LINE = 8_192  # bytes of one line we look at; longer lines are cut around the hit
 MAX_AFTER = 40  # continuation lines (indented, frames) read beyond a class's fixed context
 MAX_BLOCK = 400  # upper bound of any class's ``block``
-MAX_BLOCK_TAIL = 10_000  # lines read on past ``block`` to find where a long block ends
+MAX_BLOCK_TAIL = 3_000  # lines read on past ``block`` to find where a long block ends
 BLOCK_TAIL_LINES = 8  # last lines of a long block kept
 BLOCK_NAMED_LINES = 40  # lines naming a failing test/command kept from a long block's middle
 EXCEPTION_STRAYS = 3
@@ -49,6 +49,9 @@ _FRAME = re.compile(
 )
 # Classes whose block is a stack: it ends after EXCEPTION_STRAYS non-frame lines in a row.
 _STACKS = frozenset({"exception", "signal"})
+_HEAD_BYTES = 300
+_NAMED_FIRST = frozenset("_=*#~-$0123456789")
+_NAMED_WORDS = re.compile(r"(?i)err|fail|fatal|exception|panic|abort|caused|assert")
 # Lines that name a failing test or command inside a block: a section header around a name
 # ("____ test_x ____", "=== name ==="), a numbered entry ("1) Suite test"), a command echo.
 _NAMED = re.compile(r"^\s*([_=*#~-])\1{2,} \S.* \1{3,}\s*$|^\s*\d+\) \S|^\$ |^\s*--- FAIL")
@@ -173,24 +176,32 @@ def _read_on(
     buf: bytes, pos: int, cls: LineClass, offset: int, before: str, strays: list[int]
 ) -> list[tuple[int, str]]:
     """Read a block past its class's limit to its end: its named lines and its last lines."""
-    named: list[tuple[int, str]] = []
-    tail: deque[tuple[int, str]] = deque(maxlen=BLOCK_TAIL_LINES)
+    named: list[tuple[int, int, int]] = []
+    tail: deque[tuple[int, int, int, str]] = deque(maxlen=BLOCK_TAIL_LINES)
     for _ in range(MAX_BLOCK_TAIL):
         if pos >= len(buf):
             break
         end = line_end(buf, pos)
-        text = _text(buf, pos, end)
-        pos = end + 1
+        # The start of a line is enough to see where a block ends and whether it names a test;
+        # the full text is only made for the lines kept.
+        text = clean_line(buf[pos : min(end, pos + _HEAD_BYTES)].decode("utf-8", "replace"))
         if len(tail) == BLOCK_TAIL_LINES and len(named) < BLOCK_NAMED_LINES:
             old = tail[0]
-            if is_named(old[1]):
-                named.append(old)
-        tail.append((offset, text))
+            if _maybe_named(old[3]) and is_named(old[3]):
+                named.append(old[:3])
+        tail.append((offset, pos, end, text))
+        pos = end + 1
         offset += 1
         if _block_done(cls, text, before, strays):
             break
         before = text
-    return named + list(tail)
+    kept = named + [item[:3] for item in tail]
+    return [(offset, _text(buf, start, end)) for offset, start, end in kept]
+
+
+def _maybe_named(text: str) -> bool:
+    """A cheap necessary condition for :func:`is_named`."""
+    return text.lstrip()[:1] in _NAMED_FIRST or _NAMED_WORDS.search(text) is not None
 
 
 def _ends_block(cls: LineClass, text: str, prev: str) -> bool:

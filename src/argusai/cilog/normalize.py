@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 # CSI sequences (colours, cursor moves, erase line), OSC sequences and charset switches.
@@ -46,7 +47,7 @@ def clean_line(raw: str) -> str:
         return "" if line.startswith("##[endgroup]") else "▶ " + line[9:].strip()
     if "\ufeff" in line:
         line = line.replace("\ufeff", "")
-    if _CONTROL.search(line):
+    if not line.isprintable() and _CONTROL.search(line):  # isprintable: no regex on most lines
         line = _CONTROL.sub("", line.replace("\t", "    "))
     return line.rstrip()
 
@@ -59,19 +60,17 @@ def redrawn(line: str) -> str:
     (which the next redraw hides), or overwrite a short prefix with other text: the last state
     of each distinct line is kept when there are few of them, and any with error text always.
     """
+    parts = [(i, p) for i, p in enumerate(line.split("\r")) if strip_ansi(p).strip()]
+    if len(parts) < 2:  # mostly Travis's "\r\x1b[0K" before a line's only text
+        return parts[0][1] if parts else ""
     states: dict[str, tuple[int, str]] = {}
-    for index, part in enumerate(line.split("\r")):
+    for index, part in parts:
         visible = strip_ansi(part)
-        if not visible.strip():
-            continue
         key = _NON_LETTERS.sub("", visible)[:_REDRAW_KEY] or visible.strip()
-        # "Receiving 60%" and "Receiving 100%, done." are states of one line.
-        same = key
-        if len(key) >= 4:
-            same = next((k for k in states if len(k) >= 4 and k[: len(key)] == key[: len(k)]), key)
-        states[same] = (index, part)
-    if not states:
-        return ""
+        if key not in states and len(key) >= 4:
+            # "Receiving 60%" and "Receiving 100%, done." are states of one line.
+            key = next((k for k in states if len(k) >= 4 and k[: len(key)] == key[: len(k)]), key)
+        states[key] = (index, part)
     ordered = sorted(states.values())
     few = len(ordered) <= REDRAW_TEXT
     kept = [p for _, p in ordered[:-1] if few or _TELLING.search(p)]
@@ -91,8 +90,10 @@ def clip(line: str, focus: int = 0, limit: int = MAX_LINE_CHARS) -> str:
     edge = limit // 5
     spans = [(0, edge), (size - edge, size)]
     room = limit - 2 * edge
-    hits = [focus] if focus > 0 else []
-    hits += [m.start() for m in _TELLING.finditer(line, edge, size - edge)]
+    hits = itertools.chain(
+        [focus] if focus > 0 else [],
+        (m.start() for m in _TELLING.finditer(line, edge, size - edge)),
+    )
     for at in hits:
         span = (max(0, at - limit // 20), min(size, at + limit // 8))
         width = span[1] - span[0]

@@ -250,14 +250,22 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
     "timeout": ("time",),
     "oom": ("kill", "memory", "137", "signal 9"),
     "signal": (
-        "sig",
-        "fault",
+        "sigsegv",
+        "sigbus",
+        "sigabrt",
+        "sigill",
+        "sigfpe",
+        "segmentation",
         "core dumped",
-        "abort",
-        "fatal",
-        "terminate",
-        "smashing",
-        "free",
+        "received signal",
+        "aborted",
+        "fatal python",
+        "terminate called",
+        "stack smashing",
+        "double free",
+        "free(): invalid",
+        "unexpected signal",
+        "detected by the java",
         "crashed",
     ),
     "fatal": ("fatal", "abort", "issues"),
@@ -274,12 +282,29 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
     "test-failures": ("there w", "failures:", "stdout ----", "failed tests", "in error", "failing"),
     "link-error": ("undefined", "ld ", "collect2", "symbol", "lnk"),
     "npm-error": ("err!",),
-    "zero-counts": ("0", "no "),
+    "zero-counts": ("0 err", "0 fail", "no err", "no fail", ":0", ": 0", "=0", "= 0", ":  ", ":\t"),
+    "test-fail": (
+        "not ok",
+        "dubious",
+        "[-]",
+        "fail",
+        "\u2715",
+        "\u00d7",
+        "\u2716",
+        "\u2717",
+        "\u2718",
+        "\u274c",
+    ),
     "make-error": ("failed:", "make", "ninja"),
     "compile-error": ("error",),
     "sanitizer": ("sanitizer", "runtime error"),
     "rust-panic": ("panicked",),
 }
+# Each rule as (match or search, class, needles): the loop in classify runs for every new line.
+_MATCHERS = tuple(
+    (pattern.match if anchored else pattern.search, cls, _NEEDLES.get(cls.kind, ()))
+    for (pattern, anchored), cls in _RULES
+)
 _PASSED = ("OK", "ok", "PASSED", "passed", "\u2713", "\u2714")
 # A line that starts with a passing mark reports a test that passed, whatever its name says
 # ("✓ handles error responses", "PASS src/errors.test.js", "ok 12 - rejects bad input").
@@ -302,11 +327,14 @@ def classify(line: str) -> LineClass:
     if is_pass(line):
         return _IGNORE
     low = line.lower()
-    for (pattern, anchored), cls in _RULES:
-        needles = _NEEDLES.get(cls.kind)
-        if needles is not None and not any(n in low for n in needles):
-            continue
-        if (pattern.match(line) if anchored else pattern.search(line)) is not None:
+    for find, cls, needles in _MATCHERS:
+        if needles:
+            for needle in needles:
+                if needle in low:
+                    break
+            else:
+                continue
+        if find(line) is not None:
             if cls is _ZERO_COUNTS and _NONZERO.search(line):
                 continue  # "Failures: 0, Errors: 2" counts an error
             return cls
