@@ -113,6 +113,7 @@ def seed(db: Database, data_dir: Path) -> dict[str, Path]:
                 _review(6, "done", 30),  # answer cleared, review kept
                 _review(7, "done", 1),  # untouched
                 _review(8, "running", 30),  # in flight: its answer stays
+                _review(9, "handed_off", 200, result=False),  # handed to Actions: finished
             ]
         )
         s.flush()
@@ -240,7 +241,7 @@ def _ids(db: Database, model: Any) -> set[Any]:
 EXPECTED = {
     "webhook_deliveries": 1,
     "review_llm_answers": 3,  # reviews 1, 3 and 6 (1 and 3 are then deleted too)
-    "reviews": 3,
+    "reviews": 4,
     "commands": 1,
     "ci_runs": 1,
     "analyses:free": 2,
@@ -313,7 +314,7 @@ def test_zero_days_keeps_forever(db: Database, tmp_path: Path) -> None:
     for kind in ("webhook_deliveries", "reviews", "review_llm_answers", "analyses:free"):
         assert done[kind].rows == 0 and done[kind].cutoff is None
     assert _ids(db, WebhookDelivery) == {"old", "new"}
-    assert len(_ids(db, Review)) == 8
+    assert len(_ids(db, Review)) == 9
 
 
 def test_no_rule_touches_the_rollups_or_the_catalogue(settings: Settings) -> None:
@@ -349,9 +350,9 @@ def test_the_hourly_task_is_declared_and_counts_what_it_removed(tmp_path: Path) 
         "argus_retention_rows_total", {"kind": "reviews"}
     )
     done = run_retention(rt)
-    assert done is not None and {k.kind: k.rows for k in done}["reviews"] == 3
+    assert done is not None and {k.kind: k.rows for k in done}["reviews"] == 4
     after = telemetry().registry.get_sample_value("argus_retention_rows_total", {"kind": "reviews"})
-    assert (after or 0) - (before or 0) == 3
+    assert (after or 0) - (before or 0) == 4
     rt.db.dispose()
 
 
@@ -359,7 +360,7 @@ def test_the_cleanup_can_be_switched_off(tmp_path: Path) -> None:
     rt = make_runtime(make_settings(tmp_path, retention_enabled=False))
     seed(rt.db, rt.settings.data_dir)
     assert run_retention(rt) is None
-    assert len(_ids(rt.db, Review)) == 8
+    assert len(_ids(rt.db, Review)) == 9
     rt.db.dispose()
 
 
@@ -392,7 +393,7 @@ def test_argus_db_prune_dry_run_changes_nothing(
     assert "would go" in dry.output
     lines = {line.split("│")[1].strip(): line for line in dry.output.splitlines() if "│" in line}
     assert "1" in lines["webhook_deliveries"].split("│")[4]
-    assert "3" in lines["reviews"].split("│")[4]
+    assert "4" in lines["reviews"].split("│")[4]
     assert "forever" not in lines["reviews"]
     assert "would be removed" in dry.output
 

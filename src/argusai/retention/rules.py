@@ -34,8 +34,9 @@ HEARTBEAT_DAYS = 1
 
 
 def _finished(status: Any, words: Vocabulary) -> ColumnElement[bool]:
-    """Done, failed or superseded: never an item queued or running."""
-    finished: ColumnElement[bool] = status.in_((words.done, words.failed, words.superseded))
+    """Any status but queued or running (done, failed, superseded, and what a kind adds,
+    such as a review handed to GitHub Actions): never an item in flight."""
+    finished: ColumnElement[bool] = status.not_in(words.active)
     return finished
 
 

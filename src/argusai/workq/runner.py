@@ -178,8 +178,9 @@ def _run(
     if items.holds(db, t, item.id, owner):
         items.finish(db, t, item.id, owner, t.words.done)
         return "done"
-    # the handler closed the item itself (with its result), or the lease was lost
-    return "done" if items.status(db, t, item.id) == t.words.done else "lost"
+    # the handler closed the item itself (with its result, or handed it elsewhere), or the
+    # lease was lost (the item is in flight again, someone else's)
+    return "lost" if items.status(db, t, item.id) in t.words.active else "done"
 
 
 def _defer(
