@@ -3,6 +3,8 @@
 * :meth:`ActionsFakeMixin.add_workflow_run` seeds a run attempt and its jobs
   (:class:`FakeJob`); ``GET /repos/{o}/{r}/actions/runs/{id}`` shows the latest attempt,
   ``…/runs/{id}/attempts/{n}/jobs`` the jobs of attempt ``n`` (``{"total_count", "jobs"}``).
+* ``GET /repos/{o}/{r}/actions/workflows/{workflow_id}/runs?branch=&status=`` lists runs at
+  their latest attempt, newest (highest id) first, ``{"total_count", "workflow_runs"}``.
 * ``GET /repos/{o}/{r}/actions/jobs/{id}/logs`` answers ``302`` with a ``Location`` on a
   second loopback server (another origin, like GitHub's blob storage): the blob needs no
   token; :meth:`blob_requests` shows what reached it (headers included). A log is set with
@@ -74,6 +76,24 @@ class FakeRunAttempt:
     head_sha: str
     conclusion: str | None
     jobs: list[FakeJob] = field(default_factory=list)
+    branch: str = "main"
+    event: str = "push"
+    workflow_id: int = 1
+
+    def to_json(self, full: str) -> dict[str, Any]:
+        """GitHub's JSON for the run (as this attempt shows it)."""
+        return {
+            "id": self.run_id,
+            "name": self.name,
+            "run_attempt": self.attempt,
+            "head_sha": self.head_sha,
+            "head_branch": self.branch,
+            "event": self.event,
+            "workflow_id": self.workflow_id,
+            "status": "completed",
+            "conclusion": self.conclusion,
+            "html_url": f"https://github.com/{full}/actions/runs/{self.run_id}",
+        }
 
 
 class BlobServer(Server):
@@ -130,10 +150,23 @@ class ActionsFakeMixin:
         workflow: str = "CI",
         conclusion: str | None = "failure",
         jobs: list[FakeJob] | None = None,
+        branch: str = "main",
+        event: str = "push",
+        workflow_id: int = 1,
     ) -> FakeRunAttempt:
-        """Seed one attempt of a run and its jobs."""
+        """Seed one attempt of a run and its jobs (on ``branch``, of workflow ``workflow_id``)."""
         with self.lock:
-            run = FakeRunAttempt(run_id, attempt, workflow, head_sha, conclusion, list(jobs or []))
+            run = FakeRunAttempt(
+                run_id,
+                attempt,
+                workflow,
+                head_sha,
+                conclusion,
+                list(jobs or []),
+                branch=branch,
+                event=event,
+                workflow_id=workflow_id,
+            )
             self._runs.setdefault((owner.lower(), name.lower(), run_id), {})[attempt] = run
             return run
 
@@ -171,20 +204,30 @@ def get_run(fake: FakeGitHub, call: Call) -> Reply:
     from tests.fakes.fake_github_routes import Reply
 
     runs = _attempts(fake, call)
-    run = runs[max(runs)]
+    return Reply(200, runs[max(runs)].to_json(f"{call.args[0]}/{call.args[1]}"))
+
+
+def list_workflow_runs(fake: FakeGitHub, call: Call) -> Reply:
+    from tests.fakes.fake_github_routes import Reply, _repo
+
+    _repo(fake, call)
+    workflow_id = int(call.args[2])
+    branch, status = call.query.get("branch"), call.query.get("status")
     full = f"{call.args[0]}/{call.args[1]}"
-    return Reply(
-        200,
-        {
-            "id": run.run_id,
-            "name": run.name,
-            "run_attempt": run.attempt,
-            "head_sha": run.head_sha,
-            "status": "completed",
-            "conclusion": run.conclusion,
-            "html_url": f"https://github.com/{full}/actions/runs/{run.run_id}",
-        },
-    )
+    latest = [
+        runs[max(runs)]
+        for (owner, name, _id), runs in sorted(fake._runs.items(), key=lambda kv: -kv[0][2])
+        if (owner, name) == _key(call)
+    ]
+    found = [
+        run.to_json(full)
+        for run in latest
+        if run.workflow_id == workflow_id
+        and (branch is None or run.branch == branch)
+        and (status is None or run.conclusion == status)
+    ]
+    per_page = max(1, min(100, int(call.query.get("per_page", "30"))))
+    return Reply(200, {"total_count": len(found), "workflow_runs": found[:per_page]})
 
 
 def list_attempt_jobs(fake: FakeGitHub, call: Call) -> Reply:
@@ -293,6 +336,7 @@ def actions_routes() -> list[tuple[str, str, str, Callable[..., Any]]]:
     repo = r"/repos/([^/]+)/([^/]+)"
     return [
         ("GET", rf"{repo}/actions/runs/(\d+)", "installation", get_run),
+        ("GET", rf"{repo}/actions/workflows/(\d+)/runs", "installation", list_workflow_runs),
         (
             "GET",
             rf"{repo}/actions/runs/(\d+)/attempts/(\d+)/jobs",

@@ -295,6 +295,22 @@ class InstallationClient:
                 break
         return jobs
 
+    def list_workflow_runs(
+        self, owner: str, repo: str, workflow_id: int, *, branch: str, status: str, limit: int
+    ) -> list[WorkflowRun]:
+        """One page (``limit`` ≤ 100) of the workflow's runs on ``branch`` with ``status``."""
+        path = f"{self._repo(owner, repo)}/actions/workflows/{int(workflow_id)}/runs"
+        params: dict[str, str | int] = {
+            "branch": branch,
+            "status": status,
+            "per_page": max(1, min(100, limit)),
+        }
+        data = self._rest.json("GET", path, params=params)
+        items = data.get("workflow_runs") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise GitHubError("unexpected GitHub response for workflow runs: no `workflow_runs`")
+        return [_parsed(_workflow_run, item, "workflow run") for item in items[:limit]]
+
     def download_job_log(self, owner: str, repo: str, job_id: int, *, max_bytes: int) -> JobLog:
         """A job's log, streamed: GitHub answers 302 to a short-lived blob URL, followed here.
 
@@ -437,6 +453,9 @@ def _workflow_run(data: Any) -> WorkflowRun:
         status=str(data.get("status") or ""),
         conclusion=data["conclusion"] if isinstance(data.get("conclusion"), str) else None,
         html_url=str(data.get("html_url") or ""),
+        workflow_id=data["workflow_id"] if isinstance(data.get("workflow_id"), int) else None,
+        head_branch=str(data.get("head_branch") or ""),
+        event=str(data.get("event") or ""),
     )
 
 

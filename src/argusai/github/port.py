@@ -118,6 +118,9 @@ class WorkflowRun:
     status: str  # queued | in_progress | completed
     conclusion: str | None  # success | failure | timed_out | cancelled | …
     html_url: str = ""
+    workflow_id: int | None = None
+    head_branch: str = ""
+    event: str = ""  # push | pull_request | workflow_dispatch | …
 
 
 @dataclass(frozen=True)
@@ -270,6 +273,12 @@ class GitHubRepoClient(Protocol):
         self, owner: str, repo: str, run_id: int, attempt: int
     ) -> list[WorkflowJob]:
         """The jobs of one attempt of a workflow run."""
+        ...
+
+    def list_workflow_runs(
+        self, owner: str, repo: str, workflow_id: int, *, branch: str, status: str, limit: int
+    ) -> list[WorkflowRun]:
+        """The workflow's latest runs on ``branch`` with ``status`` (``success``), newest first."""
         ...
 
     def download_job_log(self, owner: str, repo: str, job_id: int, *, max_bytes: int) -> JobLog:
