@@ -156,6 +156,16 @@ class Settings(BaseSettings):
     #: sync analyses holding an LLM call at once (in total, per tenant); the rest go async
     ci_sync_max_concurrency: int = Field(default=8, ge=0)
     ci_sync_max_per_tenant: int = Field(default=2, ge=0)
+    #: an analysis (reduce + LLM) taking longer is stopped and reported failed (seed 003: 5 min)
+    ci_analysis_timeout_seconds: float = Field(default=300.0, gt=0)
+    #: analysis uploads in progress at once from one client address, per web process (seed 003)
+    ci_max_uploads_per_ip: int = Field(default=100, ge=1)
+    #: a failed job is compared with the last passing run of the same job (its log downloaded
+    #: once and kept under data_dir/ci-passing-logs, at most this many MB; 0: not kept)
+    ci_compare_passing: bool = True
+    ci_passing_log_cache_mb: int = Field(default=256, ge=0)
+    #: how far back the history of a failing test or step reaches in the PR comment
+    ci_history_days: int = Field(default=7, ge=1, le=90)
 
     # Scout (catalogue of beginner-friendly repositories and issues)
     scout_sources: Annotated[tuple[str, ...], NoDecode] = ("awesome-for-beginners",)

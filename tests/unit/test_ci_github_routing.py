@@ -70,11 +70,32 @@ def test_timed_out_is_explained_too() -> None:
     assert routed(payload(conclusion="timed_out")).ci is not None
 
 
-def test_success_only_on_a_rerun() -> None:
+def test_success_is_routed_to_tell_flaky_failures() -> None:
+    # Changed with issue 14: a first passing run is routed too (a later run of a commit that
+    # failed makes the failure flaky); recording it creates work only for such a commit
+    # (tests/integration/test_ci_flaky.py)
     first = routed(payload(conclusion="success"))
-    assert first.ci is None and first.ignored_reason == "workflow run concluded success"
+    assert first.ci is not None and first.ci.conclusion == "success"
     rerun = routed(payload(conclusion="success", run_attempt=2))
     assert rerun.ci is not None and rerun.ci.conclusion == "success"
+
+
+def test_where_the_run_ran_is_kept() -> None:
+    r = routed(
+        payload(
+            workflow_id=2823525,
+            head_branch="fix-cart",
+            event="pull_request",
+            pull_requests=[{"number": 5, "base": {"ref": "main", "repo": {"id": 10}}}],
+        )
+    )
+    assert r.ci is not None
+    assert (r.ci.workflow_id, r.ci.head_branch, r.ci.base_ref, r.ci.event) == (
+        2823525,
+        "fix-cart",
+        "main",
+        "pull_request",
+    )
 
 
 def test_cancelled_and_in_progress_are_ignored() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from argusai.ci.kind import CI_RUN
-from argusai.ci.runs import CIRequest, create_run
+from argusai.ci.runs import CIRequest, create_run, failed_before
 from argusai.core.payload import (
     MAX_ID,
     MAX_NAME,
@@ -31,6 +31,7 @@ class _RunRepo(Lenient):
 
 
 class _RunRef(Lenient):
+    ref: str | None = Field(default=None, max_length=MAX_NAME)
     repo: _RunRepo | None = None
 
 
@@ -47,6 +48,9 @@ class _Run(Lenient):
     name: str | None = None
     html_url: str | None = Field(default=None, max_length=2048)
     pull_requests: list[_RunPR] = Field(default_factory=list)
+    workflow_id: int | None = Field(default=None, gt=0, lt=MAX_ID)
+    head_branch: str | None = Field(default=None, max_length=MAX_NAME)
+    event: str | None = Field(default=None, max_length=MAX_SHORT)
 
 
 class _RepoWithId(Repo):
@@ -85,7 +89,12 @@ class CIIntent:
         return self.request.repo_name
 
     def record(self, session: Any, delivery_id: str) -> Recorded:
-        """Queue the attempt (superseding older ones); nothing for a known attempt."""
+        """Queue the attempt (superseding older ones); nothing for a known attempt, nor for
+        a first passing run of a commit none of whose runs failed."""
+        req = self.request
+        first_pass = req.conclusion == "success" and req.run_attempt == 1
+        if first_pass and not failed_before(session, req.repo_name, req.head_sha):
+            return Recorded(ignored="a passing run of a commit with no recorded failure")
         ci_run_id = create_run(session, delivery_id, self.request)
         if ci_run_id is None:
             return Recorded(ignored="this run attempt is already recorded")
@@ -104,22 +113,22 @@ def workflow_run(delivery: Delivery) -> Intent:
     if ev.installation is None:
         return Ignored.of(delivery, "no installation in payload")
     conclusion = run.conclusion or ""
-    if conclusion not in CI_FAILED and not (conclusion == "success" and run.run_attempt > 1):
+    # a passing run is routed too: a re-run, or a later run of a commit that failed, tells
+    # that the failure was flaky (CIIntent.record drops the others without creating work)
+    if conclusion not in CI_FAILED and conclusion != "success":
         return Ignored.of(delivery, f"workflow run concluded {conclusion or 'nothing'}")
     repo_id = ev.repository.id
     # only PRs of this repository: a number from another one would land on the wrong PR
-    numbers = tuple(
-        sorted(
-            {
-                pr.number
-                for pr in run.pull_requests
-                if repo_id is None
-                or pr.base is None
-                or pr.base.repo is None
-                or pr.base.repo.id in (None, repo_id)
-            }
-        )
-    )
+    ours = [
+        pr
+        for pr in run.pull_requests
+        if repo_id is None
+        or pr.base is None
+        or pr.base.repo is None
+        or pr.base.repo.id in (None, repo_id)
+    ]
+    numbers = tuple(sorted({pr.number for pr in ours}))
+    base_ref = next((pr.base.ref for pr in ours if pr.base is not None and pr.base.ref), None)
     name = run.name or (ev.workflow.name if ev.workflow else None) or None
     return CIIntent(
         CIRequest(
@@ -132,5 +141,9 @@ def workflow_run(delivery: Delivery) -> Intent:
             conclusion=conclusion,
             pr_numbers=numbers[:20],
             html_url=run.html_url,
+            workflow_id=run.workflow_id,
+            head_branch=run.head_branch,
+            base_ref=base_ref,
+            event=run.event,
         )
     )

@@ -9,6 +9,7 @@ The hidden marker ``<!-- argus:ci run=<id> -->`` finds the comment again on re-r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -45,6 +46,11 @@ class JobAnalysis:
     failed_steps: list[str] = field(default_factory=list)
     explanation: dict[str, Any] | None = None
     note: str | None = None  # e.g. log truncated / unavailable / not explained
+    #: the passing run compared with (``PassingJob.to_dict()``) and what is new against it
+    #: (``Comparison.to_dict()``), under "comparison"
+    compared_with: dict[str, Any] | None = None
+    #: the failing tests' (or steps') recent history (``Recurrence.to_dict()`` each)
+    history: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -76,6 +82,100 @@ def _title(run: RunInfo, redactor: Redactor) -> str:
     return code_span(run.workflow_name or "workflow", 120, redactor=redactor)
 
 
+MAX_NEW_LINES_SHOWN = 5
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
+def recurrence_sentence(r: dict[str, Any], quote: Callable[[str], str] = str) -> str:
+    """ "failed 4 times in the last 7 days on main, passed on re-run 2 times — likely flaky"."""
+    branch = r.get("branch")
+    where = f" on {quote(str(branch))}" if branch else ""
+    flaky = int(r.get("passed_on_rerun") or 0)
+    text = (
+        f"failed {_times(int(r.get('failures') or 0))} in the last {int(r.get('days') or 0)} "
+        f"days{where}, passed on re-run {_times(flaky)}"
+    )
+    return text + (" — likely flaky" if flaky else "")
+
+
+def _comparison(job: JobAnalysis, redactor: Redactor) -> list[str]:
+    passing = job.compared_with
+    if not passing:
+        return []
+    found = passing.get("comparison") or {}
+    run = _link(f"run {int(passing.get('run_id') or 0)}", passing.get("html_url"))
+    if passing.get("how") == "earlier attempt":
+        where = f"attempt {int(passing.get('attempt') or 0)} of this run"
+    else:
+        branch = passing.get("branch")
+        where = f"{run} on {code_span(str(branch), 80, redactor=redactor)}" if branch else run
+    best = list(found.get("new_lines") or [])[:MAX_NEW_LINES_SHOWN]  # ranked best first
+    shown = sorted(best, key=lambda n: int(n.get("line") or 0))  # shown in log order
+    new = [str(n.get("text", "")) for n in shown]
+    if not new:
+        return [
+            f"**Compared with the last passing run** ({where}): no error line is new — the "
+            "failure may not come from this change (a flaky test, the runner, a service).",
+            "",
+        ]
+    code = sanitize_code("\n".join(new), 3000, redactor=redactor)
+    fence = fence_for(code)
+    return [
+        f"**New since the last passing run** ({where}):",
+        "",
+        f"{fence}text",
+        code,
+        fence,
+        "",
+    ]
+
+
+def _history(job: JobAnalysis, redactor: Redactor) -> list[str]:
+    if not job.history:
+        return []
+
+    def quote(text: str) -> str:
+        return code_span(text, 80, redactor=redactor)
+
+    lines = ["**History.**", ""]
+    for r in job.history:
+        name = code_span(str(r.get("name", "")), 160, redactor=redactor)
+        lines.append(f"- {name} {recurrence_sentence(r, quote)}.")
+    return [*lines, ""]
+
+
+def prompt_context(job: JobAnalysis) -> str | None:
+    """What the LLM is told beyond the log excerpt: what is new since the last passing run,
+    and the failing tests' history (None: nothing)."""
+    parts: list[str] = []
+    passing = job.compared_with
+    if passing:
+        found = passing.get("comparison") or {}
+        where = (
+            f"attempt {passing.get('attempt')} of this run"
+            if passing.get("how") == "earlier attempt"
+            else f"run {passing.get('run_id')} on {passing.get('branch') or 'another branch'}"
+        )
+        new = [f"line {n.get('line')}: {n.get('text')}" for n in found.get("new_lines") or []]
+        parts.append(
+            f"Compared with the last passing run of this job ({where}): "
+            f"{found.get('new_blocks', 0)} error blocks are new, {found.get('known_blocks', 0)} "
+            "were printed by the passing run too."
+        )
+        parts += (
+            ["Error lines only the failing run printed, most telling first:", *new]
+            if new
+            else ["No error line is new: the failure may not come from the change itself."]
+        )
+    if job.history:
+        parts.append("History of the failing tests in this repository:")
+        parts += [f"- {r.get('name')}: {recurrence_sentence(r)}" for r in job.history]
+    return "\n".join(parts) or None
+
+
 def _job_section(job: JobAnalysis, redactor: Redactor) -> list[str]:
     name = code_span(job.job_name or str(job.job_id), 120, redactor=redactor)
     head = f"### {_link('Job', job.html_url)} {name}"
@@ -86,8 +186,9 @@ def _job_section(job: JobAnalysis, redactor: Redactor) -> list[str]:
     lines = [head, ""]
     if exp is None:
         lines.append(f"_{job.note or 'No explanation could be made for this job.'}_")
-        return [*lines, ""]
+        return [*lines, "", *_history(job, redactor)]
     lines += [f"**Root cause.** {exp.get('root_cause', '')}", ""]
+    lines += _comparison(job, redactor) + _history(job, redactor)
     if exp.get("suggested_fix"):
         lines += [f"**Suggested fix.** {exp['suggested_fix']}", ""]
     evidence = [str(e) for e in exp.get("evidence") or []]

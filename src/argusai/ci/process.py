@@ -11,7 +11,7 @@ from typing import Any
 
 import structlog
 
-from argusai.ci import runs
+from argusai.ci import history, runs
 from argusai.ci.format import (
     JobAnalysis,
     RunInfo,
@@ -19,8 +19,11 @@ from argusai.ci.format import (
     failure_comment,
     passed_comment,
 )
-from argusai.ci.jobs import MAX_JOBS_PER_RUN, analyse_job, failed_jobs
+from argusai.ci.jobs import MAX_JOBS_PER_RUN, RunScope, analyse_job, failed_jobs
+from argusai.ci.logcache import DIRECTORY as CACHE_DIRECTORY
+from argusai.ci.logcache import LogCache
 from argusai.ci.models import CIRun
+from argusai.ci.passing import PassingRuns
 from argusai.ci.post import upsert_check_run, upsert_comment
 from argusai.errors import Superseded
 from argusai.github.port import CheckRunOutput, GitHubRepoClient
@@ -61,10 +64,19 @@ def process_ci_run(rt: Runtime, item: CIRun, owner: str) -> None:
     def still_ours() -> bool:
         return runs.holds(rt.db, item.id, owner)
 
-    analyses = [
-        analyse_job(rt.db, rt.llm, rt.settings, gh, item, job, still_ours, redactor=rt.redactor)
-        for job in jobs[:MAX_JOBS_PER_RUN]
-    ]
+    context = runs.run_context(item)
+    scope = RunScope(
+        rt.db,
+        rt.llm,
+        rt.settings,
+        gh,
+        item,
+        context,
+        _passing_runs(rt, gh, item, context),
+        still_ours,
+        rt.redactor,
+    )
+    analyses = [analyse_job(scope, job) for job in jobs[:MAX_JOBS_PER_RUN]]
     skipped = len(jobs) - len(analyses)
     info = run_info(item)
     _last_look(rt, item, owner)
@@ -91,8 +103,24 @@ def process_ci_run(rt: Runtime, item: CIRun, owner: str) -> None:
     )
 
 
+def _passing_runs(
+    rt: Runtime, gh: GitHubRepoClient, item: CIRun, context: runs.RunContext
+) -> PassingRuns | None:
+    """The finder of the jobs' last passing runs (None when comparing is switched off)."""
+    settings = rt.settings
+    if not settings.ci_compare_passing:
+        return None
+    cache = LogCache(settings.data_dir / CACHE_DIRECTORY, settings.ci_passing_log_cache_mb << 20)
+    return PassingRuns(gh, item, context, cache=cache, max_log_bytes=settings.ci_max_log_bytes)
+
+
 def _process_passed(rt: Runtime, gh: GitHubRepoClient, item: CIRun, owner: str) -> None:
-    """A re-run passed: rewrite our comment and check run, if an earlier attempt had them."""
+    """A run of a commit that had failed passed: the jobs that failed before and pass now
+    were flaky; a re-run's comment and check run say it passed."""
+    repo_owner, repo = item.repo_name.split("/", 1)
+    now = gh.list_run_attempt_jobs(repo_owner, repo, item.run_id, item.run_attempt)
+    flaky = history.mark_passed(rt.db, item, {j.name for j in now if j.conclusion == "success"})
+    log.info("ci.passed_on_rerun", failures_marked_flaky=flaky)
     earlier = next(
         (
             r
@@ -102,10 +130,15 @@ def _process_passed(rt: Runtime, gh: GitHubRepoClient, item: CIRun, owner: str) 
         None,
     )
     if earlier is None:
-        runs.finish(rt.db, item.id, owner, error="skipped: no earlier failure analysed")
+        runs.finish(
+            rt.db,
+            item.id,
+            owner,
+            error="nothing to update: no earlier attempt of this run was analysed",
+            result={"passed": True, "flaky": flaky},
+        )
         log.info("ci.passed_without_earlier_analysis")
         return
-    repo_owner, repo = item.repo_name.split("/", 1)
     info = run_info(item)
     jobs = [JobAnalysis.from_dict(j) for j in (earlier.result or {}).get("jobs", [])]
     _last_look(rt, item, owner)
@@ -124,7 +157,7 @@ def _process_passed(rt: Runtime, gh: GitHubRepoClient, item: CIRun, owner: str) 
         info,
         check_output(info, jobs, passed=True, redactor=rt.redactor),
         comments,
-        result={"passed": True, "earlier_attempt": earlier.run_attempt},
+        result={"passed": True, "earlier_attempt": earlier.run_attempt, "flaky": flaky},
     )
     log.info("ci.rerun_passed_posted", comments=len(comments), earlier=earlier.run_attempt)
 

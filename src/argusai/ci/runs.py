@@ -52,6 +52,56 @@ class CIRequest:
     conclusion: str
     pr_numbers: tuple[int, ...]
     html_url: str | None = None
+    workflow_id: int | None = None
+    head_branch: str | None = None
+    base_ref: str | None = None  # the base branch of the run's pull request
+    event: str | None = None
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Where a run attempt ran, as its delivery said (kept in the row's ``pr_numbers`` JSON)."""
+
+    workflow_id: int | None
+    head_branch: str | None
+    base_ref: str | None
+    event: str | None
+
+    @property
+    def branch(self) -> str | None:
+        """The branch the run is judged against: the PR's base, else the branch it ran on."""
+        return self.base_ref or self.head_branch
+
+
+def run_context(item: CIRun) -> RunContext:
+    """The row's run context (None for what an older row did not record)."""
+    meta = item.pr_numbers or {}
+
+    def text(key: str) -> str | None:
+        value = meta.get(key)
+        return value if isinstance(value, str) and value else None
+
+    workflow_id = meta.get("workflow_id")
+    return RunContext(
+        workflow_id=workflow_id if isinstance(workflow_id, int) else None,
+        head_branch=text("head_branch"),
+        base_ref=text("base_ref"),
+        event=text("event"),
+    )
+
+
+def failed_before(s: Session, repo_name: str, head_sha: str) -> bool:
+    """Whether some run of this commit failed (a later passing run then says "flaky")."""
+    found = s.scalar(
+        select(CIRun.id)
+        .where(
+            CIRun.repo_name == repo_name,
+            CIRun.head_sha == head_sha,
+            CIRun.conclusion != "success",
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def create_run(s: Session, delivery_id: str, request: CIRequest) -> int | None:
@@ -90,7 +140,14 @@ def create_run(s: Session, delivery_id: str, request: CIRequest) -> int | None:
         workflow_name=request.workflow_name,
         head_sha=request.head_sha,
         conclusion=request.conclusion,
-        pr_numbers={"numbers": list(request.pr_numbers), "html_url": request.html_url},
+        pr_numbers={
+            "numbers": list(request.pr_numbers),
+            "html_url": request.html_url,
+            "workflow_id": request.workflow_id,
+            "head_branch": request.head_branch,
+            "base_ref": request.base_ref,
+            "event": request.event,
+        },
         status=ReviewStatus.QUEUED.value,
         dispatched_at=utcnow(),  # the endpoint dispatches next (and un-marks on failure)
     )

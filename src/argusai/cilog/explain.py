@@ -21,9 +21,10 @@ from argusai.errors import LLMError
 from argusai.llm.port import Completion, LLMClient
 from argusai.prompts import environment
 
-PROMPT_VERSION = "ci-explain-v1"
+PROMPT_VERSION = "ci-explain-v2"
 SCHEMA_NAME = "argus_ci_explanation"
 MAX_EXCERPT_CHARS = 80_000
+MAX_CONTEXT_CHARS = 6_000
 MAX_EVIDENCE = 8
 _MIN_PARTIAL = 12  # a quoted fragment shorter than this could match almost any line
 _CONFIDENCE = ("low", "medium", "high")
@@ -118,9 +119,14 @@ def explanation_json_schema() -> dict[str, Any]:
 
 
 def render_prompts(
-    reduction: Reduction, *, workflow_name: str | None = None, job_name: str | None = None
+    reduction: Reduction,
+    *,
+    workflow_name: str | None = None,
+    job_name: str | None = None,
+    context: str | None = None,
 ) -> tuple[str, str]:
-    """System and user prompt for one reduced log."""
+    """System and user prompt for one reduced log (``context``: what is known beyond the
+    log — what is new since the last passing run, the failing tests' history)."""
     env = environment()
     user = env.get_template("ci_explain_user.j2").render(
         workflow_name=quote_untrusted(" ".join(workflow_name.split()), 200)
@@ -130,6 +136,7 @@ def render_prompts(
         failing_step=quote_untrusted(reduction.failing_step, 300) if reduction.failing_step else "",
         exit_code=reduction.exit_code,
         excerpt=quote_untrusted(reduction.excerpt.rstrip("\n"), MAX_EXCERPT_CHARS),
+        context=quote_untrusted(context.strip(), MAX_CONTEXT_CHARS) if context else "",
     )
     return env.get_template("ci_explain_system.j2").render(), user
 
@@ -229,12 +236,16 @@ def explain(
     *,
     workflow_name: str | None = None,
     job_name: str | None = None,
+    context: str | None = None,
     redactor: Redactor,
 ) -> Explanation:
     """Explain a reduced CI log; LLM errors propagate, ExplainOutputError after one repair.
 
-    Every text of the explanation is sanitised, its secrets redacted by ``redactor``."""
-    system, user = render_prompts(reduction, workflow_name=workflow_name, job_name=job_name)
+    ``context`` is what is known beyond the log (see :func:`render_prompts`). Every text of
+    the explanation is sanitised, its secrets redacted by ``redactor``."""
+    system, user = render_prompts(
+        reduction, workflow_name=workflow_name, job_name=job_name, context=context
+    )
     schema = explanation_json_schema()
     done = [llm.complete_json(system=system, user=user, schema=schema, schema_name=SCHEMA_NAME)]
     try:
