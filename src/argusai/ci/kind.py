@@ -8,19 +8,31 @@ from typing import Any
 from argusai.ci.alerts import ci_run_closed
 from argusai.ci.models import CIRun
 from argusai.ci.runs import CI_RUNS
+from argusai.errors import GitHubRateLimited
+from argusai.limits.policy import limits_for
 from argusai.runtime import Runtime
-from argusai.workq.kinds import Claimed, WorkKind
+from argusai.workq.kinds import Claimed, Wait, WorkKind
 
 CI_RUN = "ci_run"
 
 
 def ci_run_kind(get_runtime: Callable[[], Runtime]) -> WorkKind:
-    """The ``ci_run`` kind."""
+    """The ``ci_run`` kind: admitted per installation as reviews are (one budget of work
+    started per installation and minute, GitHub's pauses respected)."""
 
     def handle(item: Claimed) -> None:
         from argusai.ci.process import process_ci_run
 
         process_ci_run(get_runtime(), item.row, item.owner)
+
+    def admit(row: CIRun) -> Wait | None:
+        return limits_for(get_runtime().settings).admit_review(row.installation_id)
+
+    def wait_delay(row: CIRun, exc: BaseException, default: float) -> float:
+        if isinstance(exc, GitHubRateLimited):
+            paused = limits_for(get_runtime().settings).pauses.remaining(row.installation_id)
+            return max(default, paused)
+        return default
 
     return WorkKind(
         name=CI_RUN,
@@ -28,6 +40,8 @@ def ci_run_kind(get_runtime: Callable[[], Runtime]) -> WorkKind:
         handle=handle,
         describe=_describe,
         context=_context,
+        admit=admit,
+        wait_delay=wait_delay,
         closed=ci_run_closed(get_runtime),  # notifications: an explanation was posted
     )
 
