@@ -5,10 +5,13 @@ the visible misses, this bench changes the *structure* around each labelled chun
 labels, and measures whether the reducer (now and at ``--baseline``, same process) still keeps
 all labelled lines within the default budget:
 
-* ``far``: 20,000 lines of other repositories' output (taken from before their own labelled
-  chunk: setup, install, build and test output, warnings and all, but not their command echoes
-  and exit lines) inserted after the chunk, so that the failure sits tens of thousands of lines
-  before the end of the same command's output;
+* ``far-own``: 20,000 lines of the log's own output from before its chunk (digits changed,
+  command echoes and exit lines left out) inserted after the chunk, so that the failure sits
+  tens of thousands of lines before the end of the same command's output, as when a test run
+  goes on after its first failure;
+* ``far-other``: the same with other repositories' output (taken from before their labelled
+  chunk: setup, install, build and test output with their own warnings and non-fatal errors),
+  a harsher version: every kind of error line these logs print, after the real one;
 * ``competing``: the labelled chunks of three other repositories inserted before the chunk
   (earlier failures of the same kind of log, each a strong candidate of its own);
 * ``redrawn``: each labelled line printed inside a progress redraw (``\\r`` states before and
@@ -47,7 +50,7 @@ _STEP_MARKERS = (b"travis_fold", b"travis_time", b'The command "', b"$ ", b"exit
 
 def rows() -> list[dict[str, object]]:
     """The LogChunks subset with each log's lines (bytes, newline kept)."""
-    out = []
+    out = ROWS
     for line in (LOGCHUNKS / "subset.jsonl").read_text().splitlines():
         row = json.loads(line)
         data = (LOGCHUNKS / row["log"]).read_bytes()
@@ -59,6 +62,9 @@ def rows() -> list[dict[str, object]]:
     return out
 
 
+ROWS: list[dict[str, object]] = []
+
+
 def chunk_span(row: dict[str, object]) -> tuple[int, int]:
     """First line of the chunk and the line after it (0-based)."""
     first = int(str(row["chunk_first_line_index"]))
@@ -66,10 +72,13 @@ def chunk_span(row: dict[str, object]) -> tuple[int, int]:
 
 
 def far(row: dict[str, object], others: list[dict[str, object]], rng: random.Random) -> bytes:
-    """Other repositories' pre-failure output inserted after the chunk."""
+    """Pre-failure output of ``others`` inserted after the chunk (digits changed)."""
     lines: list[bytes] = row["lines_b"]  # type: ignore[assignment]
     _, end = chunk_span(row)
     noise: list[bytes] = []
+    if all(len(o["lines_b"][: chunk_span(o)[0]]) < 50 for o in others):  # type: ignore[index]
+        others = [o for o in ROWS if o["repo"] != row["repo"]]  # too short a log of its own
+    digits = bytes.maketrans(b"0123456789", b"3456789012")
     while len(noise) < FAR_LINES:
         other = rng.choice(others)
         before = other["lines_b"][: chunk_span(other)[0]]  # type: ignore[index]
@@ -77,7 +86,7 @@ def far(row: dict[str, object], others: list[dict[str, object]], rng: random.Ran
             continue
         start = rng.randrange(len(before) - 40)
         noise.extend(
-            line
+            line.translate(digits)
             for line in before[start : start + rng.randrange(40, 2_000)]
             if not any(marker in line for marker in _STEP_MARKERS)
         )
@@ -128,6 +137,7 @@ def main() -> int:
     """Print recall per transformation for the reducer now and at the baseline."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline", default=cilog_baseline.DEFAULT_REV)
+    parser.add_argument("--only", nargs="*", help="transformations to run (default: all)")
     args = parser.parse_args()
     count_tokens("warm up")
     data = rows()
@@ -138,7 +148,8 @@ def main() -> int:
     }
     transforms: dict[str, Callable[[dict[str, object], random.Random], bytes]] = {
         "none": lambda row, rng: b"".join(row["lines_b"]),  # type: ignore[arg-type]
-        "far": lambda row, rng: far(row, [o for o in data if o["repo"] != row["repo"]], rng),
+        "far-own": lambda row, rng: far(row, [row], rng),
+        "far-other": lambda row, rng: far(row, [o for o in data if o["repo"] != row["repo"]], rng),
         "competing": lambda row, rng: competing(
             row, [o for o in data if o["repo"] != row["repo"]], rng
         ),
@@ -147,6 +158,8 @@ def main() -> int:
     }
     print(f"{'transformation':16s}" + "".join(f"{name:>24s}" for name in reducers))
     for name, transform in transforms.items():
+        if args.only and name not in args.only:
+            continue
         hits = dict.fromkeys(reducers, 0)
         started = time.perf_counter()
         for i, row in enumerate(data):

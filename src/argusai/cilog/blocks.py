@@ -26,6 +26,12 @@ MAX_BLOCK_TAIL = 3_000  # lines read on past ``block`` to find where a long bloc
 BLOCK_TAIL_LINES = 8  # last lines of a long block kept
 BLOCK_NAMED_LINES = 40  # lines naming a failing test/command kept from a long block's middle
 EXCEPTION_STRAYS = 3
+# Raw bytes kept on each side of a window, read only if the budget has room once every window
+# and the log's end are in: a failure far from the end has no exit line or tail around it.
+HALO_BEFORE_BYTES = 2_048
+HALO_AFTER_BYTES = 8_192
+HALO_LINES_BEFORE = 10
+HALO_LINES_AFTER = 40
 NAMED_MIN_WEIGHT = 7.0
 
 # Lines that end a section (included: they usually say how it ended). Checked from the
@@ -104,6 +110,8 @@ class Block:
     n_before: int
     lines: list[str]
     more: list[tuple[int, str]] = field(default_factory=list)
+    first: int = 0  # byte offset of the first line read
+    stop: int = 0  # byte offset after the last line read
 
 
 def context(buf: bytes, start: int, cls: LineClass, lo: int = 0) -> tuple[int, list[str]]:
@@ -147,8 +155,23 @@ def read_block(buf: bytes, start: int, cls: LineClass, lo: int = 0) -> Block:
             break
     more: list[tuple[int, str]] = []
     if cls.block and not ended and len(lines) == limit and pos < len(buf):
-        more = _read_on(buf, pos, cls, len(lines), lines[-1], strays)
-    return Block(n_before, lines, more)
+        more, pos = _read_on(buf, pos, cls, len(lines), lines[-1], strays)
+    return Block(n_before, lines, more, first, min(pos, len(buf)))
+
+
+def halo(raw_before: bytes, raw_after: bytes, start: int, stop: int) -> list[tuple[int, str]]:
+    """Numbered, cleaned lines of the raw bytes kept around a window (``start`` is its first
+    line number, ``stop`` the one after its last), nearest first, after-lines a bit ahead."""
+    before = raw_before.split(b"\n")[:-1]
+    if len(raw_before) >= HALO_BEFORE_BYTES:
+        before = before[1:]  # cut mid-line
+    after = raw_after.split(b"\n")
+    if len(raw_after) >= HALO_AFTER_BYTES or not after[-1]:
+        after = after[:-1]
+    numbered = [(start - len(before) + i, raw) for i, raw in enumerate(before[-HALO_LINES_BEFORE:])]
+    numbered += [(stop + i, raw) for i, raw in enumerate(after[:HALO_LINES_AFTER])]
+    numbered.sort(key=lambda item: (start - item[0]) if item[0] < start else (item[0] - stop) * 0.5)
+    return [(n, _text(raw, 0, len(raw))) for n, raw in numbered]
 
 
 def _text(buf: bytes, pos: int, end: int) -> str:
@@ -174,8 +197,9 @@ def _block_done(cls: LineClass, text: str, before: str, strays: list[int]) -> bo
 
 def _read_on(
     buf: bytes, pos: int, cls: LineClass, offset: int, before: str, strays: list[int]
-) -> list[tuple[int, str]]:
-    """Read a block past its class's limit to its end: its named lines and its last lines."""
+) -> tuple[list[tuple[int, str]], int]:
+    """Read a block past its class's limit to its end: its named lines and its last lines
+    (offsets from the block's first line), and where it stopped."""
     named: list[tuple[int, int, int]] = []
     tail: deque[tuple[int, int, int, str]] = deque(maxlen=BLOCK_TAIL_LINES)
     for _ in range(MAX_BLOCK_TAIL):
@@ -196,7 +220,7 @@ def _read_on(
             break
         before = text
     kept = named + [item[:3] for item in tail]
-    return [(offset, _text(buf, start, end)) for offset, start, end in kept]
+    return [(offset, _text(buf, start, end)) for offset, start, end in kept], pos
 
 
 def _maybe_named(text: str) -> bool:

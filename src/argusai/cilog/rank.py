@@ -12,6 +12,7 @@ def failing_step(scan: ScanResult) -> FailedStep | None:
     return scan.failed_steps[-1] if scan.failed_steps else None
 
 
+POSITION_WEIGHT = 1.0  # later is likelier; the tail pass already gives the end its share
 FIRST_BONUS = 3.0  # the first strong error of the failing step: later ones are often its echo
 FIRST_MIN_WEIGHT = 8.0
 
@@ -34,7 +35,7 @@ def score(
     value = window.cls.weight
     if window.hit == first:
         value += FIRST_BONUS
-    value += 3.0 * window.hit / max(1, scan.lines_in)
+    value += POSITION_WEIGHT * window.hit / max(1, scan.lines_in)
     value -= min(2.0, math.log10(window.repeats)) if window.repeats > 1 else 0.0
     if failed is not None:
         inside = failed.line <= window.hit <= failed.exit_line

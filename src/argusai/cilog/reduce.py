@@ -9,10 +9,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import IO, Any
 
+from argusai.cilog.blocks import halo
 from argusai.cilog.budget import Selection, collapse_runs, window_lines
 from argusai.cilog.patterns import EXIT_NEAR
 from argusai.cilog.rank import failing_step, ranked
-from argusai.cilog.scan import ScanResult, scan
+from argusai.cilog.scan import ScanResult, Window, scan
 
 DEFAULT_BUDGET = 6_000
 CHUNK_BYTES = 4 << 20
@@ -23,6 +24,8 @@ _HEADLINE_SHARE = 0.30  # budget share for the headlines of all strong errors, t
 _HEADLINE_LINES = 4
 _HEADLINE_MIN_WEIGHT = 8.0
 _EXIT_KINDS = ("ci-exit", "step-exit")
+HALO_WINDOWS = 5  # the best-ranked windows whose surroundings get the budget left over …
+HALO_FIRST_WINDOWS = 1  # … and how many of them get it before the failed commands' output
 _LOCATION = re.compile(r"\s*[\w./\\-]+\.\w+[:(]\d+")  # "src/a.js:12 …", "a.c(3): …"
 
 
@@ -167,6 +170,32 @@ def select(result: ScanResult, budget: int, count: Callable[[str], int]) -> Redu
             sel.add(window_order[1:], reserve)
             del kept
 
+    # The lines around the best windows that are far from the end and from any failed command's
+    # exit line (the passes for those show the lines near them): such a failure has nothing else
+    # around it, and its own block is often shorter than what explains it (the list it belongs
+    # to, the output before it). The best one's before the output of the failed commands, the
+    # others' with what budget is left at the end.
+    covered = [(w.start, w.hit) for w in result.windows if w.cls.kind in _EXIT_KINDS]
+    covered.append((result.tail_start, result.lines_in))
+
+    def grow(windows: list[tuple[float, Window]], count: int) -> None:
+        for _score, window in windows:
+            if window.cls.kind in _EXIT_KINDS or window.hit not in sel.lines:
+                continue
+            if count <= 0:
+                return
+            count -= 1
+            if any(lo <= window.hit <= hi for lo, hi in covered):
+                continue  # near the end or a failed command's exit: those passes show around it
+            last = max(
+                window.start + len(window.lines), max((n for n, _ in window.more), default=0) + 1
+            )
+            around = halo(window.halo[0], window.halo[1], window.start, last)
+            _kept, folded = collapse_runs(sorted(around))
+            sel.collapsed.update(folded)
+            if not sel.add([item for item in around if item[0] not in folded]):
+                return
+
     # Breadth before depth: every strong error gets its headline (the hit and its nearest
     # lines) before any one of them spends the budget on a long stack or section.
     # A template seen again (its first and last occurrence are both windows) gets one headline.
@@ -183,6 +212,7 @@ def select(result: ScanResult, budget: int, count: Callable[[str], int]) -> Redu
     sel.add(list(reversed(tail_kept)), int(sel.budget * (1 - _TAIL_SHARE)))
     add_windows(1.0)
     sel.add(list(reversed(tail_kept)))
+    grow(order, HALO_FIRST_WINDOWS)
     # Budget to spare: the output just before each failed command's exit line, nearest first,
     # the failing step's first, then the earlier failed commands' (latest first).
     exits = sorted(
@@ -210,6 +240,7 @@ def select(result: ScanResult, budget: int, count: Callable[[str], int]) -> Redu
     sel.collapsed.difference_update(n for n, _ in restore)
     sel.add(restore)
     sel.collapsed.update(n for n, _ in restore if n not in sel.lines)
+    grow(order, HALO_WINDOWS)
     return _render(result, sel, order, shown, failed, budget, count)
 
 

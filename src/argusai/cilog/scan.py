@@ -6,7 +6,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from argusai.cilog.blocks import MAX_BLOCK, MAX_RAW_LINE, line_end, raw_line, read_block
+from argusai.cilog.blocks import (
+    HALO_AFTER_BYTES,
+    HALO_BEFORE_BYTES,
+    MAX_BLOCK,
+    MAX_RAW_LINE,
+    line_end,
+    raw_line,
+    read_block,
+)
 from argusai.cilog.normalize import clean_line, clip
 from argusai.cilog.patterns import LineClass, classify, template_key
 from argusai.cilog.prefilter import hit_lines
@@ -38,6 +46,7 @@ class Window:
     step_line: int
     repeats: int = 1
     more: list[tuple[int, str]] = field(default_factory=list)  # a long block's names and tail
+    halo: tuple[bytes, bytes] = (b"", b"")  # raw bytes before and after (see blocks.halo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +181,11 @@ def _window(
         lines[n_before] = hit
     start = line_no - n_before
     more = [(start + i, text) for i, text in block.more]
-    return Window(line_no, start, lines, cls, key, step, step_line, more=more)
+    window = Window(line_no, start, lines, cls, key, step, step_line, more=more)
+    if cls.kind not in ("step-exit", "ci-exit"):  # their output before them is read already
+        around = buf[max(0, block.first - HALO_BEFORE_BYTES) : block.first]
+        window.halo = (around, buf[block.stop : block.stop + HALO_AFTER_BYTES])
+    return window
 
 
 def _prune(state: _State) -> None:

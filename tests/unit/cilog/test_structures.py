@@ -95,6 +95,23 @@ def test_weak_failure_far_before_its_command_exit_is_kept() -> None:
     )
 
 
+def test_failure_far_from_any_exit_keeps_the_lines_after_its_block() -> None:
+    # The check's findings follow its error line unindented: no block rule reads them, and
+    # neither the log's end nor a failed command's exit line is near enough to show them.
+    findings = "".join(f"config/service-{name}.yml: missing key 'owner'\n" for name in FEATURES)
+    log = (
+        "$ ./ci/validate-and-test.sh\n"
+        + passing(400)
+        + "ERROR: schema validation failed for 12 files:\n"
+        + findings
+        + passing(8_000, seed=15)
+        + "validate-and-test: 1 step failed\n"
+        + 'The command "./ci/validate-and-test.sh" exited with 1.\n'
+    )
+    result = reduce(log)
+    assert not kept(result, *findings.splitlines())
+
+
 # --- several errors competing for the budget --------------------------------------------------
 
 
