@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from argusai.ciapi.deadline import AnalysisTimeout
 from argusai.ciapi.models import AnalysisLog
 from argusai.ciapi.schemas import AnalysisOut, AnalysisResult, CallbackState, ReductionSummary
 from argusai.ciapi.schemas import Usage as UsageOut
@@ -84,6 +85,8 @@ def tenant_error(exc: BaseException) -> str:
     name = type(exc).__name__
     match = _HTTP_STATUS.search(str(exc))
     status = f" (HTTP {match.group(1)})" if match else ""
+    if isinstance(exc, AnalysisTimeout):
+        return f"{name}: {exc}"  # our own words (the limit), nothing of the provider's
     if isinstance(exc, ExplainOutputError):
         return f"{name}: the model's answer could not be used"
     if isinstance(exc, CircuitOpenError):

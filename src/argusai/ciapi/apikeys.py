@@ -1,11 +1,18 @@
-"""API keys: ``argus_<prefix>_<secret>``, stored as SHA-256 hashes, shown once at creation."""
+"""API keys: ``argus_<prefix>_<secret>``, stored as SHA-256 hashes, shown once at creation.
+
+A key's ``permissions`` are ``{"scopes": [...]}``: ``analyses:read`` (read and list the
+tenant's analyses) and ``analyses:write`` (create them). A read-only key has the first
+only; a key made before permissions existed (``NULL``) has both.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import or_, select, update
 
@@ -17,6 +24,10 @@ from argusai.store.models import utcnow
 
 KEY_PREFIX = "argus_"
 _PREFIX_CHARS = 10
+READ = "analyses:read"
+WRITE = "analyses:write"
+SCOPES = (READ, WRITE)
+READ_ONLY = (READ,)
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,17 @@ class KeyOwner:
     tenant_name: str
     tier: str
     quota_override: int | None
+    scopes: frozenset[str] = frozenset(SCOPES)
+
+
+def scopes_of(permissions: Any) -> frozenset[str]:
+    """The scopes a stored ``permissions`` value grants (NULL: every scope)."""
+    if permissions is None:
+        return frozenset(SCOPES)
+    listed = permissions.get("scopes") if isinstance(permissions, dict) else None
+    if not isinstance(listed, list):
+        return frozenset()  # unreadable: grants nothing
+    return frozenset(s for s in listed if s in SCOPES)
 
 
 def hash_key(key: str) -> str:
@@ -53,13 +75,28 @@ def generate_key() -> tuple[str, str]:
 
 
 def create_key(
-    db: Database, tenant: str, name: str = "", *, actor: audit.Actor = audit.CLI
+    db: Database,
+    tenant: str,
+    name: str = "",
+    *,
+    scopes: Sequence[str] = SCOPES,
+    actor: audit.Actor = audit.CLI,
 ) -> NewKey:
-    """Create a key for ``tenant`` (name or id)."""
+    """Create a key for ``tenant`` (name or id) with ``scopes`` (every scope by default)."""
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise TenantError(f"scopes must be some of {', '.join(SCOPES)}; got {list(scopes)}")
+    granted = [x for x in SCOPES if x in scopes]
     prefix, key = generate_key()
     with db.session() as s:
         org = find_tenant(s, tenant)
-        row = ApiKey(organization_id=org.id, name=name, prefix=prefix, key_hash=hash_key(key))
+        row = ApiKey(
+            organization_id=org.id,
+            name=name,
+            prefix=prefix,
+            key_hash=hash_key(key),
+            permissions={"scopes": granted},
+        )
         s.add(row)
         s.flush()
         audit.record(
@@ -69,7 +106,7 @@ def create_key(
             actor=actor,
             resource_type="api_key",
             resource_id=row.id,
-            changes={"prefix": prefix, "name": name},
+            changes={"prefix": prefix, "name": name, "scopes": granted},
         )
         return NewKey(id=row.id, prefix=prefix, key=key, tenant_id=org.id)
 
@@ -98,6 +135,7 @@ def authenticate(db: Database, key: str | None) -> KeyOwner | None:
             tenant_name=org.name,
             tier=org.subscription_tier,
             quota_override=org.api_quota_monthly,
+            scopes=scopes_of(api_key.permissions),
         )
 
 
@@ -161,9 +199,10 @@ def rotate_key(
     tenant_id: str | None = None,
     actor: audit.Actor = audit.CLI,
 ) -> NewKey:
-    """Revoke a key and create its replacement (same tenant and name)."""
+    """Revoke a key and create its replacement (same tenant, name and permissions)."""
     old = revoke_key(db, prefix_or_id, tenant_id=tenant_id, actor=actor)
-    new = create_key(db, old.organization_id, old.name, actor=actor)
+    scopes = sorted(scopes_of(old.permissions)) or list(READ_ONLY)  # unreadable: the least
+    new = create_key(db, old.organization_id, old.name, scopes=scopes, actor=actor)
     with db.session() as s:
         audit.record(
             s,

@@ -5,6 +5,11 @@ The body is JSON, signed with the tenant's callback secret and sent by
 ``X-Argus-Timestamp``, SSRF-checked hops connected to by the checked address, only
 same-origin 307/308 redirects followed); notification webhooks are signed the same way.
 
+A tenant's webhook may list the events it wants (``analysis.completed``,
+``analysis.failed``; none listed: both): a callback for another event is not sent, its
+state is ``filtered``. The list holds for every callback of the tenant, to its default URL
+or to a per-request ``callback_url``.
+
 Consecutive failures disable the tenant's default endpoint only when they were
 deliveries to that default URL; a per-request ``callback_url`` has its own retry budget
 (``ARGUS_CI_CALLBACK_MAX_FAILURES`` attempts) and never disables the default.
@@ -23,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from argusai.ciapi import audit
 from argusai.ciapi.analyses import view
-from argusai.ciapi.tenants import webhook_of
+from argusai.ciapi.tenants import subscribed, webhook_of
 from argusai.cilog.models import Analysis, AnalysisStatus
 from argusai.core.backoff import backoff_seconds
 from argusai.egress import secretbox
@@ -58,11 +63,15 @@ log = structlog.get_logger(__name__)
 _SYSTEM = audit.Actor(ip=None, user_agent="argus-worker")
 
 
+def event_of(row: Analysis) -> str:
+    """The event a finished analysis makes: ``analysis.completed`` or ``analysis.failed``."""
+    return "analysis.completed" if row.status == AnalysisStatus.COMPLETED else "analysis.failed"
+
+
 def payload(row: Analysis) -> bytes:
     """The exact bytes sent for an analysis."""
-    event = "analysis.completed" if row.status == AnalysisStatus.COMPLETED else "analysis.failed"
     data = {
-        "event": event,
+        "event": event_of(row),
         "sent_at": int(time.time()),
         "analysis": view(row).model_dump(mode="json"),
     }
@@ -90,9 +99,13 @@ def deliver(
         row = s.get(Analysis, analysis_id)
         if row is None or not row.callback_url or row.tenant_id is None:
             return Outcome("none")
-        if row.callback_status in ("sent", "refused", "disabled", "failed"):
+        if row.callback_status in ("sent", "refused", "disabled", "failed", "filtered"):
             return Outcome(row.callback_status)
         hook = webhook_of(s, row.tenant_id)
+        if hook is not None and not subscribed(hook, event_of(row)):
+            # the tenant chose its events (``argus tenant webhook --events``): not this one
+            row.callback_status = "filtered"
+            return Outcome("filtered")
         # only the default URL's health is the endpoint's: a per-request URL is judged alone
         to_default = hook is not None and hook.url is not None and row.callback_url == hook.url
         if hook is None or (to_default and not hook.active):

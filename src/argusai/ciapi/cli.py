@@ -87,20 +87,45 @@ def tenant_webhook(
     url: Annotated[str | None, typer.Option(help="Default callback URL ('' clears).")] = None,
     enable: Annotated[bool, typer.Option(help="Re-enable after failures.")] = False,
     rotate_secret: Annotated[bool, typer.Option(help="New signing secret (shown once).")] = False,
+    events: Annotated[
+        str | None,
+        typer.Option(
+            help="Events called back, comma-separated: analysis.completed, analysis.failed "
+            "('' or 'all': every event)."
+        ),
+    ] = None,
 ) -> None:
     """Change a tenant's callback endpoint."""
     from argusai.ciapi.tenants import configure_webhook
 
+    chosen = _events(events)
+    change = _webhook_change(url, enable, rotate_secret)
+    if chosen is not None:
+        change["events"] = chosen or "all"
     secret = _run(
         lambda settings, db: configure_webhook(
-            db, settings, tenant, url=url, enable=enable, rotate_secret=rotate_secret
+            db,
+            settings,
+            tenant,
+            url=url,
+            enable=enable,
+            rotate_secret=rotate_secret,
+            events=chosen,
         ),
-        audited=("tenant.webhook", tenant, _webhook_change(url, enable, rotate_secret)),
+        audited=("tenant.webhook", tenant, change),
     )
     out.print("updated")
     if secret:
         out.print("new callback signing secret (shown once):")
         typer.echo(secret)
+
+
+def _events(value: str | None) -> list[str] | None:
+    """``--events``: None (unchanged), [] (every event) or the names given."""
+    if value is None:
+        return None
+    names = [e.strip() for e in value.split(",") if e.strip()]
+    return [] if names in ([], ["all"]) else names
 
 
 def _webhook_change(url: str | None, enable: bool, rotate_secret: bool) -> dict[str, object]:
@@ -157,16 +182,54 @@ def tenant_list(
     out.print(table)
 
 
+@tenant_app.command("set-tier")
+def tenant_set_tier(
+    tenant: Annotated[str, typer.Argument(help="Tenant name or id.")],
+    tier: Annotated[str, typer.Argument(help=f"One of {', '.join(TIERS)}.")],
+    quota: Annotated[
+        int | None, typer.Option(help="Its own monthly quota of analyses (instead of the tier's).")
+    ] = None,
+    tier_quota: Annotated[
+        bool, typer.Option("--tier-quota", help="Back to the tier's monthly quota.")
+    ] = False,
+) -> None:
+    """Move a tenant to another tier: its rate, quota and log size apply from the next request."""
+    from argusai.ciapi.tenants import set_tier
+
+    if quota is not None and tier_quota:
+        raise _fail(ValueError("--quota and --tier-quota exclude each other"), 2)
+    old, new = _run(
+        lambda _, db: set_tier(db, tenant, tier, quota=quota, tier_quota=tier_quota),
+        ValueError,
+        audited=(
+            "tenant.set_tier",
+            tenant,
+            {"tier": tier, "quota": quota, "tier_quota": tier_quota},
+        ),
+    )
+    out.print(f"tenant {tenant}: tier {old} → {new}")
+
+
 @apikey_app.command("create")
 def apikey_create(
     tenant: Annotated[str, typer.Option("--tenant", help="Tenant name or id.")],
     name: Annotated[str, typer.Option(help="A label for the key.")] = "",
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="May read analyses, not create them.")
+    ] = False,
 ) -> None:
     """Create an API key; prints it ONCE (only its hash is stored)."""
-    from argusai.ciapi.apikeys import create_key
+    from argusai.ciapi.apikeys import READ_ONLY, SCOPES, create_key
 
-    new = _run(lambda _, db: create_key(db, tenant, name), audited=("apikey.create", tenant, {}))
-    out.print(f"key id={new.id} prefix={new.prefix} (shown once, store it now):")
+    scopes = READ_ONLY if read_only else SCOPES
+    new = _run(
+        lambda _, db: create_key(db, tenant, name, scopes=scopes),
+        audited=("apikey.create", tenant, {"scopes": list(scopes)}),
+    )
+    out.print(
+        f"key id={new.id} prefix={new.prefix} {'read-only ' if read_only else ''}"
+        "(shown once, store it now):"
+    )
     typer.echo(new.key)
 
 
@@ -174,16 +237,17 @@ def apikey_create(
 def apikey_list(
     tenant: Annotated[str, typer.Option("--tenant", help="Tenant name or id.")],
 ) -> None:
-    """List a tenant's keys (prefixes, never the keys)."""
-    from argusai.ciapi.apikeys import list_keys
+    """List a tenant's keys (prefixes, never the keys) and what each may do."""
+    from argusai.ciapi.apikeys import list_keys, scopes_of
 
     keys = _run(lambda _, db: list_keys(db, tenant))
-    table = Table("prefix", "id", "name", "created", "last used", "revoked")
+    table = Table("prefix", "id", "name", "permissions", "created", "last used", "revoked")
     for k in keys:
         table.add_row(
             k.prefix,
             k.id,
             k.name,
+            ", ".join(sorted(scopes_of(k.permissions))) or "none",
             f"{k.created_at:%Y-%m-%d %H:%M}",
             f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "-",
             f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "-",

@@ -72,13 +72,18 @@ def _remaining(limiter: RateLimiter, key: str, limit: int) -> int:
 
 
 async def authorise(
-    request: Request, rt: Runtime, key: str | None
+    request: Request, rt: Runtime, key: str | None, *, need: str
 ) -> tuple[KeyOwner, Tier, dict[str, str]]:
-    """Check the key and the per-minute limit; the owner, tier and rate headers."""
+    """Check the key, its permission ``need`` (403 without) and the per-minute limit; the
+    owner, tier and rate headers."""
     owner = await run_in_threadpool(apikeys.authenticate, rt.db, key)
     if owner is None:
         await run_in_threadpool(record_repeated, rt, None, "auth.failed", request)
         raise ApiError(401, "missing, unknown or revoked API key", {"WWW-Authenticate": "ApiKey"})
+    if need not in owner.scopes:
+        await run_in_threadpool(record_repeated, rt, owner.tenant_id, "auth.forbidden", request)
+        held = ", ".join(sorted(owner.scopes)) or "none"
+        raise ApiError(403, f"this API key lacks the {need} permission (it has: {held})")
     tier = tier_named(owner.tier)
     limiter = _limiter(rt, tier)
     headers: dict[str, str] = {}

@@ -1,7 +1,14 @@
-"""Asynchronous analyses of the API as a kind of work: reduce, explain, store, call back."""
+"""Asynchronous analyses of the API as a kind of work: reduce, explain, store, call back.
+
+An analysis has ``ARGUS_CI_ANALYSIS_TIMEOUT_SECONDS`` (5 minutes) for reduce and explain
+together: past it, it is failed with ``AnalysisTimeout`` (not retried). A provider failing
+over and over makes it a dead letter after its retries, like every kind on the one queue
+(``argus jobs dead`` / ``argus jobs retry analysis <id>``: its log is kept for that).
+"""
 
 from __future__ import annotations
 
+import functools
 import gzip
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from argusai.ciapi import analyses
+from argusai.ciapi.deadline import within
 from argusai.ciapi.models import AnalysisLog
 from argusai.cilog.models import Analysis
 from argusai.errors import PermanentError
@@ -41,8 +49,13 @@ def analysis_kind(
             data = gzip.decompress(blob)
         except (OSError, EOFError, ValueError) as exc:
             raise PermanentError(f"the stored log is unreadable: {type(exc).__name__}") from None
-        done = analyses.analyse(
-            rt.llm, rt.settings, data, item.row.workflow_name, redactor=rt.redactor
+        done = within(
+            rt.settings.ci_analysis_timeout_seconds,
+            functools.partial(analyses.analyse, redactor=rt.redactor),
+            rt.llm,
+            rt.settings,
+            data,
+            item.row.workflow_name,
         )
         analyses.complete(rt.db, item.id, done, item.owner)
 

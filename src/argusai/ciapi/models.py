@@ -49,7 +49,7 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(255), default="")
     prefix: Mapped[str] = mapped_column(String(32), index=True)  # shown, identifies the key
     key_hash: Mapped[str] = mapped_column(String(128), unique=True)
-    permissions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    permissions: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"scopes": [...]}
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
@@ -65,7 +65,8 @@ class TenantWebhook(Base):
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     url: Mapped[str | None] = mapped_column(String(2048))  # default URL; per request wins
-    events: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: the events called back (``["analysis.failed"]``); NULL: every event
+    events: Mapped[list[str] | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     last_called_at: Mapped[datetime | None] = mapped_column()

@@ -13,6 +13,7 @@ queued for the worker like a large log: 202 + ``Location``. The body must arrive
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,8 +24,9 @@ from fastapi.responses import JSONResponse
 
 from argusai.ciapi import analyses, usage
 from argusai.ciapi.alerts import check_quota
-from argusai.ciapi.apikeys import KeyOwner
-from argusai.ciapi.guard import ApiError, authorise, record, record_repeated
+from argusai.ciapi.apikeys import READ, WRITE, KeyOwner
+from argusai.ciapi.deadline import AnalysisTimeout
+from argusai.ciapi.guard import ApiError, actor, authorise, record, record_repeated
 from argusai.ciapi.intake import body_limit, check_callback, parse, read_capped
 from argusai.ciapi.kind import ANALYSIS
 from argusai.ciapi.schemas import (
@@ -37,6 +39,7 @@ from argusai.ciapi.schemas import (
 from argusai.ciapi.sync_slots import Slot, slots_for
 from argusai.ciapi.tenants import webhook_of
 from argusai.ciapi.tiers import max_log_bytes, monthly_quota
+from argusai.ciapi.uploads import RETRY_AFTER_SECONDS, uploads_for
 from argusai.errors import PermanentError, TransientError
 from argusai.llm.breaker import CircuitOpenError
 from argusai.runtime import Runtime
@@ -49,10 +52,15 @@ router = APIRouter(prefix="/v1", tags=["analyses"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "Missing, unknown or revoked API key."},
+    403: {"model": Problem, "description": "The API key lacks the permission (read-only)."},
     408: {"model": Problem, "description": "The body did not arrive in time."},
     404: {"model": Problem, "description": "No such analysis for this tenant."},
     413: {"model": Problem, "description": "Log over the tier's or the server's limit."},
-    429: {"model": Problem, "description": "Per-minute rate limit or monthly quota exceeded."},
+    429: {
+        "model": Problem,
+        "description": "Per-minute rate limit, monthly quota, or uploads in progress from "
+        "this address (ARGUS_CI_MAX_UPLOADS_PER_IP) exceeded; see Retry-After.",
+    },
 }
 
 
@@ -76,6 +84,11 @@ def _error(exc: ApiError, headers: dict[str, str] | None = None) -> JSONResponse
     response_model=AnalysisOut,
     responses={
         202: {"model": AnalysisOut, "description": "Accepted: processed by a worker."},
+        504: {
+            "model": AnalysisOut,
+            "description": "The analysis took longer than its limit (5 minutes by default): "
+            "it is failed with an AnalysisTimeout error.",
+        },
         **_ERRORS,
     },
     summary="Analyse a failed CI log",
@@ -95,9 +108,25 @@ async def create_analysis(
 ) -> JSONResponse:
     """Explain a log: answered at once (200) under the sync limit, else queued (202)."""
     rt = _runtime(request)
+    upload = uploads_for(rt.settings).take(actor(request).ip or "-")
+    if upload is None:
+        await run_in_threadpool(record_repeated, rt, None, "uploads.exceeded", request)
+        limit = rt.settings.ci_max_uploads_per_ip
+        return _error(
+            ApiError(
+                429,
+                f"{limit} uploads from this address are in progress already; retry shortly",
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        )
+    with upload:
+        return await _create_analysis(request, rt, x_api_key)
+
+
+async def _create_analysis(request: Request, rt: Runtime, x_api_key: str | None) -> JSONResponse:
     headers: dict[str, str] = {}
     try:
-        owner, tier, headers = await authorise(request, rt, x_api_key)
+        owner, tier, headers = await authorise(request, rt, x_api_key, need=WRITE)
         cap = max_log_bytes(tier, rt.settings)
         is_json = request.headers.get("content-type", "").startswith("application/json")
         raw = await read_capped(
@@ -184,14 +213,24 @@ async def _run_sync(
     """Explain the log now, in ``slot``; 202 (queued) when the provider is unavailable."""
     row = await _create(request, rt, owner, mode="sync", callback_url=None, **common)
     bound = log.bind(analysis_id=row.id, tenant_id=owner.tenant_id)
+    limit = rt.settings.ci_analysis_timeout_seconds
     try:
-        done = await slot.run(
-            functools.partial(analyses.analyse, redactor=rt.redactor),
-            rt.llm,
-            rt.settings,
-            data,
-            req.workflow_name,
+        done = await asyncio.wait_for(
+            slot.run(
+                functools.partial(analyses.analyse, redactor=rt.redactor),
+                rt.llm,
+                rt.settings,
+                data,
+                req.workflow_name,
+            ),
+            limit,
         )
+    except TimeoutError:
+        # the call goes on in its thread (holding its slot) until it ends; its result is dropped
+        exc = AnalysisTimeout(limit)
+        bound.warning("ci.analysis_timeout", seconds=limit)
+        await run_in_threadpool(analyses.fail, rt.db, row.id, analyses.tenant_error(exc))
+        return _answer(504, await _view(rt, owner, row.id), headers)
     except (TransientError, CircuitOpenError) as exc:
         bound.warning("ci.sync_deferred", error=type(exc).__name__, detail=str(exc)[:500])
         await run_in_threadpool(_to_async, rt, row.id, data, callback)
@@ -242,7 +281,7 @@ async def get_analysis(
     """The analysis, with its result once completed (another tenant's is a 404)."""
     rt = _runtime(request)
     try:
-        owner, _tier, headers = await authorise(request, rt, x_api_key)
+        owner, _tier, headers = await authorise(request, rt, x_api_key, need=READ)
     except ApiError as exc:
         return _error(exc)
     row = await run_in_threadpool(analyses.get_for_tenant, rt.db, owner.tenant_id, analysis_id[:64])
@@ -277,7 +316,7 @@ async def list_analyses(
     """A page of the tenant's analyses."""
     rt = _runtime(request)
     try:
-        owner, _tier, headers = await authorise(request, rt, x_api_key)
+        owner, _tier, headers = await authorise(request, rt, x_api_key, need=READ)
     except ApiError as exc:
         return _error(exc)
     rows = await run_in_threadpool(

@@ -16,6 +16,23 @@ from argusai.settings import Settings
 from argusai.store.db import Database
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a label, not a secret
+#: what a tenant's callback can be about (``TenantWebhook.events`` picks among them)
+EVENTS = ("analysis.completed", "analysis.failed")
+
+
+def checked_events(events: list[str] | None) -> list[str] | None:
+    """A tenant's events, known ones only; None or empty: every event."""
+    if not events:
+        return None
+    unknown = sorted(set(events) - set(EVENTS))
+    if unknown:
+        raise TenantError(f"unknown events {unknown}: one or more of {', '.join(EVENTS)}")
+    return [e for e in EVENTS if e in events]
+
+
+def subscribed(hook: TenantWebhook, event: str) -> bool:
+    """Whether the tenant's webhook wants ``event`` called back (no list: every event)."""
+    return not hook.events or event in hook.events
 
 
 class TenantError(ValueError):
@@ -100,9 +117,12 @@ def configure_webhook(
     url: str | None = None,
     enable: bool = False,
     rotate_secret: bool = False,
+    events: list[str] | None = None,
     actor: audit.Actor = audit.CLI,
 ) -> str | None:
-    """Set the default URL, re-enable after failures, or rotate the secret (returned once)."""
+    """Set the default URL, re-enable after failures, rotate the secret (returned once), or
+    choose the events called back (``[]``: every event again; None: unchanged)."""
+    chosen = checked_events(events) if events is not None else None
     secret = new_webhook_secret() if rotate_secret else None
     with db.session() as s:
         org = find_tenant(s, tenant)
@@ -122,6 +142,9 @@ def configure_webhook(
         if secret is not None:
             hook.secret_encrypted = secretbox.encrypt(settings, secret)
             changes["secret"] = "rotated"  # noqa: S105 - an event, not a secret
+        if events is not None:
+            hook.events = chosen
+            changes["events"] = chosen or "all"
         audit.record(
             s,
             tenant_id=org.id,
@@ -132,3 +155,39 @@ def configure_webhook(
             changes=changes,
         )
     return secret
+
+
+def set_tier(
+    db: Database,
+    tenant: str,
+    tier: str,
+    *,
+    quota: int | None = None,
+    tier_quota: bool = False,
+    actor: audit.Actor = audit.CLI,
+) -> tuple[str, str]:
+    """Move a tenant to another tier (its limits apply from the next request); ``quota``
+    sets its own monthly quota, ``tier_quota`` goes back to the tier's. (old, new) tier."""
+    tier_obj = tier_named(tier)
+    if quota is not None and quota < 0:
+        raise TenantError("a monthly quota is 0 or more")
+    with db.session() as s:
+        org = find_tenant(s, tenant)
+        old = org.subscription_tier
+        org.subscription_tier = tier_obj.name
+        changes: dict[str, object] = {"from": old, "to": tier_obj.name}
+        if quota is not None or tier_quota:
+            org.api_quota_monthly = None if tier_quota else quota
+            changes["quota"] = (
+                org.api_quota_monthly if org.api_quota_monthly is not None else "tier"
+            )
+        audit.record(
+            s,
+            tenant_id=org.id,
+            action="tenant.set_tier",
+            actor=actor,
+            resource_type="organization",
+            resource_id=org.id,
+            changes=changes,
+        )
+    return old, tier_obj.name
