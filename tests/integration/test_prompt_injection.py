@@ -145,7 +145,10 @@ def run_review(world: FakeWorld) -> None:
 
 
 MENTION = re.compile(r"(?<![\w`/.@+-])@[A-Za-z0-9][A-Za-z0-9-]*")
-RAW_HTML = re.compile(r"<(?!sub>|/sub>|!-- argus:(?:summary|fp:[0-9a-f]{16}) -->)[A-Za-z/!?]")
+RAW_HTML = re.compile(
+    r"<(?!sub>|/sub>|!-- argus:(?:summary|fp:[0-9a-f]{16}"
+    r"|head:[0-9a-f]{7,64} findings:\d+ max:[a-z]+) -->)[A-Za-z/!?]"
+)
 
 
 def without_our_folds(text: str) -> str:
@@ -183,7 +186,11 @@ def test_obeying_llm_cannot_leak_ping_inject_html_or_forge_markers(world: FakeWo
     for body in posted:
         assert f"<!-- argus:fp:{FORGED_FP}" not in body
         assert FORGED_FP not in extract_fingerprints([body])
-        assert body.count("<!--") <= 1  # only ArgusAI's own marker
+        # only ArgusAI's own markers: the summary's and its head mark, or one fingerprint
+        ours = len(
+            re.findall(r"<!-- argus:(?:summary|head:[0-9a-f]+ [^>]*|fp:[0-9a-f]{16}) -->", body)
+        )
+        assert body.count("<!--") == ours <= 2
     (comment,) = world.gh.review_comments(OWNER, NAME, NUMBER)
     assert comment["body"].count("<!-- argus:fp:") == 1
     assert comment["body"].rstrip().endswith("-->")
