@@ -11,15 +11,18 @@ and whether it fits the budget, and by the corpus's own ``category`` (numbered p
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from argusai.cilog import rank as cilog_rank
+from argusai.cilog import reduce as cilog_reduce
 from argusai.cilog.labels import chunk_lines, found, normalise_text
 from argusai.cilog.reduce import DEFAULT_BUDGET, reduce_bytes
 from argusai.core.tokens import count_tokens
@@ -190,12 +193,60 @@ def table(
         print(row)
 
 
+# The reducer's parameters chosen while measuring on these logs (issue 14), and the values tried.
+TUNED: dict[tuple[object, str], tuple[float, ...]] = {
+    (cilog_rank, "POSITION_WEIGHT"): (0.0, 1.0, 2.0, 3.0, 4.0),
+    (cilog_reduce, "HALO_FIRST_WINDOWS"): (0, 1, 2),
+}
+
+
+def leave_one_project_out(logs: list[Labelled]) -> None:
+    """Recall when each project's logs are reduced with the values that did best on the others.
+
+    Every combination of the TUNED values is run over the LogChunks logs once; then, for each of
+    the 80 projects, the combination with the most logs found on the other 79 (ties: the shipped
+    values) reduces that project's logs.
+    """
+    chunks = [log for log in logs if log.set == "logchunks"]
+    grid = list(itertools.product(*TUNED.values()))
+    shipped = tuple(getattr(module, name) for module, name in TUNED)
+    found_by: dict[tuple[float, ...], dict[str, bool]] = {}
+    for values in grid:
+        for (module, name), value in zip(TUNED, values, strict=True):
+            setattr(module, name, value)
+        found_by[values] = {log.name: all(found(log.labels, argus(log.data))) for log in chunks}
+        print(f"  {values}: {sum(found_by[values].values())}/{len(chunks)}", file=sys.stderr)
+    for (module, name), value in zip(TUNED, shipped, strict=True):
+        setattr(module, name, value)
+    hits = 0
+    chosen: Counter[tuple[float, ...]] = Counter()
+    for repo in sorted({log.repo for log in chunks}):
+        train = [log.name for log in chunks if log.repo != repo]
+        best = max(grid, key=lambda v: (sum(found_by[v][n] for n in train), v == shipped))
+        chosen[best] += 1
+        hits += sum(found_by[best][log.name] for log in chunks if log.repo == repo)
+    names = ", ".join(name for _, name in TUNED)
+    print(f"\nleave-one-project-out over ({names}) = {grid}")
+    print(
+        f"  LogChunks recall: {pct(hits, len(chunks))} (shipped {shipped}: "
+        f"{pct(sum(found_by[shipped].values()), len(chunks))})"
+    )
+    print("  chosen: " + ", ".join(f"{v} × {n}" for v, n in chosen.most_common()))
+
+
 def main() -> int:
     """Print recall per set, per class and method; list the misses and what changed."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline", default=cilog_baseline.DEFAULT_REV, help="git rev, or ''")
+    parser.add_argument(
+        "--lopo", action="store_true", help="only the leave-one-project-out figure (slow)"
+    )
     args = parser.parse_args()
     logs = labelled_logs()
+    if args.lopo:
+        count_tokens("warm up")
+        leave_one_project_out(logs)
+        return 0
     methods: dict[str, Callable[[bytes], str]] = {"argus (6k tokens)": argus}
     if args.baseline:
         old = cilog_baseline.load(args.baseline)

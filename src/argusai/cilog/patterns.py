@@ -347,6 +347,7 @@ _MASKS = (
     re.compile(r"(?:[\w.-]*/)+[\w.-]+"),
     re.compile(r"\d+(?:\.\d+)*"),
 )
+_SPACE_RUNS = re.compile(r"\s{2,}")  # a padded table's columns move with the numbers' width
 
 
 def template_key(line: str) -> str:
@@ -354,4 +355,4 @@ def template_key(line: str) -> str:
     key = line.strip()[:300]
     for mask in _MASKS:
         key = mask.sub("#", key)
-    return key[:200]
+    return _SPACE_RUNS.sub(" ", key)[:200]

@@ -313,6 +313,21 @@ def test_space_padded_table_keeps_the_failing_row_and_folds_passing_rows() -> No
     assert any(block.text == failing for block in result.blocks)
 
 
+def test_right_aligned_columns_fold_like_any_near_duplicate() -> None:
+    # The padding before a right-aligned number changes with its width.
+    table = "".join(f"  layer {i:>4}/1200 {i * 37 % 100_000:>9} KB  pulled\n" for i in range(1200))
+    log = (
+        "▶ Run docker compose pull\n"
+        + table
+        + "Error response from daemon: manifest for example/api:9.9 not found\n"
+        + "##[error]Process completed with exit code 18.\n"
+    )
+    result = reduce(log, budget=1_000)
+    assert not kept(result, "Error response from daemon: manifest for example/api:9.9 not found")
+    assert result.excerpt.count("KB  pulled") <= 4  # one run: its first three and last
+    assert "similar lines omitted" in result.excerpt
+
+
 # --- test runners' expected/actual diffs --------------------------------------------------------
 
 JEST_DIFF = """  ● CartSummary › renders the discounted total
