@@ -82,6 +82,9 @@ class _State:
     counts: dict[str, int] = field(default_factory=dict)
     cache: dict[bytes, tuple[LineClass, str]] = field(default_factory=dict)
     result: ScanResult = field(default_factory=ScanResult)
+    # The latest occurrence of each strong template in the previous buffer, read only if the
+    # template does not occur again in this one (most recur: reading each would be wasted).
+    pending: dict[str, tuple[bytes, int, int, int, str | None, int]] = field(default_factory=dict)
 
 
 def _step_event(state: _State, text: str, line_no: int) -> None:
@@ -148,16 +151,24 @@ def _process(state: _State, buf: bytes, base: int, lo: int, hi: int) -> None:
     for rank, (key, (offset, line_no, focus, cls, step, step_line)) in enumerate(ranked):
         full = rank < CONTEXT_PER_BUFFER or cls.weight >= STRONG
         state.first[key] = _window(buf, offset, line_no, focus, cls, key, step, step_line, full)
+    _settle(state, set(touched))
     for key, (offset, line_no, focus) in touched.items():
         first = state.first[key]
         # Weak generic lines keep their first occurrence only: re-reading their context in
         # every buffer costs more than it tells.
         if first.hit != line_no and first.cls.weight >= STRONG:
-            state.last[key] = _window(
-                buf, offset, line_no, focus, first.cls, key, state.step, state.step_line, True
-            )
+            state.pending[key] = (buf, offset, line_no, focus, state.step, state.step_line)
     if len(state.first) > MAX_WINDOWS:
         _prune(state)
+
+
+def _settle(state: _State, superseded: set[str]) -> None:
+    """Read the pending latest occurrences that a newer one does not replace."""
+    for key, (buf, offset, line_no, focus, step, step_line) in state.pending.items():
+        if key not in superseded and key in state.first:
+            cls = state.first[key].cls
+            state.last[key] = _window(buf, offset, line_no, focus, cls, key, step, step_line, True)
+    state.pending = {}
 
 
 def _window(
@@ -193,6 +204,7 @@ def _prune(state: _State) -> None:
     for window in ranked[: len(ranked) - MAX_WINDOWS * 2 // 3]:
         state.first.pop(window.key, None)
         state.last.pop(window.key, None)
+        state.pending.pop(window.key, None)
         state.result.dropped_windows += 1
 
 
@@ -261,6 +273,7 @@ def scan(chunks: Iterable[bytes]) -> ScanResult:
         buf, scan_from = buf[cut:], safe - cut
     if buf:
         _process(state, buf, base, scan_from, len(buf))
+    _settle(state, set())
     res.lines_in = base + buf.count(b"\n") + (1 if buf and not buf.endswith(b"\n") else 0)
     if buf:
         res.tail_start, res.tail = _tail(buf, base)
