@@ -1,6 +1,6 @@
 """CI agent v2: the history of failing tests and steps (flaky on re-run), runs by commit (issue 14)
 
-Revision ID: 0014
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-14
 
@@ -11,8 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-# 0013 is being written at the same time by another change; the chain is fixed when both land
+revision: str = "0013"
 down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
