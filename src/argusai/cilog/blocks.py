@@ -96,10 +96,14 @@ def raw_line(buf: bytes, start: int, focus: int) -> tuple[str, int]:
     return buf[start:end].decode("utf-8", "replace"), focus - start
 
 
-@functools.lru_cache(maxsize=65_536)
 def is_named(text: str) -> bool:
     """Whether a line names a failing test or command (a header, an entry, a strong error)."""
-    return _NAMED.match(text) is not None or classify(text).weight >= NAMED_MIN_WEIGHT
+    return _is_named(text[:_HEAD_BYTES])
+
+
+@functools.lru_cache(maxsize=8_192)  # lines recur within a log (frames, repeated errors)
+def _is_named(head: str) -> bool:
+    return _NAMED.match(head) is not None or classify(head).weight >= NAMED_MIN_WEIGHT
 
 
 @dataclass(slots=True)
