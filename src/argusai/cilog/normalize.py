@@ -90,9 +90,11 @@ def clip(line: str, focus: int = 0, limit: int = MAX_LINE_CHARS) -> str:
     edge = limit // 5
     spans = [(0, edge), (size - edge, size)]
     room = limit - 2 * edge
+    # The error words of the first few thousand characters after the head: scanning all of an
+    # 8 KB line for them costs more than what lies beyond tells.
+    scan_to = min(size - edge, edge + 4 * limit)
     hits = itertools.chain(
-        [focus] if focus > 0 else [],
-        (m.start() for m in _TELLING.finditer(line, edge, size - edge)),
+        [focus] if focus > 0 else [], (m.start() for m in _TELLING.finditer(line, edge, scan_to))
     )
     for at in hits:
         span = (max(0, at - limit // 20), min(size, at + limit // 8))

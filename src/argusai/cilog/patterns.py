@@ -35,7 +35,6 @@ PREFILTER_WORDS: tuple[bytes, ...] = (
     # Crashes and sanitizers often print no "error" word at all.
     b"sanitizer",  # "WARNING: ThreadSanitizer: data race", "SUMMARY: MemorySanitizer: …"
     b"segmentation",
-    b"signal",  # "Received signal: SIGBUS", "fatal error: unexpected signal"
     b"sigsegv",
     b"sigbus",
     b"sigabrt",
@@ -347,7 +346,6 @@ _MASKS = (
     re.compile(r"(?:[\w.-]*/)+[\w.-]+"),
     re.compile(r"\d+(?:\.\d+)*"),
 )
-_SPACE_RUNS = re.compile(r"\s{2,}")  # a padded table's columns move with the numbers' width
 
 
 def template_key(line: str) -> str:
@@ -355,4 +353,4 @@ def template_key(line: str) -> str:
     key = line.strip()[:300]
     for mask in _MASKS:
         key = mask.sub("#", key)
-    return _SPACE_RUNS.sub(" ", key)[:200]
+    return " ".join(key.split())[:200]  # a padded table's columns move with the numbers' width

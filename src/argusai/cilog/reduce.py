@@ -148,27 +148,34 @@ def select(result: ScanResult, budget: int, count: Callable[[str], int]) -> Redu
     shown: set[int] = set()
     expanded: set[str] = set()
 
+    prepared: dict[int, tuple[list[tuple[int, str]], set[int]]] = {}
+
+    def lines_of(window: Window) -> tuple[list[tuple[int, str]], set[int]]:
+        """A window's lines in the order to add them, near-duplicates folded (once per window)."""
+        if id(window) not in prepared:
+            numbered = [(window.start + i, t) for i, t in enumerate(window.lines)]
+            _kept, folded = collapse_runs(numbered)
+            folded.discard(window.hit)
+            lines = [n for n in window_lines(window) if n[0] not in folded]
+            if window.cls.kind in _EXIT_KINDS:
+                lines = lines[: EXIT_NEAR + 2]
+            prepared[id(window)] = lines, folded
+        return prepared[id(window)]
+
     def add_windows(limit: float) -> None:
         for _score, window in order:
             if sel.used >= sel.budget * limit - 8:
                 return  # full: the remaining windows are counted as cut
             if limit < 1.0 and (window.hit in shown or window.key in expanded):
                 continue  # one full block per template until the budget has room to spare
-            numbered = [(window.start + i, t) for i, t in enumerate(window.lines)]
-            kept, folded = collapse_runs(numbered)
-            sel.collapsed.update(folded - {window.hit})
-            window_order = [
-                n for n in window_lines(window) if n[0] not in folded or n[0] == window.hit
-            ]
-            if window.cls.kind in _EXIT_KINDS:
-                window_order = window_order[: EXIT_NEAR + 2]
+            window_order, folded = lines_of(window)
+            sel.collapsed.update(folded)
             reserve = int(sel.budget * (1 - limit))
             if window.hit not in sel.lines and not sel.add(window_order[:1], reserve):
                 continue
             shown.add(window.hit)
             expanded.add(window.key)
             sel.add(window_order[1:], reserve)
-            del kept
 
     # The lines around the best windows that are far from the end and from any failed command's
     # exit line (the passes for those show the lines near them): such a failure has nothing else
