@@ -14,8 +14,6 @@ from argusai.cilog.scan import Window
 # a name (a list of broken links, of lint findings per file) are kept, progress and retry
 # lines that differ only in counters are folded.
 _NUMBERS = re.compile(r"\b0x[0-9a-fA-F]+\b|\b[0-9a-f]{7,64}\b|\d+")
-# Keys join a line's words with single spaces: columns padded to a width shift with the
-# numbers in them ("  9 ms" / " 10 ms").
 RUN_KEEP_HEAD = 3  # a run of similar lines keeps its first three …
 RUN_KEEP_TAIL = 1  # … and its last one
 GAP_COST = 8  # tokens of an "… N lines omitted …" marker
@@ -61,6 +59,7 @@ def collapse_runs(numbered: list[tuple[int, str]]) -> tuple[list[tuple[int, str]
     """Drop the middle of runs of consecutive near-duplicate lines; return kept and folded."""
     kept: list[tuple[int, str]] = []
     folded: set[int] = set()
+    # Words joined by single spaces: columns padded to a width move with the numbers in them.
     keys = [
         _PASSING_ROW if is_pass(text) else " ".join(_NUMBERS.sub("#", text).split())
         for _, text in numbered
