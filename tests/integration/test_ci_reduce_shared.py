@@ -28,10 +28,11 @@ GHA = [
     "pytorch_window_test_file_timeout",
 ]
 
-# Chunk recall over the 160 LogChunks logs (all labelled lines of a log in the excerpt). The
-# target is 95 %; 5 chunks are longer than the whole budget (9k-174k tokens) and others are
-# long lint/diff listings. Raise this floor whenever the reducer improves; never lower it.
-LOGCHUNKS_LOG_FLOOR = 0.92
+# Chunk recall over the 160 LogChunks logs (all labelled lines of a log in the excerpt): 149
+# (93.1 %). The target is 95 %; 5 chunks are longer than the whole budget (9k-174k tokens) and
+# others are long lint/diff listings. Raise this floor whenever the reducer improves; never
+# lower it.
+LOGCHUNKS_LOG_FLOOR = 0.93
 
 
 @pytest.mark.parametrize("name", GHA)
