@@ -77,8 +77,9 @@ def enclosing_scopes(
     for line, span in _innermost_each(spans, sorted(set(changed_lines))).items():
         held.setdefault(span, []).append(line)
     lines = text.split("\n")
+    shown_set = frozenset(shown)  # once, not per scope: a big hunk shows thousands of lines
     return [
-        _scope(path, lines, span, changed, max_lines, around, frozenset(shown))
+        _scope(path, lines, span, changed, max_lines, around, shown_set)
         for span, changed in sorted(held.items(), key=lambda item: item[0].start)
     ]
 

@@ -200,6 +200,7 @@ class SymbolIndex:
     by_name: dict[str, list[Definition]] = field(default_factory=dict)
     by_path: dict[str, list[Definition]] = field(default_factory=dict)
     _imports: dict[str, list[str]] = field(default_factory=dict)
+    _scopes: dict[str, list[str]] = field(default_factory=dict)  # per path: line → qualname
 
     @classmethod
     def build(cls, files: Mapping[str, str]) -> SymbolIndex:
@@ -220,12 +221,16 @@ class SymbolIndex:
         return self._imports[path]
 
     def scope_at(self, path: str, line: int) -> str:
-        """Qualified name of the innermost definition of ``path`` holding ``line`` ("" if none)."""
-        best = ""
-        for d in self.by_path.get(path, []):
-            if d.start < line <= d.end:
-                best = d.qualname
-        return best
+        """Qualified name of the innermost definition of ``path`` holding ``line`` ("" if none);
+        a table per file, built on first use (reviews ask for thousands of lines)."""
+        table = self._scopes.get(path)
+        if table is None:
+            defs = self.by_path.get(path, [])
+            table = [""] * (max((d.end for d in defs), default=0) + 1)
+            for d in defs:  # outer before inner: the innermost is written last
+                table[d.start + 1 : d.end + 1] = [d.qualname] * max(0, d.end - d.start)
+            self._scopes[path] = table
+        return table[line] if 0 <= line < len(table) else ""
 
     def tiers(
         self, name: str, from_path: str, line: int = 0, receiver: str | None = None

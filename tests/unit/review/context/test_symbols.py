@@ -88,3 +88,34 @@ def test_same_file_lookup_prefers_the_lexically_nearest_definition() -> None:
     index = SymbolIndex.build({"t.py": text})
     assert index.lookup("C", "t.py", 12)[0].start == 9
     assert index.lookup("C", "t.py", 5)[0].start == 2
+
+
+def test_scope_at_names_the_innermost_definition_of_every_line() -> None:
+    text = (
+        "import os\n"  # 1
+        "class Cart:\n"  # 2
+        "    def total(self):\n"  # 3
+        "        def inner():\n"  # 4
+        "            return 1\n"  # 5
+        "        return inner()\n"  # 6
+        "    size = 3\n"  # 7
+        "def free():\n"  # 8
+        "    pass\n"  # 9
+    )
+    index = SymbolIndex.build({"cart.py": text})
+    got = [index.scope_at("cart.py", n) for n in range(0, 12)]
+    assert got == [
+        "",
+        "",
+        "",
+        "Cart",
+        "Cart.total",
+        "Cart.total.inner",
+        "Cart.total",
+        "Cart",
+        "",
+        "free",
+        "",
+        "",
+    ]
+    assert index.scope_at("other.py", 3) == ""
