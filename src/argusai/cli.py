@@ -410,7 +410,7 @@ def jobs_retry(
     item_id: Annotated[str, typer.Argument(help="Id from 'argus jobs dead'.")],
     kind: Annotated[
         str,
-        typer.Option(help="review, ci_run, analysis, scout_repository or scout_issue."),
+        typer.Option(help="The kind 'argus jobs dead' shows (review, command, ci_run, …)."),
     ] = "review",
 ) -> None:
     """Queue a dead or failed item again with a fresh retry budget."""
