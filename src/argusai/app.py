@@ -91,6 +91,7 @@ def make_runtime(
     redactor: Redactor = EMPTY_REDACTOR,
     verify_llm: Callable[[], LLMClient] | None = None,
     blobs: Callable[[], BlobCache] | None = None,
+    model_llm: Callable[[Settings], LLMClient] | None = None,
 ) -> Runtime:
     """A runtime from already-built parts (tests hand in fakes); the blob cache defaults to
     ``data_dir/blobs``."""
@@ -104,6 +105,7 @@ def make_runtime(
         redactor=redactor,
         verify_llm_factory=verify_llm,
         blobs_factory=blobs,
+        model_llm_factory=model_llm,
     )
 
 
@@ -127,6 +129,11 @@ def build_runtime(settings: Settings, *, immediate: bool = False) -> Runtime:
 
         return build_llm(settings, model=settings.llm_verify_model)
 
+    def model_llm(other: Settings) -> LLMClient:
+        from argusai.llm.factory import build_llm
+
+        return build_llm(other)
+
     return make_runtime(
         settings,
         Database(settings.resolved_database_url()),
@@ -136,6 +143,7 @@ def build_runtime(settings: Settings, *, immediate: bool = False) -> Runtime:
         # never post these, even if an LLM is talked into repeating them
         redactor=Redactor.of(settings_secrets(settings)),
         verify_llm=verify_llm if settings.llm_verify_model else None,
+        model_llm=model_llm,
     )
 
 

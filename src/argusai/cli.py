@@ -33,6 +33,7 @@ from argusai.runtime import CommandStartup, Runtime
 from argusai.scout.cli import scout_app
 from argusai.settings import Settings
 from argusai.stats.cli import stats_app
+from argusai.stats.experiments_cli import experiments_app
 from argusai.store import audit
 from argusai.web.dashboard.cli import dashboard_token_command
 
@@ -122,6 +123,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(notify_app, name="notify")
 app.add_typer(suppressions_app, name="suppressions")
 app.add_typer(stats_app, name="stats")
+app.add_typer(experiments_app, name="experiments")
 app.add_typer(action_app, name="action")  # the GitHub Action: run, init
 app.add_typer(fallback_app, name="fallback")  # the Actions fallback: status, on, off
 app.command("usage")(usage_command)

@@ -6,6 +6,7 @@ command gets one from the :class:`CommandStartup` the ``argus`` root puts on its
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ class Runtime:
     verify_llm_factory: Callable[[], LLMClient] | None = None
     #: file texts by git blob id, shared across reviews (None: on disk under data_dir/blobs)
     blobs_factory: Callable[[], BlobCache] | None = None
+    #: a client for other LLM settings (an experiment arm's model); None: ``llm`` for all
+    model_llm_factory: Callable[[Settings], LLMClient] | None = None
     # empty: token shapes and the environment's secrets only; the composition root adds
     # the settings' secrets (a value read from a .env file never reaches os.environ)
     redactor: Redactor = field(default_factory=Redactor, repr=False)
@@ -74,6 +77,15 @@ class Runtime:
             if self._verify_llm is None:
                 self._verify_llm = self.verify_llm_factory()
             return self._verify_llm
+
+    def with_llm_settings(self, settings: Settings) -> Runtime:
+        """This runtime with ``settings`` (another model) and a client built for them."""
+        make = self.model_llm_factory
+        if make is None:
+            return self
+        return dataclasses.replace(
+            self, settings=settings, llm_factory=lambda: make(settings), _llm=None
+        )
 
     @property
     def blobs(self) -> BlobCache:

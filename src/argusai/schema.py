@@ -13,7 +13,7 @@ from argusai.ci import models as ci_models
 from argusai.ciapi import models as ciapi_models
 from argusai.cilog import models as cilog_models
 from argusai.notify import models as notify_models
-from argusai.review import operator_config
+from argusai.review import experiment_models, operator_config
 from argusai.review.conversation import models as conversation_models
 from argusai.scout import models as scout_models
 from argusai.stats import models as stats_models
@@ -29,6 +29,7 @@ TABLE_MODULES = (
     scout_models,
     conversation_models,
     operator_config,
+    experiment_models,
     heartbeats,
     stats_models,
     audit,

@@ -105,9 +105,11 @@ def load_review_config(
     *,
     installation_id: int | None,
     config_path: str = CONFIG_PATH,
+    arm: Layer | None = None,
 ) -> ReviewConfig:
     """Every layer of ``owner/repo``'s config merged (see the module), with its template;
-    ``config_path``: the repository's own file (the GitHub Action's ``config`` input)."""
+    ``config_path``: the repository's own file (the GitHub Action's ``config`` input);
+    ``arm``: an experiment arm's keys, over every other layer."""
     branch = gh.default_branch(owner, repo)
     layers = [server_layer(rt.settings)]
     ops, problems = operator_layers(rt.db, installation_id=installation_id, repo=f"{owner}/{repo}")
@@ -130,6 +132,8 @@ def load_review_config(
     values, found = read_layer(gh.get_file_text(owner, repo, config_path, branch))
     layers.append(Layer(REPOSITORY, values))
     problems.extend(_lines(config_path, found))
+    if arm is not None:
+        layers.append(arm)
 
     config, sources, merge_problems = merge_layers(layers)
     problems.extend(merge_problems)

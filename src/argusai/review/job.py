@@ -23,8 +23,9 @@ from argusai.github.port import CheckRun, GitHubRepoClient, PullRequest
 from argusai.github.token_client import ACTIONS_APP_SLUG
 from argusai.llm.breaker import CircuitOpenError
 from argusai.llm.port import Completion, LLMClient
-from argusai.review import checkrun, fallback, handoff
+from argusai.review import checkrun, experiments, fallback, handoff
 from argusai.review import items as workitems
+from argusai.review.config_layers import Layer
 from argusai.review.conversation.hooks import Suppressor, schedule_outcomes, suppressor
 from argusai.review.engine import ReviewOutcome
 from argusai.review.figures import figures_of
@@ -130,8 +131,14 @@ def process_review(rt: Runtime, item: Review) -> None:
     pr = gh.get_pull(target.owner, target.name, item.pr_number)
     check_current(pr, item.sha)
 
+    arm_layer = None
+    assigned = experiments.assign(rt.db, item.repo_name, item.installation_id, item.pr_number)
+    if assigned is not None:  # the arm's model, template and switches (see ``experiments``)
+        rt = assigned.runtime(rt)
+        arm_layer = Layer(f"experiment {assigned.label or assigned.arm.name}", assigned.arm.layer())
+        experiments.record_arm(rt.db, item.id, assigned.label)
     config, config_error, branch = load_config(
-        rt, gh, target.owner, target.name, item.installation_id
+        rt, gh, target.owner, target.name, item.installation_id, arm_layer
     )
     if not config.enabled:
         record_skip(rt, item.id, "disabled by .argus.yml")

@@ -15,6 +15,7 @@ from argusai.errors import GitHubError, GitHubTransientError
 from argusai.github.port import GitHubRepoClient, PullRequest
 from argusai.review import items as workitems
 from argusai.review.checks import allowlist_from_baseline
+from argusai.review.config_layers import Layer
 from argusai.review.config_sources import load_review_config
 from argusai.review.intent import (
     GUIDE_PATHS,
@@ -55,11 +56,17 @@ def _cached_text(gh: GitHubRepoClient, owner: str, repo: str, path: str, ref: st
 
 
 def load_config(
-    rt: Runtime, gh: GitHubRepoClient, owner: str, repo: str, installation_id: int
+    rt: Runtime,
+    gh: GitHubRepoClient,
+    owner: str,
+    repo: str,
+    installation_id: int,
+    arm: Layer | None = None,
 ) -> tuple[RepoConfig, str | None, str]:
     """The effective config, every layer read now (``config_sources``): (config with its
-    prompt template, problems to report, the repository's default branch)."""
-    loaded = load_review_config(rt, gh, owner, repo, installation_id=installation_id)
+    prompt template, problems to report, the repository's default branch); ``arm``: an
+    experiment arm's keys over every layer."""
+    loaded = load_review_config(rt, gh, owner, repo, installation_id=installation_id, arm=arm)
     return loaded.config, loaded.problem_text, loaded.branch
 
 
