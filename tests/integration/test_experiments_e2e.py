@@ -17,7 +17,9 @@ from tests.support import FakeWorld, load_fixture
 
 OWNER, NAME, NUMBER = "Codertocat", "Hello-World", 2
 HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
-PATCH = "@@ -1,3 +1,4 @@\n import os\n+query = 'SELECT * FROM t WHERE id=' + user_id\n x = 1\n y = 2"
+PATCH = (
+    "@@ -1,3 +1,4 @@\n import os\n+query = 'SELECT * FROM t WHERE id=' + user_id\n x = 1\n y = 2"
+)
 
 
 @pytest.fixture

@@ -128,7 +128,7 @@ def list_command(ctx: typer.Context) -> None:
     for row in rows:
         arms = ", ".join(a.name for a in experiments.arms_of(row))
         won = f", winner {row.winner}" if row.winner else ""
-        out.print(f"{row.name}\t{row.status}\tarms {arms}{won}\t{row.created_at:%Y-%m-%d}")
+        out.print(f"{row.name}  {row.status}  arms {arms}{won}  since {row.created_at:%Y-%m-%d}")
 
 
 @experiments_app.command("show")
