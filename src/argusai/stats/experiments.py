@@ -155,3 +155,26 @@ def _verdict(arms: list[ArmFigures]) -> tuple[str, str | None]:
             arms[0].arm.name
         )
     return "no significant difference in acceptance between the arms (95 %)", None
+
+
+def arm_text(arm: experiments.Arm) -> str:
+    """``model=gpt-4o, template=strict`` (what the arm changes)."""
+    parts = [
+        f"model={arm.model}" if arm.model else "",
+        f"fallback={arm.fallback_model}" if arm.fallback_model else "",
+        f"template={arm.template}" if arm.template else "",
+        f"verify={'on' if arm.verify else 'off'}" if arm.verify is not None else "",
+    ]
+    return ", ".join(p for p in parts if p) or "defaults"
+
+
+def pct(value: float | None) -> str:
+    """A rate as a percentage, ``–`` when unknown."""
+    return "–" if value is None else f"{value * 100:.1f} %"
+
+
+def interval(c: Comparison | None) -> str:
+    """The difference to the first arm and its 95 % interval, in points."""
+    if c is None:
+        return "–"
+    return f"{c.diff * 100:+.1f} pts [{c.low * 100:+.1f}, {c.high * 100:+.1f}] (p={c.p_value:.3f})"

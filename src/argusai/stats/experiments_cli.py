@@ -10,8 +10,15 @@ from rich.console import Console
 
 from argusai.review import experiments
 from argusai.runtime import CommandStartup
-from argusai.stats.experiments import MIN_DECIDED, ArmFigures, ExperimentReport, report
-from argusai.stats.twoprop import Comparison
+from argusai.stats.experiments import (
+    MIN_DECIDED,
+    ArmFigures,
+    ExperimentReport,
+    arm_text,
+    interval,
+    pct,
+    report,
+)
 from argusai.store import audit
 from argusai.store.db import Database
 
@@ -32,29 +39,6 @@ def _database(ctx: typer.Context) -> Database:
     if not isinstance(startup, CommandStartup):  # only run inside the argus group
         raise TypeError("argus experiments runs as a sub-command of argus")
     return startup.open_runtime(command_settings(), migrate=True).db
-
-
-def arm_text(arm: experiments.Arm) -> str:
-    """``model=gpt-4o, template=strict`` (what the arm changes)."""
-    parts = [
-        f"model={arm.model}" if arm.model else "",
-        f"fallback={arm.fallback_model}" if arm.fallback_model else "",
-        f"template={arm.template}" if arm.template else "",
-        f"verify={'on' if arm.verify else 'off'}" if arm.verify is not None else "",
-    ]
-    return ", ".join(p for p in parts if p) or "defaults"
-
-
-def pct(value: float | None) -> str:
-    """A rate as a percentage, ``–`` when unknown."""
-    return "–" if value is None else f"{value * 100:.1f} %"
-
-
-def interval(c: Comparison | None) -> str:
-    """The difference to the first arm and its 95 % interval, in points."""
-    if c is None:
-        return "–"
-    return f"{c.diff * 100:+.1f} pts [{c.low * 100:+.1f}, {c.high * 100:+.1f}] (p={c.p_value:.3f})"
 
 
 def arm_lines(a: ArmFigures) -> list[str]:

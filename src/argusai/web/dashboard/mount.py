@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from argusai.github.oauth import GitHubOAuth
 from argusai.settings import Settings
-from argusai.web.dashboard import actions, pages, signin
+from argusai.web.dashboard import actions, experiments, pages, signin
 from argusai.web.dashboard.access import AccessCache, DashboardState, SignInRequired
 from argusai.web.dashboard.forms import Refused
 from argusai.web.dashboard.render import HEADERS, STATIC_PATH, message
@@ -63,3 +63,4 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.include_router(actions.router)
+    app.include_router(experiments.router)
