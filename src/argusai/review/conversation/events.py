@@ -165,6 +165,43 @@ def _from_a_bot(comment: _IssueComment, sender: _User | None) -> bool:
     return comment.user.is_bot or (sender is not None and sender.is_bot)
 
 
+def _comment_command(
+    delivery: Delivery,
+    comment: _IssueComment,
+    sender: _User | None,
+    *,
+    slug: str | None,
+    installation_id: int,
+    repo_name: str,
+    pr_number: int,
+    source: str,
+    key: str,
+    in_reply_to_id: int | None = None,
+) -> Intent:
+    """The command a new comment (conversation or review thread) asks for, if any."""
+    if _from_a_bot(comment, sender):
+        return Ignored.of(delivery, "comment by a bot")
+    body = comment.body or ""
+    parsed = parse_comment(body, slug=slug, in_thread=in_reply_to_id is not None)
+    if parsed is None:
+        return Ignored.of(delivery, "not addressed to ArgusAI")
+    return CommandIntent(
+        CommandRequest(
+            installation_id=installation_id,
+            repo_name=repo_name,
+            pr_number=pr_number,
+            source=source,
+            name=parsed.name.value,
+            dedup_key=f"{key}:{comment.id}",
+            text=body,
+            addressed=parsed.addressed,
+            author=comment.user.login,
+            comment_id=comment.id,
+            in_reply_to_id=in_reply_to_id,
+        )
+    )
+
+
 def issue_comment_handler(*, slug: str | None) -> Handler:
     """``issue_comment``: a command in a pull request's conversation (``slug``: the App's,
     when configured; else any opening mention is a candidate the worker checks)."""
@@ -180,25 +217,16 @@ def issue_comment_handler(*, slug: str | None) -> Handler:
             return Ignored.of(delivery, "a comment on an issue, not on a pull request")
         if event.installation is None:
             return Ignored.of(delivery, "no installation in payload")
-        if _from_a_bot(event.comment, event.sender):
-            return Ignored.of(delivery, "comment by a bot")
-        body = event.comment.body or ""
-        parsed = parse_comment(body, slug=slug, in_thread=False)
-        if parsed is None:
-            return Ignored.of(delivery, "not addressed to ArgusAI")
-        return CommandIntent(
-            CommandRequest(
-                installation_id=event.installation.id,
-                repo_name=event.repository.full_name,
-                pr_number=event.issue.number,
-                source="issue_comment",
-                name=parsed.name.value,
-                dedup_key=f"ic:{event.comment.id}",
-                text=body,
-                addressed=parsed.addressed,
-                author=event.comment.user.login,
-                comment_id=event.comment.id,
-            )
+        return _comment_command(
+            delivery,
+            event.comment,
+            event.sender,
+            slug=slug,
+            installation_id=event.installation.id,
+            repo_name=event.repository.full_name,
+            pr_number=event.issue.number,
+            source="issue_comment",
+            key="ic",
         )
 
     return handle
@@ -216,28 +244,17 @@ def review_comment_handler(*, slug: str | None) -> Handler:
             return Ignored.of(delivery, lacking(exc))
         if event.installation is None:
             return Ignored.of(delivery, "no installation in payload")
-        comment = event.comment
-        if _from_a_bot(comment, event.sender):
-            return Ignored.of(delivery, "comment by a bot")
-        body = comment.body or ""
-        in_thread = comment.in_reply_to_id is not None
-        parsed = parse_comment(body, slug=slug, in_thread=in_thread)
-        if parsed is None:
-            return Ignored.of(delivery, "not addressed to ArgusAI")
-        return CommandIntent(
-            CommandRequest(
-                installation_id=event.installation.id,
-                repo_name=event.repository.full_name,
-                pr_number=event.pull_request.number,
-                source="review_comment",
-                name=parsed.name.value,
-                dedup_key=f"rc:{comment.id}",
-                text=body,
-                addressed=parsed.addressed,
-                author=comment.user.login,
-                comment_id=comment.id,
-                in_reply_to_id=comment.in_reply_to_id,
-            )
+        return _comment_command(
+            delivery,
+            event.comment,
+            event.sender,
+            slug=slug,
+            installation_id=event.installation.id,
+            repo_name=event.repository.full_name,
+            pr_number=event.pull_request.number,
+            source="review_comment",
+            key="rc",
+            in_reply_to_id=event.comment.in_reply_to_id,
         )
 
     return handle
