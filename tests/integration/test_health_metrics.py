@@ -230,7 +230,11 @@ def test_a_stale_heartbeat_is_not_a_live_worker(world: FakeWorld) -> None:
         s.execute(update(WorkerHeartbeat).values(seen_at=utcnow() - timedelta(seconds=300)))
     status, body = readyz(world)
     assert status == 503
-    assert "the last one was 300 s ago" in body["checks"]["worker"]["reason"]
+    # the age is measured when readyz runs, a moment after the update on a loaded machine
+    reason = body["checks"]["worker"]["reason"]
+    match = re.search(r"the last one was (\d+) s ago", reason)
+    assert match, reason
+    assert 300 <= int(match.group(1)) < 360
 
 
 def test_an_open_breaker_degrades_without_failing_readiness(world: FakeWorld) -> None:
