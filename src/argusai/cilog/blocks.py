@@ -33,6 +33,19 @@ HALO_AFTER_BYTES = 8_192
 HALO_LINES_BEFORE = 10
 HALO_LINES_AFTER = 40
 NAMED_MIN_WEIGHT = 7.0
+# A failed test's report often comes after its output (TAP's "not ok 3 name", go test's
+# "--- FAIL: TestX" after "=== RUN TestX", gtest's "[  FAILED  ]" after "[ RUN      ]"): the
+# nearest earlier line naming the same test, this far back at most, says where its output began.
+TEST_FAIL_KINDS = frozenset({"test-fail", "go-test-fail", "unittest-fail", "test-failed"})
+OPENER_BYTES = 64 * 1024
+OPENER_MIN_NAME = 6
+OPENER_AFTER = 3  # lines of the test's output kept after the line that started it
+_FAIL_MARK = re.compile(
+    r"^\s*(?:not ok \d+\s*(?:-\s*)?|--- FAIL:\s*|\[\s*FAILED\s*\]\s*|(?:FAIL(?:ED)?|ERROR):?\s+"
+    r"|[✕×✖✗✘❌]\s*)"
+)
+_FAIL_TRAILER = re.compile(r"\s*(?:\(\d[\d.]*\s*m?s\)|\[[^\]]*\]|\s<<<.*)$")
+_MESSAGE = re.compile(r" - .*$")  # pytest's "FAILED path::test - AssertionError: …"
 
 # Lines that end a section (included: they usually say how it ended). Checked from the
 # third line after the hit, so that a section's own header and first entry title pass.
@@ -94,6 +107,40 @@ def raw_line(buf: bytes, start: int, focus: int) -> tuple[str, int]:
         tail = f" [… {end - hi:,} bytes cut]" if hi < end else ""
         return head + buf[lo:hi].decode("utf-8", "replace") + tail, len(head) + focus - lo
     return buf[start:end].decode("utf-8", "replace"), focus - start
+
+
+def test_names(hit: str) -> list[str]:
+    """The failed test's name as its report line prints it, without marker and timing; then
+    without a trailing " - message" (TAP names contain " - " too, pytest appends the error)."""
+    mark = _FAIL_MARK.match(hit)
+    if mark is None:
+        return []
+    name = _FAIL_TRAILER.sub("", hit[mark.end() :]).strip()[:120]
+    names = [name, _MESSAGE.sub("", name)]
+    return [n for i, n in enumerate(names) if _distinctive(n) and n not in names[:i]]
+
+
+def _distinctive(name: str) -> bool:
+    return len(name) >= OPENER_MIN_NAME and any(c.isalpha() for c in name)
+
+
+def opener(buf: bytes, first: int, hit: str) -> tuple[int, list[str]]:
+    """The nearest earlier line naming the test that ``hit`` reports failed, before the byte
+    offset ``first``, and the first lines of output after it: (how many lines before ``first``
+    the opener is, their cleaned texts); (0, []) when there is none."""
+    for name in test_names(hit):
+        pos = buf.rfind(name.encode(), max(0, first - OPENER_BYTES), first)
+        if pos < 0:
+            continue
+        start = buf.rfind(b"\n", 0, pos) + 1
+        texts: list[str] = []
+        line = start
+        while line < first and len(texts) <= OPENER_AFTER:
+            text, _ = raw_line(buf, line, line)
+            texts.append(clip(clean_line(text)))
+            line = line_end(buf, line) + 1
+        return buf.count(b"\n", start, first), texts
+    return 0, []
 
 
 def is_named(text: str) -> bool:

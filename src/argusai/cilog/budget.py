@@ -100,6 +100,7 @@ def window_lines(window: Window) -> list[tuple[int, str]]:
     rest = [item for item in body if item not in tail]
     near.sort(key=lambda item: _distance(item[0], window))
     rest.sort(key=lambda item: _distance(item[0], window))
+    named[:0] = window.opener  # where the failed test's output began, before its report
     return near + named + tail + rest
 
 

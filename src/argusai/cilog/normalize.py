@@ -20,7 +20,7 @@ _TELLING = re.compile(
 )
 _NON_LETTERS = re.compile(r"[^A-Za-z]+")
 
-MAX_LINE_CHARS = 1_000
+MAX_LINE_CHARS = 2_500  # a line longer than this keeps its informative parts (clip)
 REDRAW_TEXT = 3  # a line overwritten by at most this many different texts is text, not progress
 _REDRAW_KEY = 12  # letters that identify one redrawn line (its counters and spinners differ)
 

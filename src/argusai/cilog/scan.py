@@ -11,7 +11,9 @@ from argusai.cilog.blocks import (
     HALO_BEFORE_BYTES,
     MAX_BLOCK,
     MAX_RAW_LINE,
+    TEST_FAIL_KINDS,
     line_end,
+    opener,
     raw_line,
     read_block,
 )
@@ -26,7 +28,7 @@ MAX_WINDOWS = 1_500  # distinct error templates kept; the weakest are dropped be
 MAX_FAILED_STEPS = 50
 CONTEXT_PER_BUFFER = 64  # new weak templates per buffer that get their context read
 STRONG = 7.0  # line classes at least this heavy also keep their latest occurrence
-HIT_LINE_CHARS = 2_000  # an error line itself is kept whole up to this length, context to 1,000
+HIT_LINE_CHARS = 3_000  # an error line itself is kept whole up to this length, context to 2,500
 
 _DIGITS = bytes.maketrans(b"0123456789", b"##########")
 _EXIT_CODE = re.compile(r"exit(?:ed with| code) (\d+)")
@@ -47,6 +49,8 @@ class Window:
     repeats: int = 1
     more: list[tuple[int, str]] = field(default_factory=list)  # a long block's names and tail
     halo: tuple[bytes, bytes] = (b"", b"")  # raw bytes before and after (see blocks.halo)
+    # where the failed test started and its first output (see blocks.opener)
+    opener: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +197,9 @@ def _window(
     start = line_no - n_before
     more = [(start + i, text) for i, text in block.more]
     window = Window(line_no, start, lines, cls, key, step, step_line, more=more)
+    if cls.kind in TEST_FAIL_KINDS:
+        back, texts = opener(buf, block.first, hit)
+        window.opener = [(start - back + i, t) for i, t in enumerate(texts) if i < back]
     if cls.kind not in ("step-exit", "ci-exit"):  # their output before them is read already
         around = buf[max(0, block.first - HALO_BEFORE_BYTES) : block.first]
         window.halo = (around, buf[block.stop : block.stop + HALO_AFTER_BYTES])

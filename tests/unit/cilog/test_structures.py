@@ -251,7 +251,74 @@ def test_long_line_keeps_its_head_its_error_and_its_end() -> None:
     assert not kept(result, '{"level":"error","ts":1717171717.123,"caller":"store/migrate.go:88"')
     assert not kept(result, 'pq: duplicate key value violates unique constraint \\"users_email_key')
     assert "chars cut]" in result.excerpt
-    assert max(len(x) for x in result.excerpt.splitlines()) < 2_200
+    # an error line is kept whole up to 3,000 characters, a longer one is clipped to about that
+    assert max(len(x) for x in result.excerpt.splitlines()) < 3_200
+
+
+def test_a_long_context_line_under_the_cap_is_kept_whole() -> None:
+    # A test runner's "received" value printed on one line, under its assertion: 2,300 chars.
+    received = "[" + ", ".join(f'"warning {i}: grid-area {i} is not defined"' for i in range(55))
+    received += "]"
+    assert 2_000 < len(received) < 2_500
+    failure = (
+        "  ● grid › warns about undefined areas\n"
+        "    expect(received).toEqual(expected)\n"
+        "    Received:\n"
+        f"      {received}\n"
+    )
+    result = reduce(passing(3_000) + failure + passing(60, seed=2))
+    assert not kept(result, "expect(received).toEqual(expected)", received)
+
+
+def test_a_long_line_over_the_cap_is_clipped_with_a_marker() -> None:
+    payload = "x" * 6_000
+    line = f"    at parse (/src/json.js:12) while reading {payload} near offset 5999"
+    failure = "TypeError: cannot read the record\n" + line + "\n"
+    result = reduce(passing(3_000) + failure + passing(60, seed=3))
+    assert not kept(result, "TypeError: cannot read the record")
+    assert "chars cut]" in result.excerpt
+    assert "near offset 5999" in result.excerpt  # the end of the line survives the cut
+
+
+# --- a failed test reported after its output ---------------------------------------------------
+
+
+def test_the_line_that_started_a_failed_tap_test_is_kept() -> None:
+    # TAP prints the test's output first and "not ok N name" after it; the line that started
+    # the test names it too, 20 lines of diagnostics before the report.
+    diagnostics = "".join(f"  debug: resolver attempt {i} on 10.0.0.{i}\n" for i in range(20))
+    failure = (
+        "# Starting Test: dns - resolve over tcp\n"
+        "  /src/tests/libs/tap.lua:83: Missing 1 expected call\n"
+        + diagnostics
+        + "not ok 24 dns - resolve over tcp\n"
+    )
+    log = passing(3_000) + failure + passing(300, seed=6)
+    result = reduce(log)
+    assert not kept(
+        result,
+        "# Starting Test: dns - resolve over tcp",
+        "/src/tests/libs/tap.lua:83: Missing 1 expected call",
+        "not ok 24 dns - resolve over tcp",
+    )
+
+
+def test_go_test_run_line_is_kept_with_its_failure_far_below() -> None:
+    output = "".join(f"    proxy_test.go:{40 + i}: dialing upstream {i}\n" for i in range(600))
+    failure = (
+        "=== RUN   TestParallelDial\n" + output + "--- FAIL: TestParallelDial (2.67s)\n"
+        "    proxy_test.go:126: Error: Should be true\n"
+    )
+    log = passing(3_000) + failure + "FAIL\tgithub.com/acme/proxy\t3.1s\n" + passing(40, seed=7)
+    result = reduce(log, budget=2_000)
+    assert not kept(
+        result,
+        "=== RUN TestParallelDial",
+        "--- FAIL: TestParallelDial (2.67s)",
+        "proxy_test.go:126: Error: Should be true",
+    )
+    run_at = result.excerpt.index("=== RUN")
+    assert "lines omitted" in result.excerpt[run_at : result.excerpt.index("--- FAIL")]
 
 
 # --- progress redrawn with carriage returns -----------------------------------------------------
