@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from argusai.ci.kind import CI_RUN
 from argusai.ci.runs import CIRequest, create_run, failed_before
@@ -14,13 +14,20 @@ from argusai.core.payload import (
     MAX_NAME,
     MAX_NUMBER,
     MAX_SHORT,
-    Installation,
+    InstalledEvent,
     Lenient,
     Repo,
     bounded_str,
-    lacking,
 )
-from argusai.core.router import Delivery, Ignored, Intent, Recorded, Work
+from argusai.core.router import (
+    Delivery,
+    Ignored,
+    Intent,
+    OfRequest,
+    Recorded,
+    Work,
+    parse_installed,
+)
 
 #: conclusions explained; a ``success`` is routed only for a re-run (attempt > 1)
 CI_FAILED = ("failure", "timed_out")
@@ -61,32 +68,21 @@ class _Workflow(Lenient):
     name: str | None = None
 
 
-class WorkflowRunEvent(Lenient):
+class WorkflowRunEvent(InstalledEvent):
     """The parts of a ``workflow_run`` payload the explainer needs."""
 
     action: str
     workflow_run: _Run
     repository: _RepoWithId
-    installation: Installation | None = None
     workflow: _Workflow | None = None
 
 
 @dataclass(frozen=True)
-class CIIntent:
+class CIIntent(OfRequest):
     """Explain (or, for a passing re-run, close) this attempt of a workflow run."""
 
     request: CIRequest
     creates_work: bool = True
-
-    @property
-    def installation_id(self) -> int | None:
-        """The installation the run belongs to."""
-        return self.request.installation_id
-
-    @property
-    def repo_name(self) -> str | None:
-        """The run's repository."""
-        return self.request.repo_name
 
     def record(self, session: Any, delivery_id: str) -> Recorded:
         """Queue the attempt (superseding older ones); nothing for a known attempt, nor for
@@ -105,13 +101,11 @@ def workflow_run(delivery: Delivery) -> Intent:
     """A completed failed run (or a passing re-run) → a CI request; anything else ignored."""
     if delivery.action != "completed":
         return Ignored.of(delivery, f"{delivery.key}: only completed runs are analysed")
-    try:
-        ev = WorkflowRunEvent.model_validate(delivery.payload)
-    except ValidationError as exc:
-        return Ignored.of(delivery, lacking(exc))
+    parsed = parse_installed(delivery, WorkflowRunEvent)
+    if isinstance(parsed, Ignored):
+        return parsed
+    ev, installation_id = parsed
     run = ev.workflow_run
-    if ev.installation is None:
-        return Ignored.of(delivery, "no installation in payload")
     conclusion = run.conclusion or ""
     # a passing run is routed too: a re-run, or a later run of a commit that failed, tells
     # that the failure was flaky (CIIntent.record drops the others without creating work)
@@ -132,7 +126,7 @@ def workflow_run(delivery: Delivery) -> Intent:
     name = run.name or (ev.workflow.name if ev.workflow else None) or None
     return CIIntent(
         CIRequest(
-            installation_id=ev.installation.id,
+            installation_id=installation_id,
             repo_name=ev.repository.full_name,
             run_id=run.id,
             run_attempt=run.run_attempt,

@@ -31,6 +31,13 @@ class Installation(Lenient):
     id: int = Field(gt=0, lt=MAX_ID)
 
 
+class InstalledEvent(Lenient):
+    """An event payload of the App's: it names the installation it was sent for (GitHub
+    leaves ``installation`` out of some deliveries; handlers decline those)."""
+
+    installation: Installation | None = None
+
+
 class Repo(Lenient):
     full_name: str = Field(min_length=3, max_length=MAX_NAME)
 

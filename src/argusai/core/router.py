@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from argusai.core.payload import MAX_ID, MAX_NAME, MAX_SHORT, bounded_str
+from pydantic import ValidationError
+
+from argusai.core.payload import MAX_ID, MAX_NAME, MAX_SHORT, InstalledEvent, bounded_str, lacking
+
+E = TypeVar("E", bound=InstalledEvent)
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,42 @@ class Ignored:
         """Nothing to write."""
         del session, delivery_id
         return Recorded(ignored=self.reason)
+
+
+class _Routed(Protocol):
+    @property
+    def installation_id(self) -> int | None: ...
+
+    @property
+    def repo_name(self) -> str | None: ...
+
+
+class OfRequest:
+    """Mixin of an intent whose installation and repository are those of its ``request``."""
+
+    request: _Routed
+
+    @property
+    def installation_id(self) -> int | None:
+        """The installation the request runs under."""
+        return self.request.installation_id
+
+    @property
+    def repo_name(self) -> str | None:
+        """The request's repository."""
+        return self.request.repo_name
+
+
+def parse_installed(delivery: Delivery, model: type[E]) -> tuple[E, int] | Ignored:
+    """The delivery's payload read as ``model``, with its installation id; an
+    :class:`Ignored` saying what is lacking when it does not fit or names no installation."""
+    try:
+        event = model.model_validate(delivery.payload)
+    except ValidationError as exc:
+        return Ignored.of(delivery, lacking(exc))
+    if event.installation is None:
+        return Ignored.of(delivery, "no installation in payload")
+    return event, event.installation.id
 
 
 #: a handler: what the delivery means to this feature (None: nothing at all)

@@ -6,10 +6,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from argusai.core.payload import MAX_NUMBER, MAX_SHORT, Installation, Lenient, Repo, lacking
-from argusai.core.router import Delivery, Handler, Ignored, Intent, Recorded, Work
+from argusai.core.payload import MAX_NUMBER, MAX_SHORT, InstalledEvent, Lenient, Repo
+from argusai.core.router import (
+    Delivery,
+    Handler,
+    Ignored,
+    Intent,
+    OfRequest,
+    Recorded,
+    Work,
+    parse_installed,
+)
 from argusai.review.checkrun import CHECK_NAME
 from argusai.review.conversation.state import is_paused
 from argusai.review.items import ReviewRequest, create_review
@@ -27,33 +36,22 @@ class _PR(Lenient):
     state: str = "open"
 
 
-class PullRequestEvent(Lenient):
+class PullRequestEvent(InstalledEvent):
     """The parts of a ``pull_request`` payload a review needs."""
 
     action: str
     pull_request: _PR
     repository: Repo
-    installation: Installation | None = None
 
 
 @dataclass(frozen=True)
-class ReviewIntent:
+class ReviewIntent(OfRequest):
     """Review this PR at this head (not before ``delay`` seconds: the repository's limit)."""
 
     request: ReviewRequest
     delay: float = 0.0
     again: bool = False
     creates_work: bool = True
-
-    @property
-    def installation_id(self) -> int | None:
-        """The installation the review runs under."""
-        return self.request.installation_id
-
-    @property
-    def repo_name(self) -> str | None:
-        """The repository reviewed."""
-        return self.request.repo_name
 
     def record(self, session: Any, delivery_id: str) -> Recorded:
         """Queue the review (superseding older heads of the PR); nothing for a known head,
@@ -87,19 +85,17 @@ def pull_request_handler(
         key = delivery.key
         if key not in enabled and delivery.event not in enabled:
             return Ignored.of(delivery, f"event {key} is not enabled")
-        try:
-            event = PullRequestEvent.model_validate(delivery.payload)
-        except ValidationError as exc:
-            return Ignored.of(delivery, lacking(exc))
+        parsed = parse_installed(delivery, PullRequestEvent)
+        if isinstance(parsed, Ignored):
+            return parsed
+        event, installation_id = parsed
         pr = event.pull_request
-        if event.installation is None:
-            return Ignored.of(delivery, "no installation in payload")
         if pr.state != "open":
             return Ignored.of(delivery, "pull request is not open")
         if pr.draft and not review_drafts:
             return Ignored.of(delivery, "draft pull request")
         request = ReviewRequest(
-            installation_id=event.installation.id,
+            installation_id=installation_id,
             repo_name=event.repository.full_name,
             pr_number=pr.number,
             sha=pr.head.sha,
@@ -120,31 +116,28 @@ class _CheckRun(Lenient):
     pull_requests: list[_CheckPR] = Field(default_factory=list)
 
 
-class CheckRunEvent(Lenient):
+class CheckRunEvent(InstalledEvent):
     """The parts of a ``check_run`` payload a re-run needs."""
 
     action: str
     check_run: _CheckRun
     repository: Repo
-    installation: Installation | None = None
 
 
 def check_run_rerequested(delivery: Delivery) -> Intent | None:
     """ "Re-run" on the "ArgusAI review" check run → review that head again."""
     if delivery.action != "rerequested":
         return None  # created/completed: our own check runs' events
-    try:
-        event = CheckRunEvent.model_validate(delivery.payload)
-    except ValidationError as exc:
-        return Ignored.of(delivery, lacking(exc))
+    parsed = parse_installed(delivery, CheckRunEvent)
+    if isinstance(parsed, Ignored):
+        return parsed
+    event, installation_id = parsed
     if event.check_run.name != CHECK_NAME:
         return Ignored.of(delivery, f"not our check run ({event.check_run.name[:80]})")
-    if event.installation is None:
-        return Ignored.of(delivery, "no installation in payload")
     if not event.check_run.pull_requests:
         return Ignored.of(delivery, "the check run belongs to no open pull request")
     request = ReviewRequest(
-        installation_id=event.installation.id,
+        installation_id=installation_id,
         repo_name=event.repository.full_name,
         pr_number=event.check_run.pull_requests[0].number,
         sha=event.check_run.head_sha,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 from sqlalchemy import select
 
 from argusai.core.payload import (
@@ -20,12 +20,20 @@ from argusai.core.payload import (
     MAX_NAME,
     MAX_NUMBER,
     MAX_SHORT,
-    Installation,
+    InstalledEvent,
     Lenient,
     Repo,
-    lacking,
 )
-from argusai.core.router import Delivery, Handler, Ignored, Intent, Recorded, Work
+from argusai.core.router import (
+    Delivery,
+    Handler,
+    Ignored,
+    Intent,
+    OfRequest,
+    Recorded,
+    Work,
+    parse_installed,
+)
 from argusai.review.conversation.commands import parse_comment
 from argusai.review.conversation.items import CommandRequest, create_command
 from argusai.review.conversation.kind import COMMAND
@@ -59,14 +67,13 @@ class _IssueComment(Lenient):
     user: _User
 
 
-class IssueCommentEvent(Lenient):
+class IssueCommentEvent(InstalledEvent):
     """The parts of an ``issue_comment`` payload a command needs."""
 
     action: str
     issue: _Issue
     comment: _IssueComment
     repository: Repo
-    installation: Installation | None = None
     sender: _User | None = None
 
 
@@ -81,14 +88,13 @@ class _ReviewComment(_IssueComment):
     original_commit_id: str | None = Field(default=None, max_length=MAX_SHORT)
 
 
-class ReviewCommentEvent(Lenient):
+class ReviewCommentEvent(InstalledEvent):
     """The parts of a ``pull_request_review_comment`` payload a command needs."""
 
     action: str
     comment: _ReviewComment
     pull_request: _Number
     repository: Repo
-    installation: Installation | None = None
     sender: _User | None = None
 
 
@@ -96,47 +102,35 @@ class _Thread(Lenient):
     comments: list[_ReviewComment] = Field(min_length=1)
 
 
-class ReviewThreadEvent(Lenient):
+class ReviewThreadEvent(InstalledEvent):
     """The parts of a ``pull_request_review_thread`` payload an outcome needs."""
 
     action: str
     thread: _Thread
     pull_request: _Number
     repository: Repo
-    installation: Installation | None = None
 
 
 class _PullRequest(_Number):
     head: dict[str, Any] | None = None
 
 
-class PullRequestClosedEvent(Lenient):
+class PullRequestClosedEvent(InstalledEvent):
     """``pull_request.closed``: time to read what became of the PR's findings."""
 
     action: str
     pull_request: _PullRequest
     repository: Repo
-    installation: Installation | None = None
 
 
 @dataclass(frozen=True)
-class CommandIntent:
+class CommandIntent(OfRequest):
     """Queue this command (question, thread event, outcome collection)."""
 
     request: CommandRequest
     #: only for PRs with findings of ours (an outcome collection on close)
     needs_findings: bool = False
     creates_work: bool = True
-
-    @property
-    def installation_id(self) -> int | None:
-        """The installation the command runs under."""
-        return self.request.installation_id
-
-    @property
-    def repo_name(self) -> str | None:
-        """The repository of the pull request."""
-        return self.request.repo_name
 
     def record(self, session: Any, delivery_id: str) -> Recorded:
         """Queue the command once; nothing for a comment handled before."""
@@ -209,20 +203,18 @@ def issue_comment_handler(*, slug: str | None) -> Handler:
     def handle(delivery: Delivery) -> Intent:
         if delivery.action != "created":
             return Ignored.of(delivery, f"{delivery.key}: only new comments are read")
-        try:
-            event = IssueCommentEvent.model_validate(delivery.payload)
-        except ValidationError as exc:
-            return Ignored.of(delivery, lacking(exc))
+        parsed = parse_installed(delivery, IssueCommentEvent)
+        if isinstance(parsed, Ignored):
+            return parsed
+        event, installation_id = parsed
         if event.issue.pull_request is None:
             return Ignored.of(delivery, "a comment on an issue, not on a pull request")
-        if event.installation is None:
-            return Ignored.of(delivery, "no installation in payload")
         return _comment_command(
             delivery,
             event.comment,
             event.sender,
             slug=slug,
-            installation_id=event.installation.id,
+            installation_id=installation_id,
             repo_name=event.repository.full_name,
             pr_number=event.issue.number,
             source="issue_comment",
@@ -238,18 +230,16 @@ def review_comment_handler(*, slug: str | None) -> Handler:
     def handle(delivery: Delivery) -> Intent:
         if delivery.action != "created":
             return Ignored.of(delivery, f"{delivery.key}: only new comments are read")
-        try:
-            event = ReviewCommentEvent.model_validate(delivery.payload)
-        except ValidationError as exc:
-            return Ignored.of(delivery, lacking(exc))
-        if event.installation is None:
-            return Ignored.of(delivery, "no installation in payload")
+        parsed = parse_installed(delivery, ReviewCommentEvent)
+        if isinstance(parsed, Ignored):
+            return parsed
+        event, installation_id = parsed
         return _comment_command(
             delivery,
             event.comment,
             event.sender,
             slug=slug,
-            installation_id=event.installation.id,
+            installation_id=installation_id,
             repo_name=event.repository.full_name,
             pr_number=event.pull_request.number,
             source="review_comment",
@@ -264,12 +254,10 @@ def review_thread(delivery: Delivery) -> Intent | None:
     """``pull_request_review_thread`` resolved / unresolved on one of ArgusAI's findings."""
     if delivery.action not in THREAD_ACTIONS:
         return None
-    try:
-        event = ReviewThreadEvent.model_validate(delivery.payload)
-    except ValidationError as exc:
-        return Ignored.of(delivery, lacking(exc))
-    if event.installation is None:
-        return Ignored.of(delivery, "no installation in payload")
+    parsed = parse_installed(delivery, ReviewThreadEvent)
+    if isinstance(parsed, Ignored):
+        return parsed
+    event, installation_id = parsed
     root = event.thread.comments[0]
     fingerprints = extract_fingerprints([root.body])
     if not root.user.is_bot or not fingerprints:
@@ -288,7 +276,7 @@ def review_thread(delivery: Delivery) -> Intent | None:
     }
     return CommandIntent(
         CommandRequest(
-            installation_id=event.installation.id,
+            installation_id=installation_id,
             repo_name=event.repository.full_name,
             pr_number=event.pull_request.number,
             source="review_thread",
@@ -304,17 +292,15 @@ def pull_request_closed(delivery: Delivery) -> Intent | None:
     """``pull_request.closed`` → read the outcomes of ArgusAI's findings on it."""
     if delivery.action != "closed":
         return None
-    try:
-        event = PullRequestClosedEvent.model_validate(delivery.payload)
-    except ValidationError:
+    parsed = parse_installed(delivery, PullRequestClosedEvent)
+    if isinstance(parsed, Ignored):
         return None  # the review handler already says what the payload lacks
-    if event.installation is None:
-        return None
+    event, installation_id = parsed
     head = event.pull_request.head or {}
     sha = head.get("sha") if isinstance(head.get("sha"), str) else ""
     return CommandIntent(
         CommandRequest(
-            installation_id=event.installation.id,
+            installation_id=installation_id,
             repo_name=event.repository.full_name,
             pr_number=event.pull_request.number,
             source="pull_request",
