@@ -9,7 +9,6 @@ unless ARGUS_REQUIRE_SERVICES=1 (CI), where that is a failure.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from argusai.web.app import create_app
 from tests.browser.seed import HOSTILE_TITLE, seed_catalogue
 from tests.conftest import make_settings
 from tests.support import make_runtime
+from tests.support.processes import free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -62,19 +62,13 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def base_url(tmp_path: Path) -> Iterator[str]:
     rt = make_runtime(make_settings(tmp_path))
     seed_catalogue(rt.db)
     app = create_app(rt)
     app.include_router(router)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )

@@ -8,13 +8,10 @@ folder; one scrape of the web's ``/metrics`` must show what each of them recorde
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,29 +25,12 @@ from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_llm import FakeLLMServer
 from tests.fakes.keys import generate_rsa_keypair
 from tests.support import WEBHOOK_SECRET
+from tests.support.processes import argus_env, free_port, until
 
 TOKEN = "process-metrics-token-0123"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
 Start = Callable[[list[str], dict[str, str]], subprocess.Popen[bytes]]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _until(check: Callable[[], bool], what: str, timeout: float = 40) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _value(text: str, name: str, **labels: str) -> float:
@@ -66,15 +46,9 @@ def start(tmp_path: Path) -> Iterator[Start]:
     procs: list[subprocess.Popen[bytes]] = []
 
     def run(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        full = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("ARGUS_") and k not in ("GITHUB_TOKEN", "PROMETHEUS_MULTIPROC_DIR")
-        }
-        full.update({"ARGUS_DATA_DIR": str(tmp_path / "data"), "ARGUS_LOG_FORMAT": "json"}, **env)
         proc = subprocess.Popen(
             [sys.executable, "-m", "argusai", *args],
-            env=full,
+            env=argus_env(tmp_path, env),
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -108,7 +82,7 @@ def test_one_scrape_shows_the_web_and_its_worker(start: Start, tmp_path: Path) -
             files={"a.py": "@@ -1,1 +1,2 @@\n x = 1\n+y = eval(x)"},
         )
         llm.responder = lambda _req: {"summary": "s", "findings": []}
-        port = _free_port()
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         proc = start(
             ["serve", "--port", str(port)],
@@ -127,7 +101,7 @@ def test_one_scrape_shows_the_web_and_its_worker(start: Start, tmp_path: Path) -
             },
         )
         # ready once the worker child has written its first heartbeat
-        _until(lambda: httpx.get(url + "/readyz", timeout=2).status_code == 200, "readiness")
+        until(lambda: httpx.get(url + "/readyz", timeout=2).status_code == 200, "readiness")
         assert httpx.get(url + "/metrics").status_code == 401
         body = json.dumps(payload).encode()
         answer = httpx.post(
@@ -140,14 +114,14 @@ def test_one_scrape_shows_the_web_and_its_worker(start: Start, tmp_path: Path) -
             },
         )
         assert answer.status_code == 202
-        _until(lambda: bool(gh.issue_comments("Codertocat", "Hello-World", 2)), "the review")
+        until(lambda: bool(gh.issue_comments("Codertocat", "Hello-World", 2)), "the review")
 
         def scraped() -> str:
             response = httpx.get(url + "/metrics", headers=BEARER, timeout=5)
             assert response.status_code == 200
             return response.text
 
-        _until(
+        until(
             lambda: _value(scraped(), "argus_work_items_total", kind="review", outcome="done") == 1,
             "the worker's metrics",
             timeout=10,
@@ -172,7 +146,7 @@ def test_one_scrape_shows_the_web_and_its_worker(start: Start, tmp_path: Path) -
 
 
 def test_a_standalone_worker_serves_its_own_metrics(start: Start, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     worker = start(
         ["worker"],
         {
@@ -183,7 +157,7 @@ def test_a_standalone_worker_serves_its_own_metrics(start: Start, tmp_path: Path
         },
     )
     url = f"http://127.0.0.1:{port}/metrics"
-    _until(lambda: httpx.get(url, timeout=2).status_code == 401, "the worker's metrics port")
+    until(lambda: httpx.get(url, timeout=2).status_code == 401, "the worker's metrics port")
     assert httpx.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
     served = httpx.get(url, headers=BEARER)
     assert served.status_code == 200

@@ -22,12 +22,7 @@ from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_llm import FakeLLMServer
 from tests.fakes.keys import generate_rsa_keypair
 from tests.support import WEBHOOK_SECRET
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.processes import argus_env, free_port
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
@@ -53,16 +48,10 @@ def serve(tmp_path: Path) -> Iterator[Any]:
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-        port = _free_port()
-        full = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("ARGUS_") and k != "GITHUB_TOKEN"
-        }
-        full.update({"ARGUS_DATA_DIR": str(tmp_path / "data"), "ARGUS_LOG_FORMAT": "json"}, **env)
+        port = free_port()
         proc = subprocess.Popen(
             [sys.executable, "-m", "argusai", "serve", "--port", str(port)],
-            env=full,
+            env=argus_env(tmp_path, env),
             cwd=tmp_path,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
