@@ -11,10 +11,16 @@ Two passes over the 35 cases with one on-disk blob cache: the first cold, the se
 fresh process-level tree index (as another worker process would start) but the blob cache
 the first filled. Reported: definitions and enclosing scopes that reach the prompt, tokens
 against the hunk-only prompt, GitHub requests (trees, blobs) and blob-cache hits per pass.
+
+``--latency S`` makes the fake answer every request S seconds late (GitHub's API answers in
+about 0.1–0.3 s); the cold pass then runs twice, with blobs fetched one at a time (the
+baseline, ``FETCH_THREADS = 1``) and as shipped, and the wall time of each is printed with
+their ratio.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import sys
@@ -80,7 +86,7 @@ def _pass(
     tally: Counter[str] = Counter()
     tokens_ctx = tokens_diff = 0
     notes = 0
-    worst = 0.0
+    worst = fetching = 0.0
     for sha, case in loaded.items():
         files = parse_unified_diff(case["patch"])
         started = time.perf_counter()
@@ -88,6 +94,7 @@ def _pass(
             gh, case["owner"], case["name"], sha, files, [f.path for f in files], blobs=cache
         )
         worst = max(worst, time.perf_counter() - started)
+        fetching += time.perf_counter() - started
         notes += len(ctx.notes)
         index = ctx.index or SymbolIndex.build({})
         diffs = [parse_patch(f.path, f.patch) for f in files]
@@ -124,6 +131,7 @@ def _pass(
         "hits": cache.hits - hits_before,
         "notes": notes,
         "worst_s": worst,
+        "fetch_s": fetching,
     }
 
 
@@ -133,6 +141,9 @@ def _share(tally: Counter[str], key: str) -> str:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per fake request")
+    args = parser.parse_args()
     if not (CORPUS / "cases" / "index.json").exists():
         print(f"skipped: {CORPUS} is absent (the context corpus lives next to the checkout)")
         return 0
@@ -140,19 +151,32 @@ def main() -> int:
     count_tokens("warm up the vocabulary")
     cases = json.loads((CORPUS / "cases" / "index.json").read_text())
     private_pem, public_pem = generate_rsa_keypair()
+    shipped = context_files.FETCH_THREADS
+    runs: list[tuple[str, dict[str, Any]]] = []
     with (
         FakeGitHub(app_id=APP_ID, public_key_pem=public_pem) as fake,
         GitHubApp(APP_ID, private_pem, base_url=fake.base_url) as app,
         tempfile.TemporaryDirectory() as tmp,
     ):
         loaded = _load(fake, cases)
+        _pass(fake, app, loaded, DiskBlobCache(Path(tmp) / "warm-up"))  # token, connections
+        fake.latency = args.latency
+        if args.latency:
+            context_files.FETCH_THREADS = 1
+            context_files._TREES.clear()
+            baseline = _pass(fake, app, loaded, DiskBlobCache(Path(tmp) / "sequential"))
+            runs.append(("first pass (cold cache), blobs one at a time", baseline))
+            context_files.FETCH_THREADS = shipped
         cache = DiskBlobCache(Path(tmp) / "blobs")
         context_files._TREES.clear()
-        first = _pass(fake, app, loaded, cache)
+        runs.append(
+            (f"first pass (cold cache), {shipped} blobs at a time", _pass(fake, app, loaded, cache))
+        )
         context_files._TREES.clear()  # another worker process: only the disk cache is shared
-        second = _pass(fake, app, loaded, cache)
+        runs.append(("second pass (warm cache)", _pass(fake, app, loaded, cache)))
     n = len(cases)
-    for label, run in (("first pass (cold cache)", first), ("second pass (warm cache)", second)):
+    print(f"fake GitHub latency: {args.latency:.3f} s per request")
+    for label, run in runs:
         t = run["tally"]
         ctx, diff = run["tokens"]
         print(f"{label}, {n} cases:")
@@ -167,7 +191,13 @@ def main() -> int:
             f"{run['blob_404']} 404 (files the corpus does not ship); "
             f"blob-cache hits {run['hits']}"
         )
-        print(f"  notes in summaries: {run['notes']}; slowest fetch_context {run['worst_s']:.2f} s")
+        print(
+            f"  notes in summaries: {run['notes']}; fetch_context {run['fetch_s']:.2f} s in all, "
+            f"{run['fetch_s'] / n:.2f} s per PR, slowest {run['worst_s']:.2f} s"
+        )
+    if args.latency:
+        ratio = runs[0][1]["fetch_s"] / max(runs[1][1]["fetch_s"], 1e-9)
+        print(f"cold fetch_context, one blob at a time / as shipped: {ratio:.2f}×")
     return 0
 
 

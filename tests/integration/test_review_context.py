@@ -318,3 +318,34 @@ def test_runtime_blob_cache_is_on_disk_per_data_dir_and_shared_by_reviews(
     assert len(_blob_requests(world)) == 2  # main.py and util.py, once
     assert cache.hits == 2
     assert len(list(cache.root.glob("*/*"))) >= 2
+
+
+def test_blobs_the_cache_lacks_are_fetched_several_at_a_time(world: FakeWorld) -> None:
+    from argusai.core.diff import ChangedFile
+    from argusai.github.blobs import MemoryBlobCache
+    from argusai.review.context_files import FETCH_THREADS, fetch_context
+
+    # Eight changed files, each importing a helper module of its own: with GitHub answering
+    # 0.2 s late, one request at a time would take 16 × 0.2 s.
+    files: dict[str, str] = {}
+    changed = []
+    for i in range(8):
+        files[f"app/helpers_{i}.py"] = f"def helper_{i}(value):\n    return value + {i}\n"
+        main = f"from app.helpers_{i} import helper_{i}\n\n\ndef run_{i}(x):\n    return x\n"
+        files[f"app/main_{i}.py"] = main + f"    return helper_{i}(x)\n"
+        patch = f"@@ -4,2 +4,3 @@\n def run_{i}(x):\n     return x\n+    return helper_{i}(x)"
+        changed.append(ChangedFile(f"app/main_{i}.py", "modified", 1, 0, patch))
+    _set_files(world, files)
+    gh = world.rt.github.for_installation(1)
+    gh.get_tree(OWNER, NAME, HEAD)  # the installation token, outside the measured part
+    world.gh.latency = 0.2
+    world.gh.reset_flight()
+    ctx = fetch_context(
+        gh, OWNER, NAME, HEAD, changed, [c.path for c in changed], blobs=MemoryBlobCache()
+    )
+    world.gh.latency = 0.0
+
+    assert ctx.index is not None
+    assert {f"helper_{i}" for i in range(8)} <= set(ctx.index.by_name)  # all sixteen read
+    assert len(_blob_requests(world)) == 16  # each once
+    assert world.gh.max_in_flight == min(FETCH_THREADS, 8)

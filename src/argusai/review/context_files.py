@@ -18,6 +18,10 @@ real paths), then elsewhere in the repository:
   is read, at most ``MAX_SEARCH_BLOBS`` per review. A candidate that defines a wanted name
   joins the context.
 
+Blobs the cache lacks are fetched ``FETCH_THREADS`` at a time: the reviewed files together,
+then the files they import, then the search's candidates in batches (a batch fetches only
+what the search would have read one by one, within ``MAX_SEARCH_BLOBS``).
+
 At most ``MAX_FILES`` files make the context. A changed file over ``MAX_FILE_CHARS``
 characters gives its enclosing scopes only; one over ``MAX_FETCH_BYTES`` is not read
 (hunk-only, with a note); other files over ``4 × MAX_FILE_CHARS`` bytes are never read.
@@ -33,6 +37,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import structlog
@@ -67,6 +72,7 @@ _SURELY_TOO_BIG = 4 * MAX_FILE_CHARS  # bytes: over MAX_FILE_CHARS whatever the 
 _REGULAR = ("100644", "100755")  # git modes of plain files (not links, not submodules)
 NAMES_KIND = "names1"  # blob cache side entry: the names a file defines (JSON list)
 TREES_KEPT = 4  # in-process: the repository index of the last few trees
+FETCH_THREADS = 8  # blob requests in flight at once for one review
 
 _MEMORY = MemoryBlobCache()
 
@@ -130,21 +136,59 @@ class _Session:
         if text is None:
             if self.stopped:
                 return None
-            self.failed.add(path)  # until it is read
             self.requests += 1
-            try:
-                text = self.gh.get_blob_text(self.owner, self.repo, sha)
-            except (GitHubError, GitHubTransientError) as exc:
-                if isinstance(exc, GitHubRateLimited):
-                    self.stopped = "GitHub rate limit"
-                log.info("context blob not fetched", path=path, error=type(exc).__name__)
-                return None
-            if text is not None:
-                self.cache.put(sha, text)
-        if text is not None:
-            self.failed.discard(path)
+            text = self._kept(path, sha, self._fetch(sha))
+        else:
             self.seen[path] = text
         return text
+
+    def _fetch(self, sha: str) -> str | BaseException | None:
+        """One blob request (any thread); the error it raised, as a value."""
+        try:
+            return self.gh.get_blob_text(self.owner, self.repo, sha)
+        except (GitHubError, GitHubTransientError) as exc:
+            return exc
+
+    def _kept(self, path: str, sha: str, got: str | BaseException | None) -> str | None:
+        """Record what a blob request gave (this thread): its text, or why it failed."""
+        if isinstance(got, BaseException):
+            if isinstance(got, GitHubRateLimited):
+                self.stopped = "GitHub rate limit"
+            log.info("context blob not fetched", path=path, error=type(got).__name__)
+            self.failed.add(path)
+            return None
+        if got is None:
+            self.failed.add(path)
+            return None
+        self.cache.put(sha, got)
+        self.seen[path] = got
+        return got
+
+    def prefetch(self, paths: Iterable[str], limit: int) -> int:
+        """Read the blobs of up to ``limit`` of ``paths`` that are not read yet, the ones the
+        cache lacks ``FETCH_THREADS`` at a time; the requests made."""
+        missing: list[tuple[str, str]] = []
+        for path in paths:
+            if len(missing) >= limit or self.stopped:
+                break
+            if path in self.seen or path in self.failed or path not in self.tree.blobs:
+                continue
+            sha = self.tree.blobs[path][0]
+            text = self.cache.get(sha)
+            if text is not None:
+                self.seen[path] = text
+            elif all(sha != other for _p, other in missing):
+                missing.append((path, sha))
+        if len(missing) < 2:
+            for path, _sha in missing:
+                self.read(path)
+            return len(missing)
+        with ThreadPoolExecutor(min(FETCH_THREADS, len(missing))) as pool:
+            results = list(pool.map(self._fetch, [sha for _path, sha in missing]))
+        for (path, sha), got in zip(missing, results, strict=True):
+            self._kept(path, sha, got)
+        self.requests += len(missing)
+        return len(missing)
 
     def add(self, path: str) -> bool:
         """Put ``path`` into the context (within MAX_FILES); False when it cannot be read."""
@@ -216,11 +260,16 @@ def fetch_context(
         return fetch_by_path(gh, owner, repo, head_sha, changed, all_paths, why=why)
     s = _Session(gh, owner, repo, _tree_index(tree), cache)
     _read_changed(s, changed)
-    for path in list(s.texts):
-        for imported in s.tree.paths.imports(path, s.texts[path]):
-            size = s.tree.blobs[imported][1] or 0
-            if size <= _SURELY_TOO_BIG and len(s.texts) < MAX_FILES:
-                s.add(imported)
+    imports = [
+        imported
+        for path in list(s.texts)
+        for imported in s.tree.paths.imports(path, s.texts[path])
+        if (s.tree.blobs[imported][1] or 0) <= _SURELY_TOO_BIG
+    ]
+    s.prefetch(imports, MAX_FILES - len(s.texts))
+    for imported in imports:
+        if len(s.texts) < MAX_FILES:
+            s.add(imported)
     _search(s, changed)
     if s.stopped:
         s.notes.append(f"context fetching stopped early ({s.stopped})")
@@ -245,6 +294,12 @@ def fetch_context(
 
 
 def _read_changed(s: _Session, changed: Sequence[ChangedFile]) -> None:
+    readable = [
+        c.path
+        for c in changed
+        if c.path in s.tree.blobs and (s.tree.blobs[c.path][1] or 0) <= MAX_FETCH_BYTES
+    ]
+    s.prefetch(readable, MAX_FILES)
     for c in changed:
         entry = s.tree.blobs.get(c.path)
         if entry is None:
@@ -299,13 +354,21 @@ def _search(s: _Session, changed: Sequence[ChangedFile]) -> None:
                     break
                 via.append(src)
     near = [c.path for c in changed]
-    for path in candidates(
+    ranked = candidates(
         list(remaining), near, s.tree.paths, exclude=s.texts.keys(), limit=MAX_CANDIDATES
-    ):
+    )
+    for at in range(0, len(ranked), FETCH_THREADS):
         if not remaining or len(s.texts) >= MAX_FILES or s.stopped:
             break
-        names = s.names_of(path, may_fetch=s.search_requests < MAX_SEARCH_BLOBS)
-        if names:
-            found(path, names)
+        batch = ranked[at : at + FETCH_THREADS]
+        unknown = [p for p in batch if s.names_of(p, may_fetch=False) is None]
+        fetchable = [p for p in unknown if (s.tree.blobs[p][1] or 0) <= _SURELY_TOO_BIG]
+        s.search_requests += s.prefetch(fetchable, MAX_SEARCH_BLOBS - s.search_requests)
+        for path in batch:
+            if not remaining or len(s.texts) >= MAX_FILES:
+                break
+            names = s.names_of(path, may_fetch=False)
+            if names:
+                found(path, names)
     if remaining:
         log.debug("names not found in the repository", names=sorted(remaining)[:20])
