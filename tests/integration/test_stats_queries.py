@@ -110,7 +110,11 @@ def test_review_summary_adds_up_the_recorded_figures(db: Database) -> None:
         **common,
     )
     add_review(db, "a/one", at(7, 13), cache_hit=True, **common)
+    add_review(
+        db, "a/one", at(7, 14), status="handed_off", error_message="handed to GitHub Actions"
+    )
     s = review_summary(db, MARCH)
+    assert (s.reviews, s.failed, s.handed_off) == (2, 0, 1)  # made by the workflow: no figures
     assert (s.files_reviewed, s.files_skipped, s.lines_reviewed, s.lines_skipped) == (6, 2, 80, 14)
     assert (s.findings_llm, s.findings_check, s.summarised, s.rejected) == (2, 1, 1, 2)
     assert (s.context_tokens, s.avg_llm_ms, s.cache_hits, s.cache_hit_rate) == (300, 1200, 1, 0.5)

@@ -47,6 +47,9 @@ def seed(db: Database) -> dict[str, int]:
         db, "a/one", at(2, 12), total_ms=2_000, cache_hit=True, comments_count=1, severity_low=1
     )
     add_review(db, "a/one", at(2, 13), status="failed", error_message="GitHub 502")
+    add_review(
+        db, "a/one", at(2, 13, 30), status="handed_off", error_message="handed to GitHub Actions"
+    )
     add_review(db, "a/one", at(2, 14), error_message="skipped: draft pull request")
     add_review(db, "a/one", at(2, 15), status="superseded", error_message="superseded")
     add_review(db, "a/one", None, status="queued")
@@ -79,6 +82,7 @@ def figures(m: ReviewMetrics) -> dict[str, object]:
     names = [
         "total_reviews",
         "failed_reviews",
+        "handed_off_reviews",
         "cache_hits",
         "comments_count",
         "summarised_count",
@@ -101,8 +105,9 @@ def figures(m: ReviewMetrics) -> dict[str, object]:
 
 
 ONE_D1 = {
-    "total_reviews": 2,  # r1, r2 (failed, skipped, superseded and queued are not reviews)
+    "total_reviews": 2,  # r1, r2 (failed, handed off, skipped, superseded, queued are not)
     "failed_reviews": 1,
+    "handed_off_reviews": 1,  # made by the repository's workflow instead
     "cache_hits": 1,
     "comments_count": 3,
     "summarised_count": 1,

@@ -27,6 +27,9 @@ class ReviewMetrics(Base):
     date: Mapped[date] = mapped_column(Date)
     total_reviews: Mapped[int] = mapped_column(Integer, default=0)  # done, skipped ones not
     failed_reviews: Mapped[int] = mapped_column(Integer, default=0)  # retries ran out
+    handed_off_reviews: Mapped[int] = mapped_column(  # made by the repository's workflow
+        Integer, default=0, server_default="0"
+    )
     cache_hits: Mapped[int] = mapped_column(Integer, default=0)
     comments_count: Mapped[int] = mapped_column(Integer, default=0)  # posted inline
     summarised_count: Mapped[int] = mapped_column(Integer, default=0)  # in the summary only

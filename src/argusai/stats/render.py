@@ -87,6 +87,7 @@ def review_overview(summary: ReviewSummary, title: str) -> Table:
     rows = [
         ("reviews done", number(s.reviews)),
         ("failed (retries ran out)", f"{number(s.failed)} ({percent(s.error_rate)})"),
+        ("handed to GitHub Actions", number(s.handed_off)),
         ("answered from the cache", f"{number(s.cache_hits)} ({percent(s.cache_hit_rate)})"),
         ("time to review p50 / p95", f"{duration(s.p50_ms)} / {duration(s.p95_ms)}"),
         (
@@ -121,13 +122,15 @@ def daily(rows: Sequence[DailyMetrics]) -> Table:
     table = _table(title="Reviews per day")
     table.add_column("day", no_wrap=True)
     # c/h/m/l: findings critical/high/medium/low; acc/dis: their outcomes accepted/dismissed
-    _right(table, "reviews", "failed", "inline", "c/h/m/l", "tokens", "cost", "avg time")
+    _right(table, "reviews", "failed", "to Actions", "inline", "c/h/m/l", "tokens", "cost")
+    _right(table, "avg time")
     _right(table, "cached", "acc/dis")
     for d in rows:
         table.add_row(
             d.date.isoformat(),
             number(d.reviews),
             number(d.failed),
+            number(d.handed_off),
             number(d.comments),
             f"{d.critical}/{d.high}/{d.medium}/{d.low}",
             compact(d.prompt_tokens + d.completion_tokens),

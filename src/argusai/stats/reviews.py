@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select
 
+from argusai.review.items import HANDED_OFF
 from argusai.stats.models import ReviewMetrics
 from argusai.stats.period import Period
 from argusai.stats.rollup import finished_on
@@ -41,6 +42,7 @@ class DailyMetrics:
     date: date
     reviews: int
     failed: int
+    handed_off: int
     comments: int
     critical: int
     high: int
@@ -68,6 +70,7 @@ def daily_review_metrics(
             m.date,
             total(m.total_reviews),
             total(m.failed_reviews),
+            total(m.handed_off_reviews),
             total(m.comments_count),
             total(m.severity_critical),
             total(m.severity_high),
@@ -95,6 +98,7 @@ def daily_review_metrics(
             date=day,
             reviews=int(reviews),
             failed=int(failed),
+            handed_off=int(handed_off),
             comments=int(comments),
             critical=int(critical),
             high=int(high),
@@ -112,6 +116,7 @@ def daily_review_metrics(
             day,
             reviews,
             failed,
+            handed_off,
             comments,
             critical,
             high,
@@ -163,6 +168,7 @@ class ReviewSummary:
     repo_name: str | None
     reviews: int  # done
     failed: int  # retries exhausted
+    handed_off: int  # made by the repository's GitHub Actions workflow instead
     cache_hits: int
     comments: int  # findings posted inline
     summarised: int  # findings in the summary only (no anchor, over the inline limit)
@@ -200,6 +206,7 @@ def _summary_columns() -> dict[str, Any]:
     return {
         "reviews": count_if(_DONE),
         "failed": count_if(r.status == ReviewStatus.FAILED.value),
+        "handed_off": count_if(r.status == HANDED_OFF),
         "cache_hits": count_if(and_(_DONE, r.cache_hit.is_(True))),
         "comments": total(r.comments_count),
         "summarised": total(r.summarised_count),

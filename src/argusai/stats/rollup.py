@@ -1,8 +1,9 @@
 """The daily rollup: ``review_metrics`` rows computed again from the reviews of each day.
 
 A review counts on the UTC day it finished (``completed_at``): done reviews as reviews,
-failed ones (retries exhausted) as failures; skipped ones (disabled, drafts) and
-superseded ones not at all. Accepted and dismissed are the outcomes known *now* of the
+failed ones (retries exhausted) as failures, handed-off ones (made by the repository's
+GitHub Actions workflow while the server could not keep up) as such; skipped ones
+(disabled, drafts) and superseded ones not at all. Accepted and dismissed are the outcomes known *now* of the
 findings those reviews posted, so a day is worth rolling up again while its PRs are open.
 
 Rolling a day up is idempotent (one upsert per repository and day, the same result
@@ -21,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from argusai.review.conversation.models import FindingOutcome
+from argusai.review.items import HANDED_OFF
 from argusai.stats.models import ReviewMetrics
 from argusai.stats.period import day_start
 from argusai.stats.sql import count_if, rate, total
@@ -35,11 +37,11 @@ _BATCH = 200  # rows per upsert: far under SQLite's limit on bound parameters
 
 
 def finished_on(start: Any, end: Any) -> Any:
-    """Reviews that finished (done or failed, not skipped) in ``[start, end)``."""
+    """Reviews that finished (done, failed or handed off; not skipped) in ``[start, end)``."""
     return and_(
         Review.completed_at >= start,
         Review.completed_at < end,
-        Review.status.in_([ReviewStatus.DONE.value, ReviewStatus.FAILED.value]),
+        Review.status.in_([ReviewStatus.DONE.value, ReviewStatus.FAILED.value, HANDED_OFF]),
         or_(
             Review.error_message.is_(None),
             not_(Review.error_message.startswith(SKIPPED_PREFIX, autoescape=True)),
@@ -64,6 +66,7 @@ def _day_values(s: Session, day: date) -> dict[str, dict[str, Any]]:
             Review.repo_name,
             count_if(done).label("total_reviews"),
             count_if(Review.status == ReviewStatus.FAILED.value).label("failed_reviews"),
+            count_if(Review.status == HANDED_OFF).label("handed_off_reviews"),
             count_if(and_(done, Review.cache_hit.is_(True))).label("cache_hits"),
             total(Review.comments_count).label("comments_count"),
             total(Review.summarised_count).label("summarised_count"),

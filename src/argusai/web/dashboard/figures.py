@@ -54,6 +54,7 @@ class Overview:
     days: list[Day]
     reviews: int
     failed: int
+    handed_off: int
     cost_usd: float
     p50_ms: int | None
     p95_ms: int | None
@@ -122,11 +123,13 @@ def overview(db: Database, period: Period, scope: Scope, *, show_dead: bool) -> 
     if scope is None:
         summary = review_summary(db, period)
         reviews, failed, cost = summary.reviews, summary.failed, summary.cost_usd
+        handed_off = summary.handed_off
         times: tuple[int | None, ...] = (summary.p50_ms, summary.p95_ms)
     else:
         rows = repositories(db, period, scope)
         reviews = sum(r.reviews for r in rows)
         failed = sum(r.failed for r in rows)
+        handed_off = sum(r.handed_off for r in rows)
         cost = sum(r.cost_usd for r in rows)
         times = _scoped_times(db, period, scope)
     accepted = acceptance(db, period, scope).values()
@@ -139,6 +142,7 @@ def overview(db: Database, period: Period, scope: Scope, *, show_dead: bool) -> 
         days=daily(db, period, scope),
         reviews=reviews,
         failed=failed,
+        handed_off=handed_off,
         cost_usd=cost,
         p50_ms=times[0],
         p95_ms=times[1],
