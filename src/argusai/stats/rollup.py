@@ -3,8 +3,9 @@
 A review counts on the UTC day it finished (``completed_at``): done reviews as reviews,
 failed ones (retries exhausted) as failures, handed-off ones (made by the repository's
 GitHub Actions workflow while the server could not keep up) as such; skipped ones
-(disabled, drafts) and superseded ones not at all. Accepted and dismissed are the outcomes known *now* of the
-findings those reviews posted, so a day is worth rolling up again while its PRs are open.
+(disabled, drafts) and superseded ones not at all. Accepted and dismissed are the outcomes
+known *now* of the findings those reviews posted, so a day is worth rolling up again while
+its PRs are open.
 
 Rolling a day up is idempotent (one upsert per repository and day, the same result
 however often it runs). A repository with no finished review left on a day keeps its
