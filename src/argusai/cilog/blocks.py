@@ -40,6 +40,11 @@ TEST_FAIL_KINDS = frozenset({"test-fail", "go-test-fail", "unittest-fail", "test
 OPENER_BYTES = 64 * 1024
 OPENER_MIN_NAME = 6
 OPENER_AFTER = 3  # lines of the test's output kept after the line that started it
+# A failed test's report right after a section closed by a titled banner ("====DONE====",
+# "--- END OUTPUT ---"): the section is its output (PHP run-tests prints its DIFF so, before
+# "FAIL name"). Read back to the opening banner, this many lines at most.
+SECTION_BEFORE = 300
+_BANNER = re.compile(r"^\s*([=*#~-])\1{2,} ?[A-Za-z][\w ]{0,40}? ?\1{3,}\s*$")
 _FAIL_MARK = re.compile(
     r"^\s*(?:not ok \d+\s*(?:-\s*)?|--- FAIL:\s*|\[\s*FAILED\s*\]\s*|(?:FAIL(?:ED)?|ERROR):?\s+"
     r"|[✕×✖✗✘❌]\s*)"
@@ -182,6 +187,8 @@ def read_block(buf: bytes, start: int, cls: LineClass, lo: int = 0) -> Block:
         n_before += 1
         if own_output and _is_command_echo(buf[first : first + 160]):
             break  # a failed command's output starts at its own command line
+    if cls.kind in TEST_FAIL_KINDS and n_before:
+        first, n_before = _section_before(buf, lo, start, first, n_before)
     lines: list[str] = []
     pos = first
     fixed = n_before + 1 + cls.after
@@ -208,6 +215,25 @@ def read_block(buf: bytes, start: int, cls: LineClass, lo: int = 0) -> Block:
     if cls.block and not ended and len(lines) == limit and pos < len(buf):
         more, pos = _read_on(buf, pos, cls, len(lines), lines[-1], strays)
     return Block(n_before, lines, more, first, min(pos, len(buf)))
+
+
+def _section_before(buf: bytes, lo: int, start: int, first: int, n_before: int) -> tuple[int, int]:
+    """``(first, n_before)`` reaching back to the opening banner of a titled section that the
+    line before ``start`` closes; unchanged when it closes none or opens farther back."""
+    prev = buf.rfind(b"\n", lo, start - 1) + 1 if start > lo else lo
+    if not _BANNER.match(clean_line(_raw(buf, prev))):
+        return first, n_before
+    at, back = first, n_before
+    while back < SECTION_BEFORE and at > lo:
+        at = buf.rfind(b"\n", lo, at - 1) + 1 if at - 1 > lo else lo
+        back += 1
+        if _BANNER.match(clean_line(_raw(buf, at))):
+            return at, back
+    return first, n_before
+
+
+def _raw(buf: bytes, pos: int) -> str:
+    return buf[pos : min(line_end(buf, pos), pos + 200)].decode("utf-8", "replace")
 
 
 def halo(raw_before: bytes, raw_after: bytes, start: int, stop: int) -> list[tuple[int, str]]:

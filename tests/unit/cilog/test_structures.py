@@ -321,6 +321,30 @@ def test_go_test_run_line_is_kept_with_its_failure_far_below() -> None:
     assert "lines omitted" in result.excerpt[run_at : result.excerpt.index("--- FAIL")]
 
 
+def test_a_titled_section_right_before_a_failed_test_is_its_output() -> None:
+    # A runner that prints a failed test's diff between titled banners, then its verdict;
+    # expected failures print the same sections (and compete for the budget) before theirs.
+    def section(test: str, verdict: str, lines: int) -> str:
+        body = "".join(f"{i:03d}- expected line {i} of {test}\n" for i in range(lines))
+        return f"========DIFF========\n{body}========DONE========\n{verdict} {test}\n"
+
+    def xfails(first: int) -> str:
+        return "".join(
+            passing(150, seed=first + i) + section(f"known bug {first + i}", "XFAIL", 30)
+            for i in range(6)
+        )
+
+    failure = section("socket receive basic test", "FAIL", 40)
+    log = passing(2_000) + xfails(10) + failure + xfails(20) + passing(600, seed=9)
+    result = reduce(log)
+    assert not kept(
+        result,
+        "000- expected line 0 of socket receive basic test",
+        "039- expected line 39 of socket receive basic test",
+        "FAIL socket receive basic test",
+    )
+
+
 # --- progress redrawn with carriage returns -----------------------------------------------------
 
 
