@@ -67,6 +67,12 @@ def _tree_object(children: dict[str, Any], out: dict[str, list[dict[str, Any]]])
 
 def tree_of(files: dict[str, bytes]) -> tuple[str, list[dict[str, Any]]]:
     """(tree id, recursive entries) of a set of files ({path: bytes})."""
+    sha, out = trees_of(files)
+    return sha, out[sha]
+
+
+def trees_of(files: dict[str, bytes]) -> tuple[str, dict[str, list[dict[str, Any]]]]:
+    """(root tree id, every tree id → its recursive entries) of a set of files."""
     root: dict[str, Any] = {}
     for path, content in files.items():
         *folders, name = path.strip("/").split("/")
@@ -76,7 +82,7 @@ def tree_of(files: dict[str, bytes]) -> tuple[str, list[dict[str, Any]]]:
         node[name] = content
     out: dict[str, list[dict[str, Any]]] = {}
     sha = _tree_object(root, out)
-    return sha, out[sha]
+    return sha, out
 
 
 class GitFakeMixin:
@@ -136,10 +142,10 @@ def _tree_for(repo: FakeRepo, ref: str) -> dict[str, Any] | None:
     files = repo.contents.get(ref)
     if files is None:
         return None
-    sha, entries = tree_of(files)
-    tree = {"sha": sha, "entries": entries, "truncated": False}
-    repo.trees[sha] = tree  # a tree id is a ref of its own (its files may change later)
-    return tree
+    sha, trees = trees_of(files)
+    for sub, sub_entries in trees.items():  # a tree id is a ref of its own, folders' too
+        repo.trees.setdefault(sub, {"sha": sub, "entries": sub_entries, "truncated": False})
+    return repo.trees[sha]
 
 
 def get_tree(fake: FakeGitHub, call: Call) -> Reply:

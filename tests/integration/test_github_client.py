@@ -213,6 +213,10 @@ def test_get_tree_and_blobs(fake: FakeGitHub, client: InstallationClient) -> Non
     assert client.get_blob_text("octo", "hello", blobs["latin1.txt"].sha) is None  # not UTF-8
     assert client.get_tree("octo", "hello", tree.sha) == tree  # a tree id is a ref too
     assert fake.requests("GET", "/repos/octo/hello/git/trees/c0ffee")[0].query == {"recursive": "1"}
+    src = next(e for e in tree.entries if e.path == "src")
+    folder = client.get_tree("octo", "hello", src.sha, recursive=False)  # a folder's own entries
+    assert [(e.path, e.type) for e in folder.entries] == [("app", "tree")]
+    assert fake.requests("GET", f"/repos/octo/hello/git/trees/{src.sha}")[0].query == {}
     fake.set_tree_limit("octo", "hello", 2)
     assert client.get_tree("octo", "hello", "c0ffee").truncated
     with pytest.raises(GitHubError) as info:

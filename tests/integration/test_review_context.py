@@ -244,20 +244,43 @@ def test_second_review_reads_shared_blobs_from_the_cache(world: FakeWorld) -> No
     assert "app/text.py" in summary
 
 
-@pytest.mark.parametrize("fault", ["tree 500", "truncated"])
-def test_tree_not_available_falls_back_to_paths_with_a_note(world: FakeWorld, fault: str) -> None:
-    if fault == "tree 500":
-        world.gh.fail("GET", "/repos/*/git/trees/*", 500, times=5)
-    else:
-        world.gh.set_tree_limit(OWNER, NAME, 1)
+def test_tree_not_available_falls_back_to_paths_with_a_note(world: FakeWorld) -> None:
+    world.gh.fail("GET", "/repos/*/git/trees/*", 500, times=5)
     _set_files(world, {"app/main.py": MAIN, "app/util.py": UTIL})
     prompt, summary = _review(world, {"app/main.py": MAIN_PATCH})
 
     assert "def normalise(value):" in prompt.split("</untrusted_diff>", 1)[1]  # by path
-    reason = "not available" if fault == "tree 500" else "too large for GitHub to list whole"
-    assert f"repository tree {reason}" in summary
+    assert "repository tree not available" in summary
     assert "nothing looked up elsewhere in the repository" in summary
     assert "Looks fine." in summary  # the review was posted all the same
+
+
+def test_truncated_tree_lists_the_reviewed_folders_one_by_one(world: FakeWorld) -> None:
+    # GitHub lists 2 entries of the recursive tree and says it is truncated: the folder of
+    # the reviewed file is listed level by level, so its import and a definition in a file
+    # of the same folder nobody imports are found; a folder never listed is not searched.
+    controller = CONTROLLER.replace("find_user(params)", "UserService.call(params)")
+    deep = "app/controllers/admin"
+    _set_files(
+        world,
+        {
+            f"{deep}/users_controller.rb": controller,
+            f"{deep}/user_service.rb": SERVICE,
+            "lib/tasks/cleanup.rb": "def cleanup\nend\n",
+        },
+    )
+    world.gh.set_tree_limit(OWNER, NAME, 2)
+    prompt, summary = _review(world, {f"{deep}/users_controller.rb": CONTROLLER_PATCH})
+
+    context = prompt.split("</untrusted_diff>", 1)[1]
+    assert "class UserService" in context
+    assert "too large for GitHub to list whole: the reviewed files' folders" in summary
+    trees = world.gh.requests("GET", "/repos/*/git/trees/*")
+    # the recursive listing (truncated after "app" and "app/controllers"), then the deepest
+    # folder it had and the one below it: app/controllers, app/controllers/admin
+    assert len(trees) == 3
+    assert not world.gh.requests("GET", "/repos/*/contents/app/*")  # blobs by id, not paths
+    assert "Looks fine." in summary
 
 
 def test_blob_not_found_leaves_the_file_hunk_only_with_a_note(world: FakeWorld) -> None:

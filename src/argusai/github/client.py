@@ -126,11 +126,11 @@ class InstallationClient:
         data = self._rest.json("GET", f"{self._repo(owner, repo)}/issues/{int(number)}")
         return _parsed(parse.issue, data, "issue")
 
-    def get_tree(self, owner: str, repo: str, sha: str) -> RepoTree:
-        """The recursive tree of commit or tree ``sha`` (GitHub truncates past ~100,000
-        entries or 7 MB and says so in ``truncated``)."""
+    def get_tree(self, owner: str, repo: str, sha: str, *, recursive: bool = True) -> RepoTree:
+        """The tree of commit or tree ``sha``: recursive (GitHub truncates past ~100,000
+        entries or 7 MB and says so in ``truncated``), or the folder's own entries."""
         path = f"{self._repo(owner, repo)}/git/trees/{quote(sha, safe='')}"
-        data = self._rest.json("GET", path, params={"recursive": 1})
+        data = self._rest.json("GET", path, params={"recursive": 1} if recursive else None)
         return _parsed(parse.tree, data, "tree")
 
     def get_blob_text(self, owner: str, repo: str, blob_sha: str) -> str | None:

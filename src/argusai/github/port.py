@@ -204,8 +204,8 @@ class GitHubRepoClient(Protocol):
         """An issue (or a PR, through the issues API) with its full body."""
         ...
 
-    def get_tree(self, owner: str, repo: str, sha: str) -> RepoTree:
-        """The whole tree of a commit (or tree) ``sha``, recursively."""
+    def get_tree(self, owner: str, repo: str, sha: str, *, recursive: bool = True) -> RepoTree:
+        """The tree of a commit (or tree) ``sha``: whole, or its own entries only."""
         ...
 
     def get_blob_text(self, owner: str, repo: str, blob_sha: str) -> str | None:

@@ -25,15 +25,20 @@ what the search would have read one by one, within ``MAX_SEARCH_BLOBS``).
 At most ``MAX_FILES`` files make the context. A changed file over ``MAX_FILE_CHARS``
 characters gives its enclosing scopes only; one over ``MAX_FETCH_BYTES`` is not read
 (hunk-only, with a note); other files over ``4 × MAX_FILE_CHARS`` bytes are never read.
-When the tree cannot be had, or GitHub truncated it, the reviewed files and the files they
-import are fetched path by path through the contents API (:mod:`context_contents`), and the
-summary says so. Every GitHub call goes through the installation client, so the same
-limiter, retries and rate-limit handling apply; a rate limit stops fetching for this review.
+When GitHub truncates the tree (past ~100,000 entries), the folders of the reviewed files are
+listed one by one (non-recursive trees, from the deepest folder the partial listing has, at
+most ``MAX_SUBTREES`` requests) and added to what it listed: imports and the search then see
+that part of the repository, and the summary says so. When no tree can be had, the reviewed
+files and the files they import are fetched path by path through the contents API
+(:mod:`context_contents`), and the summary says so. Every GitHub call goes through the
+installation client, so the same limiter, retries and rate-limit handling apply; a rate limit
+stops fetching for this review.
 """
 
 from __future__ import annotations
 
 import json
+import posixpath
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -45,7 +50,7 @@ import structlog
 from argusai.core.diff import ChangedFile
 from argusai.errors import GitHubError, GitHubRateLimited, GitHubTransientError
 from argusai.github.blobs import BlobCache, MemoryBlobCache
-from argusai.github.port import GitHubRepoClient, RepoTree
+from argusai.github.port import GitHubRepoClient, RepoTree, TreeEntry
 from argusai.review.context.gather import is_code
 from argusai.review.context.repo_index import (
     PathIndex,
@@ -73,6 +78,7 @@ _REGULAR = ("100644", "100755")  # git modes of plain files (not links, not subm
 NAMES_KIND = "names1"  # blob cache side entry: the names a file defines (JSON list)
 TREES_KEPT = 4  # in-process: the repository index of the last few trees
 FETCH_THREADS = 8  # blob requests in flight at once for one review
+MAX_SUBTREES = 30  # folder listings per review when GitHub truncated the recursive tree
 
 _MEMORY = MemoryBlobCache()
 
@@ -90,10 +96,54 @@ _TREES: OrderedDict[str, _Tree] = OrderedDict()
 _TREES_LOCK = threading.Lock()
 
 
+def _completed(
+    gh: GitHubRepoClient, owner: str, repo: str, tree: RepoTree, paths: Iterable[str]
+) -> tuple[RepoTree, int]:
+    """A truncated tree with the folders of ``paths`` listed one by one added to it: (the
+    tree, folder requests made)."""
+    entries = {e.path: e for e in tree.entries}
+    listed: set[str] = set()
+    requests = 0
+    for folder in sorted({posixpath.dirname(p) for p in paths}):
+        parts = folder.split("/") if folder else []
+        # the deepest folder on the way whose id the listing has (the root's is the tree's)
+        depth, sha = 0, tree.sha
+        for i in range(len(parts), 0, -1):
+            known = entries.get("/".join(parts[:i]))
+            if known is not None and known.type == "tree":
+                depth, sha = i, known.sha
+                break
+        for i in range(depth, len(parts) + 1):
+            here = "/".join(parts[:i])
+            if here not in listed:
+                if requests >= MAX_SUBTREES:
+                    return _merged(tree, entries), requests
+                requests += 1
+                listed.add(here)
+                prefix = f"{here}/" if here else ""
+                for e in gh.get_tree(owner, repo, sha, recursive=False).entries:
+                    entries.setdefault(prefix + e.path, _under(prefix, e))
+            if i < len(parts):
+                step = entries.get("/".join(parts[: i + 1]))
+                if step is None or step.type != "tree":
+                    break  # the folder is not in this commit
+                sha = step.sha
+    return _merged(tree, entries), requests
+
+
+def _under(prefix: str, entry: TreeEntry) -> TreeEntry:
+    return TreeEntry(prefix + entry.path, entry.mode, entry.type, entry.sha, entry.size)
+
+
+def _merged(tree: RepoTree, entries: dict[str, TreeEntry]) -> RepoTree:
+    return RepoTree(sha=tree.sha, entries=tuple(entries.values()), truncated=True)
+
+
 def _tree_index(tree: RepoTree) -> _Tree:
-    """The index of ``tree`` (built once per tree id and process)."""
+    """The index of ``tree`` (built once per tree id and process; a truncated tree's, which
+    depends on the folders this review listed, every time)."""
     with _TREES_LOCK:
-        found = _TREES.get(tree.sha)
+        found = None if tree.truncated else _TREES.get(tree.sha)
         if found is not None:
             _TREES.move_to_end(tree.sha)
             return found
@@ -103,6 +153,8 @@ def _tree_index(tree: RepoTree) -> _Tree:
         if e.type == "blob" and e.mode in _REGULAR and is_code(e.path)
     }
     built = _Tree(blobs=blobs, paths=PathIndex.build(blobs))
+    if tree.truncated:
+        return built
     with _TREES_LOCK:
         _TREES[tree.sha] = built
         while len(_TREES) > TREES_KEPT:
@@ -255,10 +307,19 @@ def fetch_context(
     except (GitHubError, GitHubTransientError) as exc:
         why = f"repository tree not available ({type(exc).__name__})"
         return fetch_by_path(gh, owner, repo, head_sha, changed, all_paths, why=why)
+    notes: list[str] = []
     if tree.truncated:
-        why = "repository tree too large for GitHub to list whole"
-        return fetch_by_path(gh, owner, repo, head_sha, changed, all_paths, why=why)
-    s = _Session(gh, owner, repo, _tree_index(tree), cache)
+        try:
+            tree, folders = _completed(gh, owner, repo, tree, [c.path for c in changed])
+        except (GitHubError, GitHubTransientError) as exc:
+            why = f"repository tree too large for GitHub to list whole ({type(exc).__name__})"
+            return fetch_by_path(gh, owner, repo, head_sha, changed, all_paths, why=why)
+        notes.append(
+            "repository tree too large for GitHub to list whole: the reviewed files' folders "
+            f"were listed one by one ({folders} requests); definitions elsewhere were looked "
+            "for in the part GitHub listed"
+        )
+    s = _Session(gh, owner, repo, _tree_index(tree), cache, notes=notes)
     _read_changed(s, changed)
     imports = [
         imported
