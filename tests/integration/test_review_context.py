@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import structlog
+from structlog.testing import capture_logs
 
 from argusai.review import context_files
 from argusai.review.prompt import CONTEXT_RULES_VERSION, PROMPT_VERSION
@@ -363,12 +365,19 @@ def test_blobs_the_cache_lacks_are_fetched_several_at_a_time(world: FakeWorld) -
     gh.get_tree(OWNER, NAME, HEAD)  # the installation token, outside the measured part
     world.gh.latency = 0.2
     world.gh.reset_flight()
-    ctx = fetch_context(
-        gh, OWNER, NAME, HEAD, changed, [c.path for c in changed], blobs=MemoryBlobCache()
-    )
+    with (
+        structlog.contextvars.bound_contextvars(job_id=41, pr=NUMBER),
+        capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs,
+    ):
+        ctx = fetch_context(
+            gh, OWNER, NAME, HEAD, changed, [c.path for c in changed], blobs=MemoryBlobCache()
+        )
     world.gh.latency = 0.0
 
     assert ctx.index is not None
     assert {f"helper_{i}" for i in range(8)} <= set(ctx.index.by_name)  # all sixteen read
     assert len(_blob_requests(world)) == 16  # each once
     assert world.gh.max_in_flight == min(FETCH_THREADS, 8)
+    blob_lines = [e for e in logs if "/git/blobs/" in str(e.get("path", ""))]
+    assert len(blob_lines) == 16  # logged from the fetching threads …
+    assert all((e["job_id"], e["pr"]) == (41, NUMBER) for e in blob_lines)  # … in the review's

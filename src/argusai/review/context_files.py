@@ -37,6 +37,7 @@ stops fetching for this review.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import posixpath
 import threading
@@ -235,8 +236,10 @@ class _Session:
             for path, _sha in missing:
                 self.read(path)
             return len(missing)
+        # each request runs in a copy of this context: its log lines keep the review's fields
+        contexts = [contextvars.copy_context() for _ in missing]
         with ThreadPoolExecutor(min(FETCH_THREADS, len(missing))) as pool:
-            results = list(pool.map(self._fetch, [sha for _path, sha in missing]))
+            results = list(pool.map(lambda c, m: c.run(self._fetch, m[1]), contexts, missing))
         for (path, sha), got in zip(missing, results, strict=True):
             self._kept(path, sha, got)
         self.requests += len(missing)
