@@ -112,23 +112,23 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Work items and dead letters.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
+# `argus --help` lists the commands in panels, the ones a new user starts with first
+RUN, OPERATE, CI_API, SCOUT = "Run ArgusAI", "Operate", "CI analysis API", "Scout"
+app.add_typer(github_app_cli(_webhook_events), name="app", rich_help_panel=RUN)  # manifest
+app.add_typer(action_app, name="action", rich_help_panel=RUN)  # the GitHub Action: run, init
+app.add_typer(config_app, name="config", rich_help_panel=OPERATE)
+app.add_typer(suppressions_app, name="suppressions", rich_help_panel=OPERATE)
+app.add_typer(stats_app, name="stats", rich_help_panel=OPERATE)
+app.add_typer(jobs_app, name="jobs", rich_help_panel=OPERATE)
+app.add_typer(fallback_app, name="fallback", rich_help_panel=OPERATE)  # status, on, off
+app.add_typer(notify_app, name="notify", rich_help_panel=OPERATE)
+app.add_typer(experiments_app, name="experiments", rich_help_panel=OPERATE)
+app.add_typer(db_app, name="db", rich_help_panel=OPERATE)
 db_app.command("prune")(prune_command)  # retention: what the hourly cleanup removes
-app.add_typer(jobs_app, name="jobs")
-app.add_typer(scout_app, name="scout")
-app.add_typer(ci_app, name="ci")
-app.add_typer(tenant_app, name="tenant")
-app.add_typer(apikey_app, name="apikey")
-app.add_typer(config_app, name="config")
-app.add_typer(notify_app, name="notify")
-app.add_typer(suppressions_app, name="suppressions")
-app.add_typer(stats_app, name="stats")
-app.add_typer(experiments_app, name="experiments")
-app.add_typer(action_app, name="action")  # the GitHub Action: run, init
-app.add_typer(fallback_app, name="fallback")  # the Actions fallback: status, on, off
-app.command("usage")(usage_command)
-app.command("dashboard-token")(dashboard_token_command)
-app.add_typer(github_app_cli(_webhook_events), name="app")  # argus app create (manifest)
+app.add_typer(ci_app, name="ci", rich_help_panel=CI_API)
+app.add_typer(tenant_app, name="tenant", rich_help_panel=CI_API)
+app.add_typer(apikey_app, name="apikey", rich_help_panel=CI_API)
+app.add_typer(scout_app, name="scout", rich_help_panel=SCOUT)
 _use_group_class(app)
 
 
@@ -213,7 +213,7 @@ def open_runtime(settings: Settings, *, migrate: bool = False) -> Runtime:
     return runtime
 
 
-@app.command()
+@app.command(rich_help_panel=RUN)
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -231,7 +231,7 @@ def serve(
     run_server(runtime, host=host, port=port, with_worker=worker)
 
 
-@app.command()
+@app.command(rich_help_panel=RUN)
 def worker() -> None:
     """Run the job worker (Huey consumer) in the foreground."""
     from argusai.serve import prepare, run_worker
@@ -249,7 +249,7 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-@app.command()
+@app.command(rich_help_panel=RUN)
 def review(
     diff: Annotated[
         Path | None, typer.Option("--diff", help="A unified diff file ('-' = stdin).")
@@ -431,3 +431,8 @@ def jobs_retry(
 def main() -> None:
     """Console entry point."""
     app()
+
+
+# after serve, worker and review: panels are listed in the order their first command came
+app.command("dashboard-token", rich_help_panel=OPERATE)(dashboard_token_command)
+app.command("usage", rich_help_panel=CI_API)(usage_command)

@@ -206,7 +206,15 @@ def test_version_and_bare_commands_show_help(monkeypatch: pytest.MonkeyPatch) ->
     for args in ([], ["db"], ["jobs"], ["scout", "source"]):
         shown = runner.invoke(app, args, prog_name="argus")
         assert shown.exit_code == 0, (args, shown.output)
-        assert "Usage: argus" in shown.stdout and "Commands" in shown.stdout
+        assert "Usage: argus" in shown.stdout
+        # the root groups its commands in panels, a new user's first ones first
+        panels = ("Run ArgusAI", "Operate", "CI analysis API", "Scout") if not args else ()
+        titles = [line for line in shown.stdout.splitlines() if line.startswith("╭─ ")]
+        assert [t.split(" ")[1] for t in titles][1:] == (
+            [p.split(" ")[0] for p in panels] if panels else ["Commands"]
+        ), titles
+    root = runner.invoke(app, [], prog_name="argus").stdout
+    assert root.index("serve") < root.index("dashboard-token") < root.index("usage")
 
 
 def test_db_upgrade_says_what_it_applied(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
