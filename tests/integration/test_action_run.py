@@ -22,6 +22,7 @@ from tests.conftest import SHARED, shared_path
 from tests.fakes.fake_github_workflow import ACTIONS_LOGIN, ACTIONS_SLUG
 from tests.support import FakeWorld, load_fixture
 from tests.support.action import action_env, reviewer, run_step
+from tests.support.answers import llm_finding as finding
 
 OWNER, NAME, NUMBER = "Codertocat", "Hello-World", 2
 REPO = f"{OWNER}/{NAME}"
@@ -30,19 +31,6 @@ PATCH = (
     "@@ -1,3 +1,5 @@\n import os\n+password = 'hunter2'\n"
     "+query = 'SELECT * FROM t WHERE id=' + user_id\n x = 1\n y = 2"
 )
-
-
-def finding(line: int, title: str, severity: str = "high") -> dict[str, Any]:
-    return {
-        "path": "app.py",
-        "line": line,
-        "start_line": None,
-        "severity": severity,
-        "category": "security",
-        "title": title,
-        "message": f"{title}: explain and fix.",
-        "suggestion": None,
-    }
 
 
 ANSWER = {

@@ -14,6 +14,7 @@ from argusai.stats.experiments import report
 from argusai.store.models import Review
 from tests.conftest import SHARED
 from tests.support import FakeWorld, load_fixture
+from tests.support.answers import llm_finding
 
 OWNER, NAME, NUMBER = "Codertocat", "Hello-World", 2
 HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
@@ -29,18 +30,7 @@ def world(make_world: Callable[..., FakeWorld]) -> FakeWorld:
     world.gh.add_pull(OWNER, NAME, NUMBER, files={"app.py": PATCH}, head_sha=HEAD)
     world.llm.responder = lambda _req: {
         "summary": "Builds a query.",
-        "findings": [
-            {
-                "path": "app.py",
-                "line": 2,
-                "start_line": None,
-                "severity": "high",
-                "category": "security",
-                "title": "SQL injection",
-                "message": "Use parameters.",
-                "suggestion": None,
-            }
-        ],
+        "findings": [llm_finding(2, "SQL injection", message="Use parameters.")],
     }
     return world
 

@@ -25,6 +25,7 @@ from argusai.store.models import DeadLetter, utcnow
 from argusai.workq.presence import WorkerPresence
 from tests.conftest import SHARED, shared_path
 from tests.support import FakeWorld, load_fixture
+from tests.support.answers import llm_finding
 
 TOKEN = "metrics-token-for-tests-0123"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -55,18 +56,7 @@ def world(make_world: Callable[..., FakeWorld]) -> FakeWorld:
     world.gh.add_pull(OWNER, NAME, NUMBER, files={"app.py": PATCH}, head_sha=HEAD)
     world.llm.responder = lambda _req: {
         "summary": "Builds SQL from input.",
-        "findings": [
-            {
-                "path": "app.py",
-                "line": 2,
-                "start_line": None,
-                "severity": "high",
-                "category": "security",
-                "title": "SQL injection",
-                "message": "Use parameters.",
-                "suggestion": None,
-            }
-        ],
+        "findings": [llm_finding(2, "SQL injection", message="Use parameters.")],
     }
     return world
 

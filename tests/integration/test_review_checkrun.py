@@ -11,25 +11,13 @@ import pytest
 from argusai.store.models import Review
 from tests.fakes.fake_llm import Reply
 from tests.support import FakeWorld
+from tests.support.answers import llm_finding as finding
 
 OWNER, NAME, NUMBER = "octo", "shop", 7
 HEAD = "a" * 40
 LLM_KEY = "sk-test-llm-key-0123456789"
 PATCH = "@@ -1,2 +1,4 @@\n import os\n+password = 'hunter2'\n+query = 'SELECT ' + user_id\n x = 1"
 CHECK = "ArgusAI review"
-
-
-def finding(line: int, title: str, severity: str) -> dict[str, Any]:
-    return {
-        "path": "app.py",
-        "line": line,
-        "start_line": None,
-        "severity": severity,
-        "category": "security",
-        "title": title,
-        "message": f"{title}: explain and fix.",
-        "suggestion": None,
-    }
 
 
 def opened() -> dict[str, Any]:

@@ -19,6 +19,7 @@ from argusai.review.prompt import PROMPT_VERSION
 from argusai.store.models import Review
 from tests.fakes.fake_llm import system_prompt, user_prompt
 from tests.support import FakeWorld
+from tests.support.answers import llm_finding
 
 OWNER, NAME, NUMBER = "octo", "shop", 11
 HEAD = "c" * 40
@@ -38,16 +39,14 @@ def opened(number: int = NUMBER, head: str = HEAD) -> dict[str, Any]:
 
 
 def finding(line: int, severity: str, path: str = "app.py") -> dict[str, Any]:
-    return {
-        "path": path,
-        "line": line,
-        "start_line": None,
-        "severity": severity,
-        "category": "bug",
-        "title": f"Problem on line {line}",
-        "message": "Explain and fix.",
-        "suggestion": None,
-    }
+    return llm_finding(
+        line,
+        f"Problem on line {line}",
+        severity,
+        path=path,
+        category="bug",
+        message="Explain and fix.",
+    )
 
 
 @pytest.fixture

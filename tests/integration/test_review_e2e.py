@@ -19,6 +19,7 @@ from argusai.store.models import DeadLetter, FindingRecord, Review
 from tests.conftest import SHARED, shared_path
 from tests.fakes.fake_llm import Reply
 from tests.support import WEBHOOK_SECRET, FakeWorld, load_fixture
+from tests.support.answers import llm_finding as finding
 
 OWNER, NAME, NUMBER = "Codertocat", "Hello-World", 2
 HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
@@ -31,25 +32,6 @@ PATCH_V1 = (
     "+query = 'SELECT * FROM t WHERE id=' + user_id\n x = 1\n y = 2"
 )
 PATCH_V2_NEW = "@@ -10,2 +10,3 @@\n def f():\n+    return eval(data)\n     pass"
-
-
-def finding(
-    line: int,
-    title: str,
-    severity: str = "high",
-    path: str = "app.py",
-    suggestion: str | None = None,
-) -> dict[str, Any]:
-    return {
-        "path": path,
-        "line": line,
-        "start_line": None,
-        "severity": severity,
-        "category": "security",
-        "title": title,
-        "message": f"{title}: explain and fix.",
-        "suggestion": suggestion,
-    }
 
 
 @pytest.fixture

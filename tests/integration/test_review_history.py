@@ -14,24 +14,12 @@ from argusai.stats.reviews import review_summary, review_triggers
 from argusai.stats.tasks import run_rollup
 from argusai.store.models import FindingRecord, Review
 from tests.support import FakeWorld
+from tests.support.answers import llm_finding as finding
 
 OWNER, NAME, NUMBER = "octo", "shop", 7
 HEAD = "b" * 40
 PATCH = "@@ -1,2 +1,5 @@\n import os\n+query = 'SELECT ' + user_id\n+<<<<<<< HEAD\n+x = 2\n y = 1"
 LOCK = '@@ -1,1 +1,3 @@\n {\n+  "a": 1,\n+  "b": 2'
-
-
-def finding(line: int, title: str, severity: str = "high") -> dict[str, Any]:
-    return {
-        "path": "app.py",
-        "line": line,
-        "start_line": None,
-        "severity": severity,
-        "category": "security",
-        "title": title,
-        "message": f"{title}: explain and fix.",
-        "suggestion": None,
-    }
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from argusai.store.models import Review
 from tests.fakes.fake_llm import is_verification
 from tests.support import FakeWorld
+from tests.support.answers import llm_finding
 
 OWNER, NAME, NUMBER = "octo", "shop", 9
 HEAD = "b" * 40
@@ -22,17 +24,7 @@ PATCH = (
 )
 
 
-def finding(line: int, title: str, severity: str = "high") -> dict[str, Any]:
-    return {
-        "path": "app.py",
-        "line": line,
-        "start_line": None,
-        "severity": severity,
-        "category": "bug",
-        "title": title,
-        "message": f"{title}: explain and fix.",
-        "suggestion": None,
-    }
+finding = partial(llm_finding, category="bug")
 
 
 def opened() -> dict[str, Any]:
