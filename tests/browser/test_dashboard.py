@@ -21,7 +21,6 @@ import pytest
 from argusai.runtime import Runtime
 from argusai.store.models import DeadLetter, Review
 from argusai.web.app import create_app
-from tests.browser.test_scout_page import CHROMIUM, CHROMIUM_ARGS, _unavailable
 from tests.conftest import make_settings
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_github_oauth import FakeOAuth, fake_oauth
@@ -34,22 +33,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Request
 
 PAGES = ("", "/repositories", "/repositories/acme/api", "/work", "/ci", "/scout", "/audit")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is absent: apt-get install chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed: pip install playwright (no browser download)")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @dataclass

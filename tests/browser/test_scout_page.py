@@ -8,58 +8,21 @@ unless ARGUS_REQUIRE_SERVICES=1 (CI), where that is a failure.
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import uvicorn
 
 from argusai.scout.routes import router
 from argusai.web.app import create_app
 from tests.browser.seed import HOSTILE_TITLE, seed_catalogue
 from tests.conftest import make_settings
+from tests.integration.live_server import live_app
 from tests.support import make_runtime
-from tests.support.processes import free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("ARGUS_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"ARGUS_REQUIRE_SERVICES=1 but {reason} (run .ci/browser-setup.sh)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is absent: apt-get install chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed: pip install playwright (no browser download)")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -68,22 +31,10 @@ def base_url(tmp_path: Path) -> Iterator[str]:
     seed_catalogue(rt.db)
     app = create_app(rt)
     app.include_router(router)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with live_app(app, rt.settings) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         rt.db.dispose()
 
 
