@@ -11,7 +11,6 @@ import json
 import signal
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,12 +19,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from argusai.web.signature import sign
-from tests.conftest import SHARED, shared_path
+from tests.conftest import shared_path
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_llm import FakeLLMServer
 from tests.fakes.keys import generate_rsa_keypair
 from tests.support import WEBHOOK_SECRET
-from tests.support.processes import argus_env, free_port, until
+from tests.support.processes import ArgusProcesses, free_port, seed_opened_pull, until
 
 TOKEN = "process-metrics-token-0123"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -43,24 +42,9 @@ def _value(text: str, name: str, **labels: str) -> float:
 
 @pytest.fixture
 def start(tmp_path: Path) -> Iterator[Start]:
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def run(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "argusai", *args],
-            env=argus_env(tmp_path, env),
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        procs.append(proc)
-        return proc
-
-    yield run
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    procs = ArgusProcesses(tmp_path)
+    yield procs.start
+    procs.close()
 
 
 def _heartbeats(data: Path) -> int:
@@ -71,16 +55,8 @@ def _heartbeats(data: Path) -> int:
 def test_one_scrape_shows_the_web_and_its_worker(start: Start, tmp_path: Path) -> None:
     shared_path("fixtures", "webhooks")
     private_pem, public_pem = generate_rsa_keypair()
-    payload = json.loads((SHARED / "fixtures/webhooks/pull_request/opened.json").read_text())
     with FakeGitHub(app_id=77, public_key_pem=public_pem) as gh, FakeLLMServer() as llm:
-        gh.add_repo("Codertocat", "Hello-World", installation_id=1)
-        gh.add_pull(
-            "Codertocat",
-            "Hello-World",
-            2,
-            head_sha=payload["pull_request"]["head"]["sha"],
-            files={"a.py": "@@ -1,1 +1,2 @@\n x = 1\n+y = eval(x)"},
-        )
+        payload = seed_opened_pull(gh)
         llm.responder = lambda _req: {"summary": "s", "findings": []}
         port = free_port()
         url = f"http://127.0.0.1:{port}"

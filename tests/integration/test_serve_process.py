@@ -17,12 +17,12 @@ import httpx
 import pytest
 
 from argusai.web.signature import sign
-from tests.conftest import SHARED, shared_path
+from tests.conftest import shared_path
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_llm import FakeLLMServer
 from tests.fakes.keys import generate_rsa_keypair
 from tests.support import WEBHOOK_SECRET
-from tests.support.processes import argus_env, free_port
+from tests.support.processes import ArgusProcesses, free_port, seed_opened_pull
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
@@ -45,27 +45,17 @@ def _children(pid: int) -> list[int]:
 
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Any]:
-    procs: list[subprocess.Popen[bytes]] = []
+    procs = ArgusProcesses(tmp_path)
 
     def start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
         port = free_port()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "argusai", "serve", "--port", str(port)],
-            env=argus_env(tmp_path, env),
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        procs.append(proc)
+        proc = procs.start(["serve", "--port", str(port)], env, output=True)
         url = f"http://127.0.0.1:{port}"
         _wait_ready(url, proc)
         return proc, url
 
     yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    procs.close()
 
 
 def test_unconfigured_serve_starts_says_what_is_missing_and_stops_on_sigterm(serve: Any) -> None:
@@ -106,16 +96,8 @@ def test_invalid_settings_stop_start_up_naming_the_setting(tmp_path: Path) -> No
 def test_review_through_real_processes_and_worker_restart(serve: Any) -> None:
     shared_path("fixtures", "webhooks")
     private_pem, public_pem = generate_rsa_keypair()
-    payload = json.loads((SHARED / "fixtures/webhooks/pull_request/opened.json").read_text())
     with FakeGitHub(app_id=77, public_key_pem=public_pem) as gh, FakeLLMServer() as llm:
-        gh.add_repo("Codertocat", "Hello-World", installation_id=1)
-        gh.add_pull(
-            "Codertocat",
-            "Hello-World",
-            2,
-            head_sha=payload["pull_request"]["head"]["sha"],
-            files={"a.py": "@@ -1,1 +1,2 @@\n x = 1\n+y = eval(x)"},
-        )
+        payload = seed_opened_pull(gh)
         llm.responder = lambda _req: {
             "summary": "s",
             "findings": [
